@@ -1,0 +1,91 @@
+"""The one envelope every bus message travels in, encoded and decoded once at the bus."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any, Generic, TypeVar
+
+import msgspec
+
+P = TypeVar("P")
+
+SCHEMA_VERSION = 1
+
+
+class Envelope(msgspec.Struct, Generic[P], frozen=True, kw_only=True):
+    """Metadata plus a typed payload; `type` names the payload's struct tag."""
+
+    type: str
+    v: int = SCHEMA_VERSION
+    id: str
+    key: str
+    time: float  # seconds since the epoch, set once by the sender so replays are deterministic
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    payload: P
+
+
+def payload_type_name(payload: msgspec.Struct) -> str:
+    """The tag of a tagged Struct, else its class name."""
+    tag = type(payload).__struct_config__.tag
+    return tag if isinstance(tag, str) else type(payload).__name__
+
+
+def new_message_id() -> str:
+    return uuid.uuid4().hex
+
+
+def make_envelope(
+    payload: Any,
+    *,
+    key: str,
+    id: str | None = None,
+    at: float | None = None,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+) -> Envelope[Any]:
+    """Wrap a payload; a new id and the current time unless given."""
+    return Envelope(
+        type=payload_type_name(payload),
+        id=id or new_message_id(),
+        key=key,
+        time=time.time() if at is None else at,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        payload=payload,
+    )
+
+
+_encoder = msgspec.json.Encoder()
+
+
+def encode(envelope: Envelope[Any]) -> bytes:
+    return _encoder.encode(envelope)
+
+
+class EnvelopeError(ValueError):
+    """A message that is not a valid envelope for its consumer; it goes to the dead-letter stream."""
+
+
+class EnvelopeCodec(Generic[P]):
+    """Decoder for envelopes whose payload is one of a consumer's message types (a tagged union)."""
+
+    def __init__(self, payload_type: Any) -> None:
+        self._decoder: msgspec.json.Decoder[Envelope[Any]] = msgspec.json.Decoder(Envelope[payload_type])
+
+    def decode(self, data: bytes) -> Envelope[P]:
+        try:
+            envelope = self._decoder.decode(data)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise EnvelopeError(str(exc)) from exc
+        if envelope.v > SCHEMA_VERSION:
+            raise EnvelopeError(f"schema version {envelope.v} is newer than {SCHEMA_VERSION}")
+        expected = payload_type_name(envelope.payload) if isinstance(envelope.payload, msgspec.Struct) else None
+        if expected is not None and expected != envelope.type:
+            raise EnvelopeError(f"envelope type {envelope.type!r} does not match payload {expected!r}")
+        return envelope
+
+    @staticmethod
+    def encode(envelope: Envelope[Any]) -> bytes:
+        return encode(envelope)

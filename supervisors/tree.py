@@ -1,0 +1,51 @@
+"""The live supervision tree as data, for the control plane (`tandem ctl tree`)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from supervisors.spec import RestartType
+
+Strategy = Literal["one_for_one", "one_for_all", "rest_for_one"]
+STRATEGIES: frozenset[str] = frozenset(("one_for_one", "one_for_all", "rest_for_one"))
+
+ChildState = Literal["starting", "running", "restarting", "stopping", "stopped"]
+SupervisorState = Literal["starting", "running", "restarting", "stopping", "stopped", "escalated"]
+
+
+class ChildInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """One child as the supervisor sees it now."""
+
+    id: str
+    restart: RestartType
+    state: ChildState
+    restarts: int
+    last_exit: str | None = None
+    supervisor: SupervisorInfo | None = None  # set when the child is itself a supervisor
+
+
+class SupervisorInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """A supervisor, its policy and its children, in start order."""
+
+    name: str
+    strategy: Strategy
+    state: SupervisorState
+    max_restarts: int
+    period: float
+    restarts_in_window: int
+    children: list[ChildInfo]
+
+
+class SupervisorEscalation(Exception):  # noqa: N818 — OTP's word for it
+    """A supervisor exceeded its restart intensity, stopped its children and gave up."""
+
+    def __init__(self, supervisor: str, child: str, reason: str) -> None:
+        super().__init__(
+            f"supervisor {supervisor!r} gave up: restart intensity exceeded; last failure of child "
+            f"{child!r}: {reason}"
+        )
+        self.supervisor = supervisor
+        self.child = child
+        self.reason = reason

@@ -26,9 +26,10 @@ class Envelope(msgspec.Struct, Generic[P], frozen=True, kw_only=True):
     payload: P
 
 
-def payload_type_name(payload: msgspec.Struct) -> str:
+def payload_type_name(payload: Any) -> str:
     """The tag of a tagged Struct, else its class name."""
-    tag = type(payload).__struct_config__.tag
+    config = getattr(type(payload), "__struct_config__", None)
+    tag = config.tag if config is not None else None
     return tag if isinstance(tag, str) else type(payload).__name__
 
 
@@ -44,10 +45,11 @@ def make_envelope(
     at: float | None = None,
     correlation_id: str | None = None,
     causation_id: str | None = None,
+    type_name: str | None = None,
 ) -> Envelope[Any]:
     """Wrap a payload; a new id and the current time unless given."""
     return Envelope(
-        type=payload_type_name(payload),
+        type=type_name or payload_type_name(payload),
         id=id or new_message_id(),
         key=key,
         time=time.time() if at is None else at,

@@ -1,0 +1,1 @@
+"""The actor runtime: activation, turns, persistence, passivation, timers."""

@@ -8,9 +8,10 @@ draws a whole flow as one tree while the spec's link is kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 
+from opentelemetry import context as context_api
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
@@ -22,16 +23,17 @@ Attributes = Mapping[str, AttributeValue | None]
 MESSAGING_SYSTEM = "nats"  # not a well-known value in the conventions; custom values are allowed
 INSTRUMENTATION_NAME = "tandem.bus"
 
+_NO_SPAN = nullcontext(trace.INVALID_SPAN)  # reusable; the whole cost of tracing when it is off
+
 
 class BusTracer:
-    """Makes the spans of publish, process, actor turn and API call; a None provider makes no-op spans."""
+    """Makes the spans of publish, process, actor turn and API call; a None provider makes no spans at all."""
 
     def __init__(self, provider: trace.TracerProvider | None) -> None:
-        self._tracer = provider.get_tracer(INSTRUMENTATION_NAME) if provider else trace.NoOpTracer()
+        self._tracer = provider.get_tracer(INSTRUMENTATION_NAME) if provider else None
         # An explicit instance, not the global propagator that anything in the process could replace.
         self._propagator = TraceContextTextMapPropagator()
 
-    @contextmanager
     def publish(
         self,
         subject: str,
@@ -40,14 +42,16 @@ class BusTracer:
         *,
         template: str | None = None,
         attributes: Attributes | None = None,
-    ) -> Iterator[Span]:
-        """A PRODUCER span; `headers` gets its context (traceparent/tracestate) for the consumer."""
+    ) -> AbstractContextManager[Span]:
+        """A PRODUCER span; on entry `headers` gets its context (traceparent/tracestate) for the consumer."""
+        if self._tracer is None:
+            return _NO_SPAN
         span_attributes = _messaging("publish", "send", subject, template, msg_id, attributes)
-        with self._span(f"publish {template or subject}", SpanKind.PRODUCER, span_attributes) as span:
-            self._propagator.inject(headers)
-            yield span
+        name = f"publish {template or subject}"
+        return _ActiveSpan(
+            self._tracer, name, SpanKind.PRODUCER, span_attributes, inject=self._inject(headers)
+        )
 
-    @contextmanager
     def process(
         self,
         subject: str,
@@ -57,64 +61,97 @@ class BusTracer:
         consumer: str,
         template: str | None = None,
         attributes: Attributes | None = None,
-    ) -> Iterator[Span]:
+    ) -> AbstractContextManager[Span]:
         """A CONSUMER span, child of (and linked to) the context in `headers`; a root span without one."""
+        if self._tracer is None:
+            return _NO_SPAN
         # An absent traceparent extracts to an empty context, so the span becomes a root rather than a
         # child of whatever happens to be current in the consumer loop.
-        parent = self._propagator.extract(dict(headers or {}))
+        parent = self._propagator.extract(headers or {})
         producer = trace.get_current_span(parent).get_span_context()
-        links = [Link(producer, _clean({"messaging.message.id": msg_id}))] if producer.is_valid else []
+        links = [Link(producer, _clean({"messaging.message.id": msg_id}))] if producer.is_valid else None
         span_attributes = _messaging("process", "process", subject, template, msg_id, attributes)
         span_attributes["messaging.consumer.group.name"] = consumer
         name = f"process {template or subject}"
-        with self._span(name, SpanKind.CONSUMER, span_attributes, parent=parent, links=links) as span:
-            yield span
+        return _ActiveSpan(self._tracer, name, SpanKind.CONSUMER, span_attributes, parent=parent, links=links)
 
-    @contextmanager
     def turn(
         self, kind: str, key: str, *, message_type: str, attributes: Attributes | None = None
-    ) -> Iterator[Span]:
+    ) -> AbstractContextManager[Span]:
         """An INTERNAL span around one actor turn (decide + effects)."""
+        if self._tracer is None:
+            return _NO_SPAN
         span_attributes = {
             "tandem.actor.kind": kind,
             "tandem.actor.key": key,
             "tandem.message.type": message_type,
             **_clean(attributes),
         }
-        with self._span(f"turn {kind}", SpanKind.INTERNAL, span_attributes) as span:
-            yield span
+        return _ActiveSpan(self._tracer, f"turn {kind}", SpanKind.INTERNAL, span_attributes)
 
-    @contextmanager
-    def client(self, system: str, operation: str, attributes: Attributes | None = None) -> Iterator[Span]:
+    def client(
+        self, system: str, operation: str, attributes: Attributes | None = None
+    ) -> AbstractContextManager[Span]:
         """A CLIENT span around one call out to an external API (`shopify`, `netsuite`)."""
+        if self._tracer is None:
+            return _NO_SPAN
         span_attributes = {"peer.service": system, "tandem.api.operation": operation, **_clean(attributes)}
-        with self._span(f"{system} {operation}", SpanKind.CLIENT, span_attributes) as span:
-            yield span
+        return _ActiveSpan(self._tracer, f"{system} {operation}", SpanKind.CLIENT, span_attributes)
 
-    @contextmanager
-    def _span(
+    def _inject(self, headers: dict[str, str]) -> Callable[[Context], None]:
+        return lambda context: self._propagator.inject(headers, context=context)
+
+
+class _ActiveSpan:
+    """Starts the span on entry and makes it current; ends it on exit, recording an escaping error.
+
+    A plain class rather than tracer.start_as_current_span: this runs several times per bus message, and
+    the SDK's generator-based context managers cost more than the span itself.
+    """
+
+    __slots__ = (
+        "_attributes",
+        "_inject",
+        "_kind",
+        "_links",
+        "_name",
+        "_parent",
+        "_span",
+        "_token",
+        "_tracer",
+    )
+
+    def __init__(
         self,
+        tracer: trace.Tracer,
         name: str,
         kind: SpanKind,
         attributes: dict[str, AttributeValue],
         *,
         parent: Context | None = None,
         links: list[Link] | None = None,
-    ) -> Iterator[Span]:
-        with self._tracer.start_as_current_span(
-            name,
-            context=parent,
-            kind=kind,
-            attributes=attributes,
-            links=links,
-            record_exception=False,  # record_error below does it, with error.type
-            set_status_on_exception=False,
-        ) as span:
-            try:
-                yield span
-            except Exception as exc:  # cancellation (BaseException) is not an error of this span
-                record_error(span, exc)
-                raise
+        inject: Callable[[Context], None] | None = None,
+    ) -> None:
+        self._tracer, self._name, self._kind, self._attributes = tracer, name, kind, attributes
+        self._parent, self._links, self._inject = parent, links, inject
+
+    def __enter__(self) -> Span:
+        self._span = self._tracer.start_span(
+            self._name, context=self._parent, kind=self._kind, attributes=self._attributes, links=self._links
+        )
+        current = trace.set_span_in_context(self._span)
+        self._token = context_api.attach(current)
+        if self._inject is not None:
+            self._inject(current)
+        return self._span
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        try:
+            if isinstance(exc, Exception):  # cancellation (a BaseException) is not this span's failure
+                record_error(self._span, exc)
+        finally:
+            context_api.detach(self._token)
+            self._span.end()
 
 
 def record_error(span: Span, exc: BaseException) -> None:

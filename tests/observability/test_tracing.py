@@ -114,7 +114,7 @@ async def test_without_an_endpoint_spans_exist_but_nothing_is_exported_or_printe
     provider = configure_tracing(env={})
     with provider.get_tracer("test").start_as_current_span("local only") as span:
         context = span.get_span_context()
-    assert context.is_valid and context.trace_flags.sampled  # logs can still carry trace/span ids
+    assert context.is_valid  # logs can still carry trace/span ids
     assert await aflush_tracing(provider)
     await ashutdown_tracing(provider)
     assert receiver.requests == []
@@ -131,10 +131,29 @@ async def test_traces_exporter_none_turns_export_off_even_with_an_endpoint(recei
     assert receiver.requests == []
 
 
-def test_sampler_comes_from_the_given_env() -> None:
-    provider = configure_tracing(env={"OTEL_TRACES_SAMPLER": "always_off"})
-    with provider.get_tracer("test").start_as_current_span("dropped") as span:
-        assert not span.get_span_context().trace_flags.sampled
+def test_without_an_exporter_unrecorded_spans_still_carry_one_trace_id_across_hops() -> None:
+    tracer = BusTracer(configure_tracing(env={}))
+    headers: dict[str, str] = {}
+    with tracer.publish("act.sku.A", "m", headers) as published:
+        assert not published.is_recording()  # recording what nobody exports would only cost time
+    with tracer.process("act.sku.A", headers, msg_id="m", consumer="sku") as processed:
+        pass
+    assert processed.get_span_context().trace_id == published.get_span_context().trace_id
+    assert processed.get_span_context().span_id != published.get_span_context().span_id
+
+
+async def test_sampler_comes_from_the_given_env(receiver: OtlpReceiver) -> None:
+    exporting = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint}
+    for sampler, sampled in [(None, True), ("always_off", False), ("parentbased_traceidratio", True)]:
+        env = exporting if sampler is None else {**exporting, "OTEL_TRACES_SAMPLER": sampler}
+        provider = configure_tracing(env=env)
+        with provider.get_tracer("test").start_as_current_span(f"sampler {sampler}") as span:
+            assert span.get_span_context().trace_flags.sampled is sampled
+        await ashutdown_tracing(provider)
+    assert sorted(span.name for span in receiver.spans) == [
+        "sampler None",
+        "sampler parentbased_traceidratio",
+    ]
 
 
 def test_batch_queue_is_raised_for_bus_rates_unless_otel_bsp_says_otherwise() -> None:

@@ -76,18 +76,32 @@ class BusTracer:
         return _ActiveSpan(self._tracer, name, SpanKind.CONSUMER, span_attributes, parent=parent, links=links)
 
     def turn(
-        self, kind: str, key: str, *, message_type: str, attributes: Attributes | None = None
+        self,
+        kind: str,
+        key: str,
+        *,
+        message_type: str,
+        attributes: Attributes | None = None,
+        follows: Mapping[str, str] | None = None,
     ) -> AbstractContextManager[Span]:
-        """An INTERNAL span around one actor turn (decide + effects)."""
+        """An INTERNAL span around one actor turn (decide + effects).
+
+        `follows`: the headers of an earlier message this turn carries on (the order a fulfillment
+        completes days later); the span links to that trace, as DESIGN §7 asks of flows that wait.
+        """
         if self._tracer is None:
             return _NO_SPAN
+        earlier = (
+            trace.get_current_span(self._propagator.extract(follows)).get_span_context() if follows else None
+        )
+        links = [Link(earlier)] if earlier is not None and earlier.is_valid else None
         span_attributes = {
             "tandem.actor.kind": kind,
             "tandem.actor.key": key,
             "tandem.message.type": message_type,
             **_clean(attributes),
         }
-        return _ActiveSpan(self._tracer, f"turn {kind}", SpanKind.INTERNAL, span_attributes)
+        return _ActiveSpan(self._tracer, f"turn {kind}", SpanKind.INTERNAL, span_attributes, links=links)
 
     def client(
         self, system: str, operation: str, attributes: Attributes | None = None

@@ -294,6 +294,24 @@ def test_process_without_trace_headers_starts_a_new_trace_not_a_child_of_the_con
         assert span.context.trace_id != unrelated.get_span_context().trace_id
 
 
+def test_a_turn_that_follows_an_earlier_message_links_to_its_trace(
+    memory: tuple[BusTracer, InMemorySpanExporter],
+) -> None:
+    tracer, exporter = memory
+    order_headers: dict[str, str] = {}
+    with tracer.publish("act.order.1001", "created", order_headers) as created:
+        pass
+    with (
+        tracer.process("act.order.1001", {}, msg_id="fulfilled", consumer="order") as fulfilled,
+        tracer.turn("order", "1001", message_type="Fulfilled", follows=order_headers) as turn,
+    ):
+        pass
+    [finished_turn] = [span for span in exporter.get_finished_spans() if span.name == "turn order"]
+    assert [link.context.span_id for link in finished_turn.links] == [created.get_span_context().span_id]
+    assert turn.get_span_context().trace_id == fulfilled.get_span_context().trace_id  # still its own trace
+    assert turn.get_span_context().trace_id != created.get_span_context().trace_id
+
+
 def test_an_exception_in_a_turn_marks_the_turn_and_its_process_span_failed(
     memory: tuple[BusTracer, InMemorySpanExporter],
 ) -> None:

@@ -12,6 +12,7 @@ import sys
 import textwrap
 from collections.abc import AsyncIterator, Iterator
 
+import nats
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -267,6 +268,31 @@ async def test_publish_process_turn_publish_process_arrives_as_one_trace(
         "tandem.flow": "inventory",
         "tandem.sku": "ABC-1",
     }
+
+
+async def test_trace_context_survives_a_real_nats_hop_in_message_headers(
+    nats_url: str, receiver: OtlpReceiver, exporting_provider: TracerProvider
+) -> None:
+    tracer = BusTracer(exporting_provider)
+    nc = await nats.connect(nats_url)
+    try:
+        subscription = await nc.subscribe("tandem.test.trace")
+        headers = {"Nats-Msg-Id": "m1"}
+        with tracer.publish("tandem.test.trace", "m1", headers):
+            await nc.publish("tandem.test.trace", b"{}", headers=headers)
+        msg = await subscription.next_msg(timeout=5)
+        assert msg.headers is not None
+        with tracer.process(msg.subject, msg.headers, msg_id=msg.headers["Nats-Msg-Id"], consumer="test"):
+            pass
+    finally:
+        await nc.close()
+    await aflush_tracing(exporting_provider)
+
+    await receiver.wait_for(lambda spans: len(spans) >= 2)
+    publish = _by_name(receiver.spans, "publish tandem.test.trace")
+    process = _by_name(receiver.spans, "process tandem.test.trace")
+    assert (process.trace_id, process.parent_span_id) == (publish.trace_id, publish.span_id)
+    assert process.attributes["messaging.message.id"] == "m1"
 
 
 _CHAIN_NAMES = (

@@ -1,0 +1,114 @@
+"""The SKU actor: available-to-sell for one SKU across every channel (DESIGN §5).
+
+One turn: check the message against the contract (park it if it names something unknown), apply
+it (transitions.py), forget long-settled records, recompute availability (availability.py) and
+publish what changed (publishing.py). Pure: time comes only from the envelope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from actors.behaviour import Effect, Emit
+from actors.sku import transitions
+from actors.sku.availability import compute_availability
+from actors.sku.demand import without_expired_records
+from actors.sku.publishing import Cause, publish_changes
+from actors.sku.state import Parked, SkuState
+from actors.sku_messages import (
+    SKU_KIND,
+    HoldPlaced,
+    MessageParked,
+    OrderLine,
+    Resync,
+    SetChannelBuffer,
+    SkuMessage,
+    StockReading,
+)
+from bus.envelope import Envelope, payload_type_name
+from bus.subjects import ALERTS
+from contract.config import Contract
+
+DAY_S = 86_400.0
+
+
+class SkuBehaviour:
+    """Behaviour of the `sku` actor kind; the contract is given, never global."""
+
+    kind = SKU_KIND
+    message_type = SkuMessage
+    state_type = SkuState
+
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+        self._retention_s = contract.inventory.order_retention_days * DAY_S
+
+    def initial(self, key: str) -> SkuState:
+        return SkuState(sku=key)
+
+    def decide(self, state: SkuState, message: Envelope[Any]) -> tuple[SkuState, Sequence[Effect]]:
+        payload, now = message.payload, message.time
+        unmanaged = self.unmanaged_reason(state.sku)
+        if isinstance(payload, Resync):
+            state, effects = self._retry_parked(state)
+        else:
+            reason = unmanaged or self.park_reason(payload)
+            if reason is not None:
+                return self._park(state, message, reason)
+            state, effects = transitions.apply(state, payload, now)
+        if unmanaged is not None:
+            return state, effects  # never write values for a SKU Tandem does not manage
+        state = without_expired_records(state, now, self._retention_s)
+        availability = compute_availability(self.contract, state, now)
+        cause = Cause(time=now, message_id=message.id)
+        state, published = publish_changes(
+            self.contract, state, availability, cause, force=isinstance(payload, Resync)
+        )
+        return state, [*effects, *published]
+
+    def unmanaged_reason(self, sku: str) -> str | None:
+        """Why this SKU's messages cannot be applied at all, if so."""
+        if not self.contract.sku_allowed(sku):
+            return f"SKU {sku!r} is not allowed by catalog.allowed_skus"
+        if self.contract.bundle(sku) is not None:
+            return f"{sku!r} is a bundle: its order lines belong to its components' SKU actors"
+        return None
+
+    def park_reason(self, payload: Any) -> str | None:
+        """Why this message names something the contract does not know, if it does."""
+        located = isinstance(payload, StockReading | OrderLine | HoldPlaced)
+        if located and self.contract.location(payload.location) is None:
+            return f"unknown NetSuite location {payload.location!r}"
+        if isinstance(payload, SetChannelBuffer) and self.contract.channel(payload.channel) is None:
+            return f"unknown channel {payload.channel!r}"
+        return None
+
+    def _park(self, state: SkuState, message: Envelope[Any], reason: str) -> tuple[SkuState, list[Effect]]:
+        """Keep the message in state and report it; a redelivery is not parked twice."""
+        if any(p.message_id == message.id for p in state.parked):
+            return state, []
+        parked = Parked(reason=reason, message_id=message.id, time=message.time, payload=message.payload)
+        alert = MessageParked(
+            kind=self.kind, key=state.sku, reason=reason, message_id=message.id,
+            message_type=payload_type_name(message.payload),
+        )
+        state = msgspec.structs.replace(state, parked=[*state.parked, parked])
+        return state, [Emit(subject=ALERTS, key=state.sku, payload=alert)]
+
+    def _retry_parked(self, state: SkuState) -> tuple[SkuState, list[Effect]]:
+        """Apply parked messages the contract now accepts (after an operator fixed the mapping)."""
+        if not state.parked or self.unmanaged_reason(state.sku) is not None:
+            return state, []
+        effects: list[Effect] = []
+        still_parked: list[Parked] = []
+        state_without = msgspec.structs.replace(state, parked=[])
+        for parked in state.parked:
+            if self.park_reason(parked.payload) is not None:
+                still_parked.append(parked)
+                continue
+            state_without, applied = transitions.apply(state_without, parked.payload, parked.time)
+            effects.extend(applied)
+        return msgspec.structs.replace(state_without, parked=still_parked), effects

@@ -1,0 +1,99 @@
+"""Turn newly computed availability into effects, only where a value changed.
+
+Per channel an `AvailableChanged` event; per Shopify location an `InventorySet` outbox command
+carrying the previous value for compare-and-set; and, when anything changed, the SKU's current
+values to every bundle that contains it. Coalescing and batching are the writer gateway's job.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from actors.behaviour import Effect, Emit, Outbox, Send
+from actors.sku.availability import Availability, target_key
+from actors.sku.state import SkuState
+from actors.sku_messages import (
+    BUNDLE_KIND,
+    INVENTORY_SET_OP,
+    AvailableChanged,
+    ComponentAvailability,
+    InventorySet,
+    available_subject,
+)
+from bus.subjects import outbox_shopify
+from contract.config import Contract
+
+
+class Cause(msgspec.Struct, frozen=True):
+    """The message that caused a change: its time and id travel with every published value."""
+
+    time: float
+    message_id: str
+
+
+def publish_changes(
+    contract: Contract, state: SkuState, availability: Availability, cause: Cause, *, force: bool = False
+) -> tuple[SkuState, list[Effect]]:
+    """Effects for every value that differs from what was last published (all of them if `force`)."""
+    channels, channel_effects = _channel_changes(contract, state, availability, cause, force)
+    targets, target_effects = _target_changes(state, availability, cause, force)
+    state = msgspec.structs.replace(state, published_channels=channels, published_targets=targets)
+    effects = [*channel_effects, *target_effects]
+    if effects:
+        state, sends = _report_to_bundles(contract, state, availability, cause)
+        effects.extend(sends)
+    return state, effects
+
+
+def _channel_changes(
+    contract: Contract, state: SkuState, availability: Availability, cause: Cause, force: bool
+) -> tuple[dict[str, int], list[Effect]]:
+    published = dict(state.published_channels)
+    effects: list[Effect] = []
+    for channel_value in availability.channels:
+        name, value = channel_value.channel, channel_value.value
+        previous = published.get(name)
+        if force or previous != value:
+            channel = contract.channel(name)
+            event = AvailableChanged(
+                sku=state.sku, channel=name, shop=channel.shop if channel else None, value=value,
+                previous=previous, changed_at=cause.time, cause_id=cause.message_id,
+            )
+            effects.append(Emit(subject=available_subject(name), key=state.sku, payload=event))
+            published[name] = value
+    return published, effects
+
+
+def _target_changes(
+    state: SkuState, availability: Availability, cause: Cause, force: bool
+) -> tuple[dict[str, int], list[Effect]]:
+    published = dict(state.published_targets)
+    effects: list[Effect] = []
+    for target in availability.targets:
+        key = target_key(target.shop, target.location_id)
+        previous = published.get(key)
+        if force or previous != target.value:
+            command = InventorySet(
+                sku=state.sku, shop=target.shop, channel=target.channel, location_id=target.location_id,
+                quantity=target.value, compare_quantity=previous, changed_at=cause.time,
+                cause_id=cause.message_id,
+            )
+            subject = outbox_shopify(target.shop, INVENTORY_SET_OP)
+            effects.append(Outbox(subject=subject, key=state.sku, payload=command))
+            published[key] = target.value
+    return published, effects
+
+
+def _report_to_bundles(
+    contract: Contract, state: SkuState, availability: Availability, cause: Cause
+) -> tuple[SkuState, list[Effect]]:
+    bundles = contract.bundles_containing(state.sku)
+    if not bundles:
+        return state, []
+    seq = state.bundle_seq + 1
+    report = ComponentAvailability(
+        component=state.sku, seq=seq, channels=availability.channels, targets=availability.targets,
+        changed_at=cause.time,
+    )
+    sends: list[Effect] = [Send(kind=BUNDLE_KIND, key=bundle.sku, payload=report) for bundle in bundles]
+    return msgspec.structs.replace(state, bundle_seq=seq), sends

@@ -1,0 +1,68 @@
+"""What a SKU actor remembers, as JSON-encodable Structs the runtime snapshots.
+
+All records are frozen and decide builds new ones (copying only the dict it changes), so a turn
+never mutates the state it was given. Dict order never matters to a result: sums are order-free
+and effects follow the contract's order.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from actors.sku_messages import RefundLine, SkuMessage
+
+
+class LocationStock(msgspec.Struct, frozen=True, kw_only=True):
+    """NetSuite's view of one location as of the newest reading applied."""
+
+    on_hand: int = 0
+    committed: int = 0
+    in_transit: int = 0
+    read_at: float | None = None  # None: never read (all quantities count as 0)
+
+
+class DemandLine(msgspec.Struct, frozen=True, kw_only=True):
+    location: str
+    quantity: int
+    version_at: float
+    edited_at: float | None = None
+
+
+class OrderDemand(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything known about one Shopify order's demand for this SKU, from both systems."""
+
+    lines: dict[str, DemandLine] = {}
+    refunds: dict[str, tuple[RefundLine, ...]] = {}  # by refund id: applied once
+    cancelled_at: float | None = None
+    # The NetSuite sales order for it, once sighted (DESIGN §5): created, and last modified.
+    sales_order_created_at: float | None = None
+    sales_order_changed_at: float | None = None
+    last_activity_at: float = 0.0  # message time of the last change, for retention
+
+
+class Hold(msgspec.Struct, frozen=True, kw_only=True):
+    location: str
+    quantity: int
+    expires_at: float
+
+
+class Parked(msgspec.Struct, frozen=True, kw_only=True):
+    """A message kept because it cannot be applied yet; retried on Resync."""
+
+    reason: str
+    message_id: str
+    time: float
+    payload: SkuMessage
+
+
+class SkuState(msgspec.Struct, frozen=True, kw_only=True):
+    sku: str
+    stock: dict[str, LocationStock] = {}  # by NetSuite location id
+    orders: dict[str, OrderDemand] = {}  # by Shopify order id
+    holds: dict[str, Hold] = {}  # live holds by hold id
+    ended_holds: dict[str, float] = {}  # released/expired hold id -> when, so a late placement stays ended
+    buffer_overrides: dict[str, int] = {}  # channel -> buffer set by an operator
+    published_channels: dict[str, int] = {}  # channel -> last value emitted
+    published_targets: dict[str, int] = {}  # target key (see availability.target_key) -> last value set
+    bundle_seq: int = 0  # sequence of reports sent to bundles
+    parked: list[Parked] = []

@@ -1,0 +1,158 @@
+"""How each message changes a SKU actor's state: one pure function per message type.
+
+`apply(state, payload, now)` returns the new state and the effects of the change itself (timers);
+publishing what the change does to availability is behaviour.py's job. Every function is idempotent
+for a redelivered message and ignores one that is older than what it already knows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from actors.behaviour import CancelTimer, Effect, StartTimer
+from actors.sku.state import DemandLine, Hold, LocationStock, OrderDemand, SkuState
+from actors.sku_messages import (
+    HoldExpired,
+    HoldPlaced,
+    HoldReleased,
+    OrderCancelled,
+    OrderLine,
+    Refund,
+    SalesOrderSeen,
+    SetChannelBuffer,
+    StockReading,
+)
+
+Result = tuple[SkuState, list[Effect]]
+replace = msgspec.structs.replace
+
+
+def hold_timer_id(hold_id: str) -> str:
+    return f"hold:{hold_id}"
+
+
+def stock_reading(state: SkuState, reading: StockReading, now: float) -> Result:
+    """Apply a reading unless one taken at the same time or later is already applied (late/stale)."""
+    current = state.stock.get(reading.location)
+    if current is not None and current.read_at is not None and reading.read_at <= current.read_at:
+        return state, []
+    stock = LocationStock(
+        on_hand=reading.on_hand, committed=reading.committed, in_transit=reading.in_transit,
+        read_at=reading.read_at,
+    )
+    return replace(state, stock={**state.stock, reading.location: stock}), []
+
+
+def _with_order(state: SkuState, order_id: str, order: OrderDemand, now: float) -> SkuState:
+    order = replace(order, last_activity_at=max(order.last_activity_at, now))
+    return replace(state, orders={**state.orders, order_id: order})
+
+
+def sales_order_seen(state: SkuState, seen: SalesOrderSeen, now: float) -> Result:
+    """Remember the sales order's creation and newest modification (never moving either back)."""
+    order = state.orders.get(seen.order_id, OrderDemand())
+    created = order.sales_order_created_at
+    # If two sightings disagree on the creation time, the later one is the safe one: it needs a
+    # later reading before the lines stop counting.
+    created = seen.created_at if created is None else max(created, seen.created_at)
+    version = seen.modified_at if seen.modified_at is not None else seen.created_at
+    changed = order.sales_order_changed_at
+    changed = version if changed is None else max(changed, version)
+    if (created, changed) == (order.sales_order_created_at, order.sales_order_changed_at):
+        return state, []
+    order = replace(order, sales_order_created_at=created, sales_order_changed_at=changed)
+    return _with_order(state, seen.order_id, order, now), []
+
+
+def order_line(state: SkuState, line: OrderLine, now: float) -> Result:
+    """Create or edit a line; an older version of it than the one known changes nothing."""
+    order = state.orders.get(line.order_id, OrderDemand())
+    known = order.lines.get(line.line_id)
+    if known is not None and line.version_at <= known.version_at:
+        return state, []
+    edited_at = line.edited_at
+    if known is not None:
+        if edited_at is None and (known.quantity, known.location) != (line.quantity, line.location):
+            # Changed without an edit time: assume as late as possible (needs a later sales order).
+            edited_at = line.version_at
+        if known.edited_at is not None:
+            edited_at = known.edited_at if edited_at is None else max(edited_at, known.edited_at)
+    demand = DemandLine(location=line.location, quantity=line.quantity, version_at=line.version_at,
+                        edited_at=edited_at)
+    order = replace(order, lines={**order.lines, line.line_id: demand})
+    return _with_order(state, line.order_id, order, now), []
+
+
+def order_cancelled(state: SkuState, cancel: OrderCancelled, now: float) -> Result:
+    order = state.orders.get(cancel.order_id, OrderDemand())
+    if order.cancelled_at is not None:
+        return state, []
+    return _with_order(state, cancel.order_id, replace(order, cancelled_at=cancel.cancelled_at), now), []
+
+
+def refund(state: SkuState, refunded: Refund, now: float) -> Result:
+    order = state.orders.get(refunded.order_id, OrderDemand())
+    if refunded.refund_id in order.refunds:
+        return state, []
+    order = replace(order, refunds={**order.refunds, refunded.refund_id: refunded.lines})
+    return _with_order(state, refunded.order_id, order, now), []
+
+
+def hold_placed(state: SkuState, placed: HoldPlaced, now: float) -> Result:
+    """Hold stock until released or expired; a hold already ended stays ended (late redelivery)."""
+    if placed.hold_id in state.ended_holds:
+        return state, []
+    if placed.expires_at <= now:
+        holds = {k: v for k, v in state.holds.items() if k != placed.hold_id}
+        return replace(state, holds=holds, ended_holds={**state.ended_holds, placed.hold_id: now}), [
+            CancelTimer(timer_id=hold_timer_id(placed.hold_id))
+        ]
+    hold = Hold(location=placed.location, quantity=placed.quantity, expires_at=placed.expires_at)
+    timer = StartTimer(timer_id=hold_timer_id(placed.hold_id), at=placed.expires_at,
+                       payload=HoldExpired(hold_id=placed.hold_id))
+    return replace(state, holds={**state.holds, placed.hold_id: hold}), [timer]
+
+
+def _end_hold(state: SkuState, hold_id: str, now: float) -> SkuState:
+    holds = {k: v for k, v in state.holds.items() if k != hold_id}
+    return replace(state, holds=holds, ended_holds={**state.ended_holds, hold_id: now})
+
+
+def hold_released(state: SkuState, released: HoldReleased, now: float) -> Result:
+    if released.hold_id in state.ended_holds:
+        return state, []
+    # Recorded even if the placement has not arrived yet, so a late placement does not revive it.
+    return _end_hold(state, released.hold_id, now), [CancelTimer(timer_id=hold_timer_id(released.hold_id))]
+
+
+def hold_expired(state: SkuState, expired: HoldExpired, now: float) -> Result:
+    hold = state.holds.get(expired.hold_id)
+    if hold is None or hold.expires_at > now:
+        return state, []  # released already, or extended: its newer timer will fire later
+    return _end_hold(state, expired.hold_id, now), []
+
+
+def set_channel_buffer(state: SkuState, command: SetChannelBuffer, now: float) -> Result:
+    overrides = {**state.buffer_overrides, command.channel: command.buffer}
+    return replace(state, buffer_overrides=overrides), []
+
+
+TRANSITIONS: dict[type[Any], Callable[[SkuState, Any, float], Result]] = {
+    StockReading: stock_reading,
+    SalesOrderSeen: sales_order_seen,
+    OrderLine: order_line,
+    OrderCancelled: order_cancelled,
+    Refund: refund,
+    HoldPlaced: hold_placed,
+    HoldReleased: hold_released,
+    HoldExpired: hold_expired,
+    SetChannelBuffer: set_channel_buffer,
+}
+
+
+def apply(state: SkuState, payload: Any, now: float) -> Result:
+    """The transition for `payload`'s type."""
+    return TRANSITIONS[type(payload)](state, payload, now)

@@ -1,0 +1,199 @@
+"""Messages of the inventory actors (sku, bundle): what gateways send them and what they publish.
+
+Defined apart from the actors so that gateways import these types without importing any actor.
+Every payload is a frozen, tagged msgspec Struct so a consumer decodes its union in one pass.
+Times are epoch seconds (UTC). Locations are NetSuite location ids (gateways map Shopify/POS
+locations through the contract's location map before sending).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from bus.subjects import encode_token
+
+SKU_KIND = "sku"
+BUNDLE_KIND = "bundle"
+NonNegative = Annotated[int, msgspec.Meta(ge=0)]
+Positive = Annotated[int, msgspec.Meta(gt=0)]
+
+
+class _Message(msgspec.Struct, frozen=True, kw_only=True):
+    pass
+
+
+# --- from the NetSuite poller ---------------------------------------------------------------------
+
+
+class StockReading(_Message, frozen=True, kw_only=True, tag="sku.stock_reading"):
+    """One `inventoryitemlocations` row: NetSuite's view of the SKU at a location at `read_at`."""
+
+    location: str
+    on_hand: int  # NetSuite allows negative inventory
+    committed: int
+    in_transit: int = 0
+    read_at: float  # when NetSuite was read (not when the message was sent): orders readings
+
+
+class SalesOrderSeen(_Message, frozen=True, kw_only=True, tag="sku.sales_order_seen"):
+    """NetSuite holds a sales order whose external id is this Shopify order (DESIGN §5)."""
+
+    order_id: str  # the Shopify order id
+    created_at: float  # the sales order's creation time in NetSuite
+    modified_at: float | None = None  # its last modification, when it was updated after an edit
+    seen_at: float  # when the poller read it
+
+
+# --- from Shopify / POS ---------------------------------------------------------------------------
+
+
+class OrderLine(_Message, frozen=True, kw_only=True, tag="sku.order_line"):
+    """A Shopify/POS order line for this SKU, full state as of `version_at` (create and edit alike).
+
+    `quantity` is the line's quantity after order edits and NOT reduced by refunds (those come as
+    `Refund`). `edited_at` is when Shopify last changed its quantity or location (None: as placed);
+    it tells whether a sales order created earlier can already contain this quantity.
+    """
+
+    order_id: str
+    line_id: str
+    location: str
+    quantity: NonNegative  # 0 when an edit removed the line
+    version_at: float  # Shopify's updated_at for this state: a newer version replaces an older one
+    edited_at: float | None = None
+
+
+class OrderCancelled(_Message, frozen=True, kw_only=True, tag="sku.order_cancelled"):
+    order_id: str
+    cancelled_at: float
+
+
+class RefundLine(msgspec.Struct, frozen=True, kw_only=True):
+    line_id: str
+    quantity: Positive
+    restock: bool  # Shopify restock_type cancel/return → True; no_restock → False
+
+
+class Refund(_Message, frozen=True, kw_only=True, tag="sku.refund"):
+    """A Shopify refund's lines for this SKU; applied once per refund_id."""
+
+    order_id: str
+    refund_id: str
+    lines: tuple[RefundLine, ...]
+
+
+class HoldPlaced(_Message, frozen=True, kw_only=True, tag="sku.hold_placed"):
+    """A POS/checkout hold; placing the same hold_id again replaces it (quantity or expiry)."""
+
+    hold_id: str
+    location: str
+    quantity: Positive
+    expires_at: float
+
+
+class HoldReleased(_Message, frozen=True, kw_only=True, tag="sku.hold_released"):
+    hold_id: str
+
+
+class HoldExpired(_Message, frozen=True, kw_only=True, tag="sku.hold_expired"):
+    """Delivered by the actor's own timer at the hold's expiry."""
+
+    hold_id: str
+
+
+# --- control --------------------------------------------------------------------------------------
+
+
+class Resync(_Message, frozen=True, kw_only=True, tag="resync"):
+    """Republish every value (even unchanged) and retry parked messages against the contract."""
+
+
+class SetChannelBuffer(_Message, frozen=True, kw_only=True, tag="sku.set_channel_buffer"):
+    channel: str
+    buffer: NonNegative
+
+
+# --- between actors: component → bundle ----------------------------------------------------------
+
+
+class ChannelValue(msgspec.Struct, frozen=True):
+    channel: str
+    value: int
+
+
+class TargetValue(msgspec.Struct, frozen=True):
+    """A value for one Shopify location of one shop (the unit Shopify stores `available` by)."""
+
+    channel: str
+    shop: str
+    location_id: str  # Shopify location GID
+    value: int
+
+
+class ComponentAvailability(_Message, frozen=True, kw_only=True, tag="bundle.component_availability"):
+    """A component SKU's current availability, sent to every bundle containing it."""
+
+    component: str
+    seq: int  # increases with every report of this component: a bundle ignores an older one
+    channels: tuple[ChannelValue, ...]
+    targets: tuple[TargetValue, ...]
+    changed_at: float
+
+
+SkuMessage = (
+    StockReading | SalesOrderSeen | OrderLine | OrderCancelled | Refund | HoldPlaced | HoldReleased
+    | HoldExpired | Resync | SetChannelBuffer
+)
+BundleMessage = ComponentAvailability | Resync
+
+
+# --- published ------------------------------------------------------------------------------------
+
+AVAILABLE_SUBJECT_PREFIX = "evt.tandem.available"
+INVENTORY_SET_OP = "inventory_set"
+
+
+def available_subject(channel: str) -> str:
+    """Where a channel's available-to-sell changes are emitted (marketplaces, dashboard, tests)."""
+    return f"{AVAILABLE_SUBJECT_PREFIX}.{encode_token(channel)}"
+
+
+class AvailableChanged(_Message, frozen=True, kw_only=True, tag="available_changed"):
+    """A channel's available-to-sell for a SKU (or bundle) changed."""
+
+    sku: str
+    channel: str
+    shop: str | None
+    value: int
+    previous: int | None  # last value published for this channel; None the first time
+    changed_at: float  # time of the message that caused the change (for latency measurement)
+    cause_id: str  # id of that message
+
+
+class InventorySet(_Message, frozen=True, kw_only=True, tag="inventory_set"):
+    """Outbox command: set Shopify `available` for (sku, location) with compare-and-set.
+
+    The writer coalesces and batches these into inventorySetQuantities; `compare_quantity` is the
+    value Tandem last published there (None: never published, no compare).
+    """
+
+    sku: str
+    shop: str
+    channel: str
+    location_id: str  # Shopify location GID
+    quantity: int
+    compare_quantity: int | None
+    changed_at: float
+    cause_id: str
+
+
+class MessageParked(_Message, frozen=True, kw_only=True, tag="message_parked"):
+    """Alert: a message an actor cannot apply yet (unknown SKU, location or channel), kept in its state."""
+
+    kind: str
+    key: str
+    reason: str
+    message_id: str
+    message_type: str

@@ -2,7 +2,7 @@
 
 Every setting is read from the `env` mapping passed in (os.environ by default), never from os.environ behind
 the caller's back, so a test or a second provider in one process sees exactly the configuration it was given.
-With no OTLP endpoint, spans are still created (logs need their trace/span ids) but nothing is exported.
+With no OTLP endpoint, spans still get trace/span ids (logs need them) but are neither recorded nor exported.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ from opentelemetry.util.re import parse_env_headers
 
 # The SDK's BatchSpanProcessor defaults (queue 2048, batch 512, every 5 s) drop spans at Tandem's
 # 1,000 messages/s with ~4 spans per message (architecture.md §4.3); OTEL_BSP_* still override these.
-DEFAULT_MAX_QUEUE_SIZE = 65_536
-DEFAULT_MAX_EXPORT_BATCH_SIZE = 4_096
+# A 16k queue holds ~4 s of spans (tens of MB at worst) when the collector is slow or down.
+DEFAULT_MAX_QUEUE_SIZE = 16_384
+DEFAULT_MAX_EXPORT_BATCH_SIZE = 2_048
 DEFAULT_SCHEDULE_DELAY_MS = 1_000
 DEFAULT_EXPORT_TIMEOUT_MS = 30_000
 

@@ -41,7 +41,7 @@ async def connect(url: str, settings: NatsSettings | None = None) -> Client:
         log.warning("nats.error", error=repr(exc))
 
     async def on_disconnected() -> None:
-        log.warning("nats.disconnected")
+        log.info("nats.disconnected")  # also on a deliberate close; reconnects are logged as they happen
 
     async def on_reconnected() -> None:
         log.info("nats.reconnected")

@@ -1,0 +1,51 @@
+"""The one entry point: `tandem run | --version` (more subcommands as the product grows)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+
+import anyio
+
+from cli.settings import RunSettings
+
+
+def _version() -> str:
+    try:
+        return version("tandem")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tandem", description="Shopify ⇄ NetSuite order operations layer")
+    parser.add_argument("--version", action="version", version=f"tandem {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the engine (embedded NATS unless NATS_URL is set)")
+    return parser
+
+
+def _run(settings: RunSettings) -> None:
+    from cli.engine import run_engine
+    from observability.logging import configure_logging
+    from supervisors.signals import run_until_signalled
+
+    configure_logging(settings.log_level, json=settings.log_json, secrets=settings.secrets())
+    anyio.run(
+        run_until_signalled, lambda: run_engine(settings), backend="asyncio",
+        backend_options={"use_uvloop": sys.platform != "win32"},
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = RunSettings.from_env()
+    if args.command == "run":
+        _run(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

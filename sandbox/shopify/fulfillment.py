@@ -1,0 +1,103 @@
+"""Shipping units from fulfillment orders: validation with Shopify's messages, then the stock movement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .events import EventLog
+from .inventory import ship_committed
+from .model import Fulfillment, FulfillmentLine, FulfillmentOrder, Order, TrackingInfo
+from .order_status import fulfillment_status
+from .store import ShopState
+from .user_errors import UserError
+
+
+@dataclass(frozen=True)
+class FulfillmentOrderPick:
+    """One `lineItemsByFulfillmentOrder` entry: lines None ships everything remaining."""
+
+    fulfillment_order_id: int | None
+    lines: list[tuple[int | None, int]] | None  # (fulfillment order line id, quantity)
+
+
+def _find_fulfillment_order(state: ShopState, fo_id: int | None) -> tuple[Order, FulfillmentOrder] | None:
+    for order in state.orders.values():
+        for fo in order.fulfillment_orders:
+            if fo.id == fo_id:
+                return order, fo
+    return None
+
+
+def _resolve_picks(state: ShopState, picks: list[FulfillmentOrderPick]
+                   ) -> tuple[list[UserError], Order | None, list[tuple[FulfillmentOrder, int, int]]]:
+    """Checks the request and returns (fulfillment order, fo line id, quantity) rows to ship."""
+    where = ["fulfillment"]
+    found = [_find_fulfillment_order(state, pick.fulfillment_order_id) for pick in picks]
+    if not picks or any(f is None for f in found):
+        return [UserError(where, "Fulfillment order does not exist.")], None, []
+    orders = {f[0].id for f in found if f}
+    if len(orders) > 1:
+        return [UserError(where, "All fulfillment orders must belong to the same order.")], None, []
+    if len({f[1].location_id for f in found if f}) > 1:
+        return [UserError(where, "All fulfillment orders must be assigned to a single location.")], None, []
+    rows: list[tuple[FulfillmentOrder, int, int]] = []
+    for pick, (order, fo) in zip(picks, [f for f in found if f], strict=True):
+        if fo.status in ("CLOSED", "CANCELLED"):
+            return [UserError(where, f"Fulfillment order {fo.id} has an unfulfillable status= "
+                              f"{fo.status.lower()}.")], None, []
+        wanted = pick.lines if pick.lines is not None else [(line.id, line.remaining_quantity)
+                                                              for line in fo.lines if line.remaining_quantity]
+        by_id = {line.id: line for line in fo.lines}
+        for line_id, quantity in wanted:
+            if quantity <= 0:
+                return [UserError(where, "Quantity must be greater than 0")], None, []
+            line = by_id.get(line_id) if line_id is not None else None
+            if line is None:
+                return [UserError(where, "Fulfillment order line item does not exist.")], None, []
+            if quantity > line.remaining_quantity:
+                return [UserError(where, f"Invalid fulfillment order line item quantity requested: "
+                                  f"{quantity} > {line.remaining_quantity} remaining.")], None, []
+            rows.append((fo, line_id, quantity))
+    if not rows:
+        return [UserError(where, "No fulfillable line items.")], None, []
+    return [], state.orders[orders.pop()], rows
+
+
+def create_fulfillment(state: ShopState, picks: list[FulfillmentOrderPick], tracking: list[TrackingInfo],
+                       notify_customer: bool, now: datetime, events: EventLog) -> tuple[Fulfillment | None,
+                                                                                       list[UserError]]:
+    """fulfillmentCreate: ships the picked units (committed and on_hand go down at the location)."""
+    errors, order, rows = _resolve_picks(state, picks)
+    if errors or order is None:
+        return None, errors
+    return ship(state, order, rows, tracking, notify_customer, now, events), []
+
+
+def ship(state: ShopState, order: Order, rows: list[tuple[FulfillmentOrder, int, int]],
+         tracking: list[TrackingInfo], notify_customer: bool, now: datetime, events: EventLog) -> Fulfillment:
+    """Records a fulfillment of already validated rows and moves the stock."""
+    lines: list[FulfillmentLine] = []
+    for fo, fo_line_id, quantity in rows:
+        fo_line = next(line for line in fo.lines if line.id == fo_line_id)
+        fo_line.remaining_quantity -= quantity
+        fo.status = "CLOSED" if all(line.remaining_quantity == 0 for line in fo.lines) else "IN_PROGRESS"
+        fo.updated_at = now
+        line_item = next(li for li in order.line_items if li.id == fo_line.line_item_id)
+        line_item.fulfilled_quantity += quantity
+        level = state.levels.get((state.variants[line_item.variant_id].inventory_item_id, fo.location_id)) \
+            if line_item.variant_id else None
+        if level is not None and state.items[level.item_id].tracked:
+            ship_committed(level, quantity, now)
+            events.add("inventory_levels/update", level)
+        lines.append(FulfillmentLine(state.ids.next(), line_item.id, quantity))
+    fulfillment = Fulfillment(state.ids.next(), order.id, rows[0][0].location_id,
+                              f"{order.name}.{len(order.fulfillments) + 1}", now, now, lines, tracking,
+                              notify_customer)
+    order.fulfillments.append(fulfillment)
+    order.updated_at = now
+    events.add("fulfillments/create", fulfillment)
+    events.add("orders/updated", order)
+    if fulfillment_status(order) == "FULFILLED":
+        events.add("orders/fulfilled", order)
+    return fulfillment

@@ -1,0 +1,131 @@
+"""One Admin GraphQL request against one shop: validate, price, throttle, execute, report the cost.
+
+HTTP-free so that it can be tested directly; admin_api.py wraps it in aiohttp.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from graphql import (
+    DocumentNode, GraphQLError, GraphQLSyntaxError, ListValueNode, OperationType, Visitor, execute, parse, validate,
+    visit,
+)
+from graphql.utilities import get_operation_ast
+
+from .cost import MAX_QUERY_COST, query_cost
+from .events import ShopEvent
+from .resolvers.context import RequestContext
+from .runtime import ShopRuntime
+from .schema import admin_schema, resolve_field
+
+MAX_INPUT_SIZE = 250
+RATE_LIMIT_DOCS = "https://shopify.dev/api/usage/rate-limits"
+
+
+@dataclass
+class GraphQLReply:
+    status: int
+    body: dict[str, Any]
+    events: list[ShopEvent] = field(default_factory=list)
+
+
+def _cost(runtime: ShopRuntime, requested: int, actual: int | None) -> dict[str, Any]:
+    return {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual,
+                     "throttleStatus": runtime.bucket.status()}}
+
+
+def _errors_reply(runtime: ShopRuntime, errors: list[dict[str, Any]], requested: int = 0) -> GraphQLReply:
+    return GraphQLReply(200, {"errors": errors, "extensions": _cost(runtime, requested, None)})
+
+
+def _oversized_inputs(document: DocumentNode, variables: dict[str, Any]) -> list[dict[str, Any]]:
+    """Any input list longer than 250, inline or in variables [reference §1]."""
+    sizes: list[tuple[int, list[str]]] = []
+
+    class ListSizes(Visitor):
+        def enter_list_value(self, node: ListValueNode, *_: Any) -> None:
+            sizes.append((len(node.values), []))
+
+    visit(document, ListSizes())
+
+    def walk(value: Any, path: list[str]) -> None:
+        if isinstance(value, list):
+            sizes.append((len(value), path))
+            for index, item in enumerate(value):
+                walk(item, [*path, str(index)])
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, [*path, key])
+
+    walk(variables, [])
+    return [{"message": f"The input array size of {size} is greater than the maximum allowed of {MAX_INPUT_SIZE}.",
+             "path": path or None, "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"}}
+            for size, path in sizes if size > MAX_INPUT_SIZE]
+
+
+def _format_error(error: GraphQLError, variable_stage: bool) -> dict[str, Any]:
+    formatted: dict[str, Any] = dict(error.formatted)
+    if variable_stage:
+        formatted["extensions"] = {"code": "INVALID_VARIABLE",
+                                   "problems": [{"path": [], "explanation": error.message}]}
+    return formatted
+
+
+def _request_parts(body: Any) -> tuple[str, dict[str, Any], str | None] | str:
+    if not isinstance(body, dict) or not isinstance(body.get("query"), str) or not body["query"].strip():
+        return "Required parameter missing or invalid"
+    variables = body.get("variables") or {}
+    if not isinstance(variables, dict):
+        return "Variables must be a JSON object"
+    operation = body.get("operationName")
+    return body["query"], variables, operation if isinstance(operation, str) else None
+
+
+def run_graphql(runtime: ShopRuntime, body: Any, *, app: str, api_version: str, now: datetime) -> GraphQLReply:
+    """Executes one request body `{"query", "variables", "operationName"}` for a shop."""
+    parts = _request_parts(body)
+    if isinstance(parts, str):
+        return GraphQLReply(400, {"errors": {"query": parts}})
+    query, variables, operation_name = parts
+    schema = admin_schema()
+    try:
+        document = parse(query)
+    except GraphQLSyntaxError as error:
+        return _errors_reply(runtime, [error.formatted])
+    invalid = validate(schema, document)
+    if invalid:
+        return _errors_reply(runtime, [error.formatted for error in invalid])
+    oversized = _oversized_inputs(document, variables)
+    if oversized:
+        return _errors_reply(runtime, oversized)
+    requested = query_cost(schema, document, operation_name, variables)
+    if requested > MAX_QUERY_COST:
+        return _errors_reply(runtime, [{
+            "message": f"Query cost is {requested}, which exceeds the single query max cost limit "
+                       f"({MAX_QUERY_COST}).",
+            "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": MAX_QUERY_COST}}], requested)
+    if runtime.faults.forced_throttle():
+        runtime.bucket.drain()
+    if not runtime.bucket.try_take(requested):
+        # Throttled is HTTP 200 with no data [reference §1]: clients must read the body, not the status.
+        return _errors_reply(runtime, [{"message": "Throttled", "extensions": {
+            "code": "THROTTLED", "documentation": RATE_LIMIT_DOCS}}], requested)
+    context = RequestContext(runtime.state, now, app, api_version, runtime.idempotency)
+    result = execute(schema, document, variable_values=variables, operation_name=operation_name,
+                     context_value=context, field_resolver=resolve_field)
+    variable_stage = result.data is None and bool(result.errors)
+    operation = get_operation_ast(document, operation_name)
+    is_mutation = operation is not None and operation.operation == OperationType.MUTATION
+    actual = requested if is_mutation or result.data is None else query_cost(
+        schema, document, operation_name, variables, result.data)
+    runtime.bucket.give_back(requested - actual)
+    response: dict[str, Any] = {}
+    if result.errors:
+        response["errors"] = [_format_error(error, variable_stage) for error in result.errors]
+    if not variable_stage:
+        response["data"] = result.data
+    response["extensions"] = _cost(runtime, requested, actual)
+    return GraphQLReply(200, response, context.events.events)

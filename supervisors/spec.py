@@ -17,7 +17,7 @@ RestartType = Literal["permanent", "transient", "temporary"]
 RESTART_TYPES: frozenset[str] = frozenset(get_args(RestartType))
 
 
-class Shutdown(Exception):  # noqa: N818 — named for OTP's exit reason, not an error
+class Shutdown(Exception):  # named for OTP's exit reason, not an error
     """Raised by a child to exit normally (a `transient` child is then not restarted)."""
 
 

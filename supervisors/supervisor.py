@@ -88,7 +88,9 @@ class Supervisor:
         if not name:
             raise ValueError("a supervisor needs a non-empty name")
         if strategy not in STRATEGIES:
-            raise ValueError(f"supervisor {name!r}: strategy must be one of {sorted(STRATEGIES)}, got {strategy!r}")
+            raise ValueError(
+                f"supervisor {name!r}: strategy must be one of {sorted(STRATEGIES)}, got {strategy!r}"
+            )
         ids = [spec.id for spec in children]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
@@ -127,8 +129,12 @@ class Supervisor:
                     for child in self._live:
                         await self._start(child)
                     self._state = "running"
-                    log.info("supervisor.started", supervisor=self.name, strategy=self.strategy,
-                             children=[c.spec.id for c in self._live])
+                    log.info(
+                        "supervisor.started",
+                        supervisor=self.name,
+                        strategy=self.strategy,
+                        children=[c.spec.id for c in self._live],
+                    )
                     escalation = await self._supervise(receive)
                 finally:
                     self._state = "stopping"
@@ -144,13 +150,18 @@ class Supervisor:
         if escalation is not None:
             raise escalation
 
-    def as_child(self, restart: RestartType = "permanent", shutdown_timeout: float | None = None) -> ChildSpec:
+    def as_child(
+        self, restart: RestartType = "permanent", shutdown_timeout: float | None = None
+    ) -> ChildSpec:
         """This supervisor as a child of another, so supervision trees nest."""
         if shutdown_timeout is None:
             # Enough for every child to drain and unwind in turn, like OTP's `infinity` but bounded.
             shutdown_timeout = sum(spec.shutdown_timeout + UNWIND_SLACK for spec in self._specs)
         return ChildSpec(
-            id=self.name, start=self.run, restart=restart, shutdown_timeout=shutdown_timeout,
+            id=self.name,
+            start=self.run,
+            restart=restart,
+            shutdown_timeout=shutdown_timeout,
             describe=self.describe,
         )
 
@@ -197,8 +208,12 @@ class Supervisor:
             log.debug("supervisor.child_stopped", supervisor=self.name, child=child.spec.id)
         else:
             # Python cannot kill a task that ignores cancellation; say so and keep stopping the others.
-            log.error("supervisor.child_shutdown_overrun", supervisor=self.name, child=child.spec.id,
-                      shutdown_timeout=timeout)
+            log.error(
+                "supervisor.child_shutdown_overrun",
+                supervisor=self.name,
+                child=child.spec.id,
+                shutdown_timeout=timeout,
+            )
 
     async def _child_task(self, child: _LiveChild, *, task_status: TaskStatus[None]) -> None:
         try:
@@ -229,8 +244,13 @@ class Supervisor:
             except Exception as error:
                 reason = failed(error)
                 if not child.stop_requested:
-                    log.warning("supervisor.child_failed", supervisor=self.name, child=child.spec.id,
-                                reason=str(reason), exc_info=error)
+                    log.warning(
+                        "supervisor.child_failed",
+                        supervisor=self.name,
+                        child=child.spec.id,
+                        reason=str(reason),
+                        exc_info=error,
+                    )
             else:
                 reason = NORMAL
         child.last_exit = reason
@@ -302,9 +322,14 @@ class Supervisor:
         self._state = "running"
 
     def _escalation(self, child: _LiveChild, reason: ExitReason) -> SupervisorEscalation:
-        log.error("supervisor.intensity_exceeded", supervisor=self.name, child=child.spec.id,
-                  reason=str(reason), max_restarts=self._intensity.max_restarts,
-                  period=self._intensity.period)
+        log.error(
+            "supervisor.intensity_exceeded",
+            supervisor=self.name,
+            child=child.spec.id,
+            reason=str(reason),
+            max_restarts=self._intensity.max_restarts,
+            period=self._intensity.period,
+        )
         return SupervisorEscalation(self.name, child.spec.id, str(reason))
 
     # -- small helpers ---------------------------------------------------------------------
@@ -323,12 +348,24 @@ class Supervisor:
             supervisor=nested if isinstance(nested, SupervisorInfo) else None,
         )
 
-    def _log_restart(self, child: _LiveChild, reason: ExitReason, delay: float,
-                     restarting: list[_LiveChild]) -> None:
-        log.info("supervisor.child_restarted", supervisor=self.name, child=child.spec.id,
-                 reason=str(reason), delay=round(delay, 3), strategy=self.strategy,
-                 restarting=[c.spec.id for c in restarting])
+    def _log_restart(
+        self, child: _LiveChild, reason: ExitReason, delay: float, restarting: list[_LiveChild]
+    ) -> None:
+        log.info(
+            "supervisor.child_restarted",
+            supervisor=self.name,
+            child=child.spec.id,
+            reason=str(reason),
+            delay=round(delay, 3),
+            strategy=self.strategy,
+            restarting=[c.spec.id for c in restarting],
+        )
 
     def _log_exit_without_restart(self, child: _LiveChild, reason: ExitReason) -> None:
-        log.info("supervisor.child_exited", supervisor=self.name, child=child.spec.id,
-                 reason=str(reason), restart=child.spec.restart)
+        log.info(
+            "supervisor.child_exited",
+            supervisor=self.name,
+            child=child.spec.id,
+            reason=str(reason),
+            restart=child.spec.restart,
+        )

@@ -38,7 +38,7 @@ class SupervisorInfo(msgspec.Struct, frozen=True, kw_only=True):
     children: list[ChildInfo]
 
 
-class SupervisorEscalation(Exception):  # noqa: N818 — OTP's word for it
+class SupervisorEscalation(Exception):  # OTP's word for it
     """A supervisor exceeded its restart intensity, stopped its children and gave up."""
 
     def __init__(self, supervisor: str, child: str, reason: str) -> None:

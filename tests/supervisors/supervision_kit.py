@@ -40,13 +40,13 @@ class EventLog:
         self._changed.set()
         self._changed = anyio.Event()
 
-    async def wait_for(self, predicate: Callable[[list[Entry]], bool], timeout: float = 5.0) -> None:
-        with anyio.fail_after(timeout):
+    async def wait_for(self, predicate: Callable[[list[Entry]], bool], within: float = 5.0) -> None:
+        with anyio.fail_after(within):
             while not predicate(self.entries):
                 await self._changed.wait()
 
-    async def wait_count(self, entry: Entry, count: int, timeout: float = 5.0) -> None:
-        await self.wait_for(lambda entries: entries.count(entry) >= count, timeout)
+    async def wait_count(self, entry: Entry, count: int, within: float = 5.0) -> None:
+        await self.wait_for(lambda entries: entries.count(entry) >= count, within)
 
     def since(self, mark: int) -> list[Entry]:
         return self.entries[mark:]
@@ -55,12 +55,14 @@ class EventLog:
 class ScriptedChild:
     """A child that runs until the test tells it to crash, return or raise Shutdown."""
 
-    def __init__(self, log: EventLog, child_id: str, restart: RestartType = "permanent",
-                 shutdown_timeout: float = 1.0) -> None:
+    def __init__(
+        self, log: EventLog, child_id: str, restart: RestartType = "permanent", shutdown_timeout: float = 1.0
+    ) -> None:
         self.log = log
         self.id = child_id
-        self.spec = ChildSpec(id=child_id, start=self.start, restart=restart,
-                              shutdown_timeout=shutdown_timeout)
+        self.spec = ChildSpec(
+            id=child_id, start=self.start, restart=restart, shutdown_timeout=shutdown_timeout
+        )
         self._command = anyio.Event()
         self._action = "crash"
 

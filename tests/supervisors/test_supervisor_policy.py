@@ -120,8 +120,13 @@ def test_a_random_source_outside_zero_to_one_is_rejected() -> None:
 
 @pytest.mark.parametrize(
     ("min_delay", "max_delay", "jitter", "reset_after"),
-    [(-1.0, 1.0, 0.2, None), (2.0, 1.0, 0.2, None), (1.0, math.inf, 0.2, None), (1.0, 2.0, -0.1, None),
-     (1.0, 2.0, 0.2, -1.0)],
+    [
+        (-1.0, 1.0, 0.2, None),
+        (2.0, 1.0, 0.2, None),
+        (1.0, math.inf, 0.2, None),
+        (1.0, 2.0, -0.1, None),
+        (1.0, 2.0, 0.2, -1.0),
+    ],
 )
 def test_backoff_rejects_nonsense_settings(
     min_delay: float, max_delay: float, jitter: float, reset_after: float | None

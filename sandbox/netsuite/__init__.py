@@ -1,0 +1,1 @@
+"""A faithful NetSuite emulator: REST records, SuiteQL, TBA, governance and a warehouse."""

@@ -1,0 +1,60 @@
+"""Rules of the non-transaction records: customers, items, locations, currencies, promotions."""
+
+from __future__ import annotations
+
+from .account import Account, to_decimal
+from .errors import missing_field
+from .items import validate_members
+from .rules_base import RecordRules
+from .store import StoredRecord
+
+
+class CustomerRules(RecordRules):
+    def prepare(self, account: Account, record: StoredRecord, creating: bool) -> None:
+        body = record.body
+        if not (body.get("companyName") or body.get("lastName") or body.get("firstName")):
+            raise missing_field("Company Name", "companyName")
+        body.setdefault("isPerson", bool(body.get("firstName") or body.get("lastName")))
+        if not body.get("entityId"):
+            person = " ".join(str(body[k]) for k in ("firstName", "lastName") if body.get(k))
+            body["entityId"] = body.get("companyName") or person
+        body.setdefault("isInactive", False)
+
+
+class ItemRules(RecordRules):
+    def prepare(self, account: Account, record: StoredRecord, creating: bool) -> None:
+        body = record.body
+        if not body.get("itemId"):
+            raise missing_field("Item Name/Number", "itemId")
+        body.setdefault("displayName", body["itemId"])
+        body.setdefault("isInactive", False)
+        if record.kind.name == "serializedInventoryItem":
+            body["isSerialItem"] = True
+        if record.kind.name == "lotNumberedInventoryItem":
+            body["isLotItem"] = True
+        if body.get("basePrice") is not None:
+            body["basePrice"] = to_decimal(body["basePrice"], "basePrice")
+        # The locations sublist is NetSuite's read-only view of stock; it is rendered from the warehouse.
+        record.sublists.pop("locations", None)
+        validate_members(account, record)
+
+
+class NamedListRules(RecordRules):
+    """Locations, subsidiaries, currencies: a name is all they need."""
+
+    def __init__(self, required: str = "name", label: str = "Name") -> None:
+        self._required, self._label = required, label
+
+    def prepare(self, account: Account, record: StoredRecord, creating: bool) -> None:
+        if not record.body.get(self._required):
+            raise missing_field(self._label, self._required)
+        record.body.setdefault("isInactive", False)
+
+
+class CurrencyRateRules(RecordRules):
+    def prepare(self, account: Account, record: StoredRecord, creating: bool) -> None:
+        for field in ("baseCurrency", "transactionCurrency", "exchangeRate"):
+            if record.body.get(field) is None:
+                raise missing_field(field, field)
+        record.body["exchangeRate"] = to_decimal(record.body["exchangeRate"], "exchangeRate")
+        record.body.setdefault("effectiveDate", account.today().isoformat())

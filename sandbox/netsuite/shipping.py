@@ -1,0 +1,180 @@
+"""Goods leaving and arriving: item fulfillments (from sales and transfer orders) and item receipts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from .account import Account, to_decimal
+from .errors import user_error
+from .inventory_detail import assignments, issued_numbers, received_numbers, record_assignment, require_detail
+from .items import item_record, stock_components, tracks_numbers
+from .record_types import KINDS
+from .rules_base import PostedStockRules, TransactionRules, TransformRequest, set_status
+from .store import StoredRecord
+from .sublists import apply_transform_lines, line_by_number
+
+ZERO = Decimal(0)
+
+
+class ItemFulfillmentRules(PostedStockRules):
+    """Fulfillments exist only by transform; their packages and ship status stay editable."""
+
+
+def fulfill_order(account: Account, order: StoredRecord, request: TransformRequest) -> StoredRecord:
+    """`salesOrder/{id}/!transform/itemFulfillment`: ship committed stock, record packages."""
+    from .sales import refresh_order_status, sync_demands
+
+    defaults = [
+        {"orderLine": int(line["line"]), "item": dict(line["item"]), "location": dict(line["location"]),
+         "quantity": line["quantityCommitted"], "itemReceive": True}
+        for line in order.lines("item")
+        if line.get("location") and line.get("quantityCommitted", ZERO) > ZERO and not line.get("isClosed")
+    ]
+    fulfillment = _new_document(account, order, "itemFulfillment", defaults, request)
+    for index, line in enumerate(fulfillment.lines("item")):
+        order_line = line_by_number(order.lines("item"), int(line["orderLine"]), f"item.items[{index}]")
+        qty = to_decimal(line.get("quantity"), f"item.items[{index}].quantity")
+        if line.get("location") and line["location"]["id"] != order_line["location"]["id"]:
+            raise user_error("Fulfill the line from the location its stock is committed at.",
+                             path=f"item.items[{index}].location")
+        _ship_line(account, order, order_line, fulfillment, line, qty, index)
+        order_line["quantityFulfilled"] = order_line.get("quantityFulfilled", ZERO) + qty
+    sync_demands(account, order)
+    refresh_order_status(order)
+    account.store.saved(order)
+    account.store.saved(fulfillment)
+    return fulfillment
+
+
+def _ship_line(account: Account, order: StoredRecord, order_line: dict[str, Any], fulfillment: StoredRecord,
+               line: dict[str, Any], qty: Decimal, index: int) -> None:
+    item = item_record(account, order_line["item"], f"item.items[{index}].item")
+    for component in stock_components(account, item):
+        units = qty * component.per_unit
+        component_item = item_record(account, {"id": str(component.item)}, "item")
+        numbers: dict[str, Decimal] = {}
+        if tracks_numbers(component_item):
+            numbers = issued_numbers(account, line, f"item.items[{index}]")
+            require_detail(component_item, numbers, index + 1, units)
+            record_assignment(account, line, component.item, numbers, issued=True)
+        key = (order.id, int(order_line["line"]), component.item)
+        account.warehouse.ship_demand(key, units, fulfillment.id, numbers)
+        if order.kind.name == "transferOrder":
+            destination = int(order.body["transferLocation"]["id"])
+            account.warehouse.put_in_transit(component.item, destination, units, fulfillment.id)
+    line.update({"item": dict(order_line["item"]), "itemType": order_line.get("itemType"),
+                 "quantity": qty, "location": dict(order_line["location"]), "line": index + 1})
+
+
+def fulfill_transfer(account: Account, order: StoredRecord, request: TransformRequest) -> StoredRecord:
+    """`transferOrder/{id}/!transform/itemFulfillment`: stock leaves the source, goes in transit."""
+    from .stock_transactions import refresh_transfer
+
+    defaults = [
+        {"orderLine": int(line["line"]), "item": dict(line["item"]), "location": dict(line["location"]),
+         "quantity": account.warehouse.committed_for((order.id, int(line["line"]), int(line["item"]["id"]))),
+         "itemReceive": True}
+        for line in order.lines("item")
+    ]
+    defaults = [line for line in defaults if line["quantity"] > ZERO]
+    fulfillment = _new_document(account, order, "itemFulfillment", defaults, request)
+    for index, line in enumerate(fulfillment.lines("item")):
+        order_line = line_by_number(order.lines("item"), int(line["orderLine"]), f"item.items[{index}]")
+        qty = to_decimal(line.get("quantity"), f"item.items[{index}].quantity")
+        _ship_line(account, order, order_line, fulfillment, line, qty, index)
+        order_line["quantityFulfilled"] = order_line.get("quantityFulfilled", ZERO) + qty
+    refresh_transfer(account, order)
+    account.store.saved(fulfillment)
+    return fulfillment
+
+
+def receive_transfer(account: Account, order: StoredRecord, request: TransformRequest) -> StoredRecord:
+    """`transferOrder/{id}/!transform/itemReceipt`: in-transit goods arrive at the destination."""
+    from .stock_transactions import refresh_transfer
+
+    destination = dict(order.body["transferLocation"])
+    defaults = [
+        {"orderLine": int(line["line"]), "item": dict(line["item"]), "location": destination,
+         "quantity": line.get("quantityFulfilled", ZERO) - line.get("quantityReceived", ZERO),
+         "itemReceive": True}
+        for line in order.lines("item")
+        if line.get("quantityFulfilled", ZERO) > line.get("quantityReceived", ZERO)
+    ]
+    receipt = _new_document(account, order, "itemReceipt", defaults, request)
+    for index, line in enumerate(receipt.lines("item")):
+        order_line = line_by_number(order.lines("item"), int(line["orderLine"]), f"item.items[{index}]")
+        qty = to_decimal(line.get("quantity"), f"item.items[{index}].quantity")
+        if qty > order_line.get("quantityFulfilled", ZERO) - order_line.get("quantityReceived", ZERO):
+            raise user_error("You cannot receive more than was shipped.", path=f"item.items[{index}].quantity")
+        item_id = int(order_line["item"]["id"])
+        numbers = _numbers_for_receipt(account, line, item_id, index, qty)
+        account.warehouse.arrive_from_transit(item_id, int(destination["id"]), qty, receipt.id, numbers)
+        order_line["quantityReceived"] = order_line.get("quantityReceived", ZERO) + qty
+        line.update({"quantity": qty, "line": index + 1, "location": destination})
+    refresh_transfer(account, order)
+    account.store.saved(receipt)
+    return receipt
+
+
+def receive_return(account: Account, authorization: StoredRecord, request: TransformRequest) -> StoredRecord:
+    """`returnAuthorization/{id}/!transform/itemReceipt`: returned goods go back on the shelf."""
+    defaults = [
+        {"orderLine": int(line["line"]), "item": dict(line["item"]), "location": dict(line["location"]),
+         "quantity": line["quantity"] - line.get("quantityReceived", ZERO), "itemReceive": True}
+        for line in authorization.lines("item")
+        if line.get("location") and line["quantity"] > line.get("quantityReceived", ZERO)
+        and stock_components(account, item_record(account, line["item"], "item"))
+    ]
+    receipt = _new_document(account, authorization, "itemReceipt", defaults, request)
+    for index, line in enumerate(receipt.lines("item")):
+        order_line = line_by_number(authorization.lines("item"), int(line["orderLine"]), f"item.items[{index}]")
+        qty = to_decimal(line.get("quantity"), f"item.items[{index}].quantity")
+        location = int(line["location"]["id"])
+        item = item_record(account, order_line["item"], "item")
+        for component in stock_components(account, item):
+            numbers = _numbers_for_receipt(account, line, component.item, index, qty * component.per_unit)
+            account.warehouse.receive(component.item, location, qty * component.per_unit, receipt.id,
+                                      "return", numbers)
+        order_line["quantityReceived"] = order_line.get("quantityReceived", ZERO) + qty
+        line.update({"quantity": qty, "line": index + 1})
+    received_all = all(x.get("quantityReceived", ZERO) >= x["quantity"] for x in authorization.lines("item"))
+    set_status(authorization, "F" if received_all else "D")
+    account.store.saved(authorization)
+    account.store.saved(receipt)
+    return receipt
+
+
+def _numbers_for_receipt(account: Account, line: dict[str, Any], item_id: int, index: int,
+                         qty: Decimal) -> dict[str, Decimal]:
+    item = item_record(account, {"id": str(item_id)}, "item")
+    if not tracks_numbers(item):
+        return {}
+    path = f"item.items[{index}]"
+    # Transfers bring back the numbers that left (issueInventoryNumber); returns may name new ones.
+    existing = any("issueInventoryNumber" in a for a in assignments(line))
+    numbers = issued_numbers(account, line, path) if existing else received_numbers(line, path)
+    require_detail(item, numbers, index + 1, qty)
+    record_assignment(account, line, item_id, numbers, issued=False)
+    return numbers
+
+
+def _new_document(account: Account, source: StoredRecord, kind_name: str, defaults: list[dict[str, Any]],
+                  request: TransformRequest) -> StoredRecord:
+    body, sublists, replace = request
+    lines = apply_transform_lines(defaults, sublists.get("item", []), replace)
+    if not lines:
+        raise user_error("You must enter at least one line item for this transaction.", path="item")
+    header: dict[str, Any] = {"createdFrom": {"id": str(source.id)}}
+    for key in ("entity", "subsidiary", "transferLocation"):
+        if key in source.body:
+            header[key] = source.body[key]
+    if kind_name == "itemFulfillment":
+        header["shipStatus"] = {"id": "C"}
+    header.update(body)
+    extra = {name: list(items) for name, items in sublists.items() if name != "item"}
+    record = account.store.insert(KINDS[kind_name.lower()], header, {"item": lines, **extra})
+    TransactionRules().prepare(account, record, creating=True)
+    if kind_name == "itemFulfillment":
+        set_status(record, str(record.body["shipStatus"]["id"]))
+    return record

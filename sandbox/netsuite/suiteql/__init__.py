@@ -1,0 +1,1 @@
+"""SuiteQL: a small Oracle-flavoured SELECT engine over the account's records."""

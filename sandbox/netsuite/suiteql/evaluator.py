@@ -1,0 +1,331 @@
+"""Runs a parsed SELECT over the tables: names resolved first, then scan, join, filter, group, sort."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..errors import NetSuiteApiError
+from .functions import call_function
+from .lexer import syntax_error
+from .syntax import (
+    AGGREGATES,
+    Between,
+    Binary,
+    Call,
+    Case,
+    Column,
+    Expr,
+    InList,
+    IsNull,
+    Like,
+    Literal,
+    Select,
+    Star,
+    Unary,
+    has_aggregate,
+    walk,
+)
+from .tables import TABLES, DataView, Row, TableDef
+from .values import arithmetic, compare, like, sort_key
+
+Env = dict[str, Row | None]
+
+
+@dataclass(frozen=True)
+class QueryContext:
+    view: DataView
+    zone: ZoneInfo
+    date_preference: str
+    scope: dict[str, TableDef]
+    now: datetime
+
+
+def unknown_identifier(name: str, scope: dict[str, TableDef]) -> NetSuiteApiError:
+    available = ", ".join(f"{alias}={table.name}" for alias, table in scope.items())
+    return syntax_error(f"Unknown identifier '{name}'. Available identifiers are: {{{available}}}.")
+
+
+def execute(select: Select, view: DataView, zone: ZoneInfo, date_preference: str, now: datetime
+            ) -> tuple[list[str], list[list[Any]]]:
+    """Column names (lower case) and rows of typed values."""
+    scope = _scope(select)
+    context = QueryContext(view, zone, date_preference, scope, now)
+    outputs = _expand_items(select, scope)
+    _resolve_all(select, outputs, scope)
+    envs = _scan(select, context)
+    if select.where is not None:
+        envs = [env for env in envs if _evaluate(select.where, env, context, None) is True]
+    grouped = bool(select.group_by) or any(has_aggregate(expr) for _, expr in outputs)
+    groups: list[list[Env]] = _group(select, envs, context) if grouped else [[env] for env in envs]
+    if select.having is not None:
+        groups = [g for g in groups if _evaluate(select.having, g[0] if g else {}, context, g) is True]
+    rows = [([_evaluate(expr, g[0] if g else {}, context, g if grouped else None) for _, expr in outputs], g)
+            for g in groups]
+    if select.distinct:
+        seen: set[tuple[Any, ...]] = set()
+        rows = [r for r in rows if not (tuple(r[0]) in seen or seen.add(tuple(r[0])))]  # type: ignore[func-returns-value]
+    rows = _order(select, rows, [name for name, _ in outputs], context, grouped)
+    end = None if select.fetch_first is None else select.offset + select.fetch_first
+    return [name for name, _ in outputs], [values for values, _ in rows[select.offset:end]]
+
+
+def _scope(select: Select) -> dict[str, TableDef]:
+    scope: dict[str, TableDef] = {}
+    for ref in [select.source, *[join.table for join in select.joins]]:
+        table = TABLES.get(ref.name)
+        if table is None:
+            raise syntax_error(f"Invalid search type: {ref.name}.")
+        scope[ref.alias] = table
+    return scope
+
+
+def _expand_items(select: Select, scope: dict[str, TableDef]) -> list[tuple[str, Expr]]:
+    """Output names: the alias, else the column name, else exprN as NetSuite names unnamed expressions."""
+    outputs: list[tuple[str, Expr]] = []
+    unnamed = 0
+    for item in select.items:
+        if isinstance(item.expr, Star):
+            aliases = [item.expr.table] if item.expr.table else list(scope)
+            for alias in aliases:
+                if alias not in scope:
+                    raise unknown_identifier(f"{alias}.*", scope)
+                outputs += [(column, Column(alias, column)) for column in scope[alias].columns]
+            continue
+        if item.alias:
+            name = item.alias.lower()
+        elif isinstance(item.expr, Column):
+            name = item.expr.name
+        else:
+            unnamed += 1
+            name = f"expr{unnamed}"
+        outputs.append((name, item.expr))
+    return outputs
+
+
+def _resolve_all(select: Select, outputs: list[tuple[str, Expr]], scope: dict[str, TableDef]) -> None:
+    expressions = [expr for _, expr in outputs] + list(select.group_by)
+    expressions += [e for e in (select.where, select.having) if e is not None]
+    expressions += [join.condition for join in select.joins if join.condition is not None]
+    for expr in expressions:
+        _resolve(expr, scope)
+    output_names = {name for name, _ in outputs}
+    for order in select.order_by:
+        if isinstance(order.expr, Column) and order.expr.table is None and order.expr.name in output_names:
+            continue  # ORDER BY a select-list alias
+        _resolve(order.expr, scope)
+
+
+def _resolve(expr: Expr, scope: dict[str, TableDef]) -> None:
+    for node in walk(expr):
+        if not isinstance(node, Column):
+            continue
+        if node.table is not None:
+            table = scope.get(node.table)
+            if table is None or not table.has_column(node.name):
+                raise unknown_identifier(f"{node.table}.{node.name}", scope)
+            node.resolved_alias = node.table
+            continue
+        owners = [alias for alias, table in scope.items() if table.has_column(node.name)]
+        if not owners:
+            raise unknown_identifier(node.name, scope)
+        if len(owners) > 1:
+            raise syntax_error(f"Column ambiguously defined: '{node.name}'.")
+        node.resolved_alias = owners[0]
+
+
+def _scan(select: Select, context: QueryContext) -> list[Env]:
+    base = select.source.alias
+    envs: list[Env] = [{base: row} for row in context.scope[base].rows(context.view)]
+    for join in select.joins:
+        alias = join.table.alias
+        right_rows = list(context.scope[alias].rows(context.view))
+        envs = _join(envs, alias, right_rows, join.kind, join.condition, context)
+    return envs
+
+
+def _join(envs: list[Env], alias: str, rows: list[Row], kind: str, condition: Expr | None,
+          context: QueryContext) -> list[Env]:
+    """Nested-loop join, with a hash index when the condition is `new.col = earlier.col`."""
+    probe = _equi_join_columns(condition, alias)
+    index: dict[str, list[Row]] = {}
+    if probe is not None:
+        for row in rows:
+            key = row.get(probe[0].name)
+            if key is not None:
+                index.setdefault(str(key), []).append(row)
+    joined: list[Env] = []
+    for env in envs:
+        if probe is not None:
+            key = _evaluate(probe[1], env, context, None)
+            candidates = index.get(str(key), []) if key is not None else []
+        else:
+            candidates = rows
+        matched = False
+        for row in candidates:
+            candidate = {**env, alias: row}
+            if condition is None or _evaluate(condition, candidate, context, None) is True:
+                joined.append(candidate)
+                matched = True
+        if kind == "LEFT" and not matched:
+            joined.append({**env, alias: None})
+    return joined
+
+
+def _equi_join_columns(condition: Expr | None, alias: str) -> tuple[Column, Expr] | None:
+    if not (isinstance(condition, Binary) and condition.op == "="):
+        return None
+    for mine, other in ((condition.left, condition.right), (condition.right, condition.left)):
+        other_aliases = {c.resolved_alias for c in walk(other) if isinstance(c, Column)}
+        if isinstance(mine, Column) and mine.resolved_alias == alias and alias not in other_aliases:
+            return mine, other
+    return None
+
+
+def _group(select: Select, envs: list[Env], context: QueryContext) -> list[list[Env]]:
+    if not select.group_by:
+        return [envs]
+    groups: dict[tuple[Any, ...], list[Env]] = {}
+    for env in envs:
+        key = tuple(_evaluate(expr, env, context, None) for expr in select.group_by)
+        groups.setdefault(key, []).append(env)
+    return list(groups.values())
+
+
+def _order(select: Select, rows: list[tuple[list[Any], list[Env]]], names: list[str],
+           context: QueryContext, grouped: bool) -> list[tuple[list[Any], list[Env]]]:
+    for order in reversed(select.order_by):  # stable sorts, last key first
+        def key(row: tuple[list[Any], list[Env]], order: Any = order) -> tuple[int, Any]:
+            value = _order_value(order.expr, row, names, context, grouped)
+            nulls_first = order.nulls_first if order.nulls_first is not None else order.descending
+            if value is None:
+                return (0, 0) if nulls_first != order.descending else (2, 0)
+            return (1, sort_key(value))
+        rows = sorted(rows, key=key, reverse=order.descending)
+    return rows
+
+
+def _order_value(expr: Expr, row: tuple[list[Any], list[Env]], names: list[str], context: QueryContext,
+                 grouped: bool) -> Any:
+    values, group = row
+    if isinstance(expr, Literal) and isinstance(expr.value, int):
+        if not 1 <= expr.value <= len(values):
+            raise syntax_error(f"ORDER BY position {expr.value} is not in the select list.")
+        return values[expr.value - 1]
+    if isinstance(expr, Column) and expr.resolved_alias is None and expr.name in names:
+        return values[names.index(expr.name)]
+    return _evaluate(expr, group[0] if group else {}, context, group if grouped else None)
+
+
+def _evaluate(expr: Expr, env: Env, context: QueryContext, group: list[Env] | None) -> Any:
+    if isinstance(expr, Literal):
+        return expr.value
+    if isinstance(expr, Column):
+        row = env.get(expr.resolved_alias or "")
+        return None if row is None else row.get(expr.name)
+    if isinstance(expr, Call):
+        if expr.name in AGGREGATES:
+            return _aggregate(expr, context, group)
+        if expr.name == "BUILTIN.DF":
+            return _display(expr, env, context, group)
+        return call_function(expr.name, [_evaluate(a, env, context, group) for a in expr.args],
+                             context.zone, context.date_preference, context.now)
+    if isinstance(expr, Unary):
+        value = _evaluate(expr.operand, env, context, group)
+        if expr.op == "NOT":
+            return None if value is None else not value
+        return arithmetic("-", Decimal(0), value)
+    if isinstance(expr, Binary):
+        return _binary(expr, env, context, group)
+    if isinstance(expr, InList):
+        value = _evaluate(expr.operand, env, context, group)
+        results = [compare(value, _evaluate(i, env, context, group), context.zone, context.date_preference)
+                   for i in expr.items]
+        found = True if 0 in results else (None if None in results else False)
+        return (None if found is None else not found) if expr.negated else found
+    if isinstance(expr, Like):
+        matched = like(_evaluate(expr.operand, env, context, group), _evaluate(expr.pattern, env, context, group))
+        return (None if matched is None else not matched) if expr.negated else matched
+    if isinstance(expr, IsNull):
+        return (_evaluate(expr.operand, env, context, group) is None) != expr.negated
+    if isinstance(expr, Between):
+        return _between(expr, env, context, group)
+    if isinstance(expr, Case):
+        return _case(expr, env, context, group)
+    raise syntax_error("Unsupported expression.")
+
+
+def _binary(expr: Binary, env: Env, context: QueryContext, group: list[Env] | None) -> Any:
+    if expr.op in {"AND", "OR"}:
+        left = _evaluate(expr.left, env, context, group)
+        if expr.op == "AND" and left is False:
+            return False
+        if expr.op == "OR" and left is True:
+            return True
+        right = _evaluate(expr.right, env, context, group)
+        if expr.op == "AND":
+            return False if right is False else (None if None in (left, right) else True)
+        return True if right is True else (None if None in (left, right) else False)
+    left, right = _evaluate(expr.left, env, context, group), _evaluate(expr.right, env, context, group)
+    if expr.op in {"=", "<>", "<", "<=", ">", ">="}:
+        order = compare(left, right, context.zone, context.date_preference)
+        if order is None:
+            return None
+        return {"=": order == 0, "<>": order != 0, "<": order < 0, "<=": order <= 0,
+                ">": order > 0, ">=": order >= 0}[expr.op]
+    return arithmetic(expr.op, left, right)
+
+
+def _between(expr: Between, env: Env, context: QueryContext, group: list[Env] | None) -> Any:
+    value = _evaluate(expr.operand, env, context, group)
+    low = compare(value, _evaluate(expr.low, env, context, group), context.zone, context.date_preference)
+    high = compare(value, _evaluate(expr.high, env, context, group), context.zone, context.date_preference)
+    if low is None or high is None:
+        return None
+    return (low >= 0 and high <= 0) != expr.negated
+
+
+def _case(expr: Case, env: Env, context: QueryContext, group: list[Env] | None) -> Any:
+    subject = _evaluate(expr.operand, env, context, group) if expr.operand is not None else None
+    for condition, result in expr.whens:
+        value = _evaluate(condition, env, context, group)
+        hit = (compare(subject, value, context.zone, context.date_preference) == 0) if expr.operand else value
+        if hit is True:
+            return _evaluate(result, env, context, group)
+    return _evaluate(expr.default, env, context, group) if expr.default is not None else None
+
+
+def _aggregate(expr: Call, context: QueryContext, group: list[Env] | None) -> Any:
+    if group is None:
+        raise syntax_error(f"{expr.name} is not allowed here.")
+    if expr.star:
+        return len(group)
+    values = [_evaluate(expr.args[0], env, context, None) for env in group]
+    values = [v for v in values if v is not None]
+    if expr.distinct:
+        values = list(dict.fromkeys(values))
+    if expr.name == "COUNT":
+        return len(values)
+    if not values:
+        return None
+    if expr.name in {"MIN", "MAX"}:
+        ordered = sorted(values, key=sort_key)
+        return ordered[0] if expr.name == "MIN" else ordered[-1]
+    total = sum((Decimal(v) for v in values), Decimal(0))
+    return total if expr.name == "SUM" else total / len(values)
+
+
+def _display(expr: Call, env: Env, context: QueryContext, group: list[Env] | None) -> Any:
+    """BUILTIN.DF: the display text of a reference or status column."""
+    if len(expr.args) != 1:
+        raise syntax_error("BUILTIN.DF takes one argument.")
+    argument = expr.args[0]
+    value = _evaluate(argument, env, context, group)
+    if isinstance(argument, Column) and value is not None:
+        show = context.scope[argument.resolved_alias or ""].displays.get(argument.name)
+        if show is not None:
+            return show(context.view, value)
+    return value

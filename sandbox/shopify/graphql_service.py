@@ -10,9 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from graphql import (
-    DocumentNode, GraphQLError, GraphQLSyntaxError, ListValueNode, OperationType, Visitor, execute, parse, validate,
+    DocumentNode, GraphQLSyntaxError, ListValueNode, OperationType, Visitor, execute, parse, validate,
     visit,
 )
+from graphql.execution.values import get_variable_values
 from graphql.utilities import get_operation_ast
 
 from .cost import MAX_QUERY_COST, query_cost
@@ -66,12 +67,18 @@ def _oversized_inputs(document: DocumentNode, variables: dict[str, Any]) -> list
             for size, path in sizes if size > MAX_INPUT_SIZE]
 
 
-def _format_error(error: GraphQLError, variable_stage: bool) -> dict[str, Any]:
-    formatted: dict[str, Any] = dict(error.formatted)
-    if variable_stage:
-        formatted["extensions"] = {"code": "INVALID_VARIABLE",
-                                   "problems": [{"path": [], "explanation": error.message}]}
-    return formatted
+def _variable_errors(document: DocumentNode, operation_name: str | None,
+                     variables: dict[str, Any]) -> list[dict[str, Any]]:
+    """Variables that do not fit their declared types: Shopify's INVALID_VARIABLE, before any execution."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return []
+    coerced = get_variable_values(admin_schema(), operation.variable_definitions or [], variables)
+    if not isinstance(coerced, list):
+        return []
+    return [{**error.formatted, "extensions": {"code": "INVALID_VARIABLE",
+                                               "problems": [{"path": [], "explanation": error.message}]}}
+            for error in coerced]
 
 
 def _request_parts(body: Any) -> tuple[str, dict[str, Any], str | None] | str:
@@ -101,6 +108,9 @@ def run_graphql(runtime: ShopRuntime, body: Any, *, app: str, api_version: str, 
     oversized = _oversized_inputs(document, variables)
     if oversized:
         return _errors_reply(runtime, oversized)
+    invalid_variables = _variable_errors(document, operation_name, variables)
+    if invalid_variables:
+        return _errors_reply(runtime, invalid_variables)
     requested = query_cost(schema, document, operation_name, variables)
     if requested > MAX_QUERY_COST:
         return _errors_reply(runtime, [{
@@ -116,7 +126,6 @@ def run_graphql(runtime: ShopRuntime, body: Any, *, app: str, api_version: str, 
     context = RequestContext(runtime.state, now, app, api_version, runtime.idempotency)
     result = execute(schema, document, variable_values=variables, operation_name=operation_name,
                      context_value=context, field_resolver=resolve_field)
-    variable_stage = result.data is None and bool(result.errors)
     operation = get_operation_ast(document, operation_name)
     is_mutation = operation is not None and operation.operation == OperationType.MUTATION
     actual = requested if is_mutation or result.data is None else query_cost(
@@ -124,8 +133,7 @@ def run_graphql(runtime: ShopRuntime, body: Any, *, app: str, api_version: str, 
     runtime.bucket.give_back(requested - actual)
     response: dict[str, Any] = {}
     if result.errors:
-        response["errors"] = [_format_error(error, variable_stage) for error in result.errors]
-    if not variable_stage:
-        response["data"] = result.data
+        response["errors"] = [error.formatted for error in result.errors]
+    response["data"] = result.data
     response["extensions"] = _cost(runtime, requested, actual)
     return GraphQLReply(200, response, context.events.events)

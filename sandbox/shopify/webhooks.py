@@ -21,6 +21,7 @@ import aiohttp
 import anyio
 import msgspec
 from anyio.abc import TaskStatus
+from anyio.streams.memory import MemoryObjectSendStream
 
 from .events import TOPICS, ShopEvent
 from .payloads import event_payload
@@ -77,7 +78,8 @@ class WebhookDispatcher:
         self.retry_delays = tuple(retry_delays)
         self.delete_after_failures = delete_after_failures
         self._clock = clock
-        self._send, self._receive = anyio.create_memory_object_stream[Delivery](max_buffer_size=math.inf)
+        self._send: MemoryObjectSendStream[Delivery] | None = None
+        self._backlog: list[Delivery] = []  # published while not running; sent when run() starts
         self.attempts: dict[str, list[DeliveryAttempt]] = {}
         self._in_flight = 0
 
@@ -116,14 +118,26 @@ class WebhookDispatcher:
         # A duplicate is the same delivery (same X-Shopify-Webhook-Id) arriving twice, as in production.
         for delay in plan.delays:
             self._in_flight += 1
-            self._send.send_nowait(Delivery(runtime, subscription.id, subscription.uri, topic, body, headers, delay))
+            delivery = Delivery(runtime, subscription.id, subscription.uri, topic, body, headers, delay)
+            if self._send is None:
+                self._backlog.append(delivery)
+            else:
+                self._send.send_nowait(delivery)
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Deliver until cancelled; every delivery is a child task of this one."""
-        async with aiohttp.ClientSession() as session, anyio.create_task_group() as deliveries:
-            task_status.started()
-            async for delivery in self._receive:
-                deliveries.start_soon(self._deliver, session, delivery)
+        send, receive = anyio.create_memory_object_stream[Delivery](max_buffer_size=math.inf)
+        async with send, receive, aiohttp.ClientSession() as session, anyio.create_task_group() as deliveries:
+            self._send = send
+            try:
+                for delivery in self._backlog:
+                    send.send_nowait(delivery)
+                self._backlog.clear()
+                task_status.started()
+                async for delivery in receive:
+                    deliveries.start_soon(self._deliver, session, delivery)
+            finally:
+                self._send = None
 
     async def _deliver(self, session: aiohttp.ClientSession, delivery: Delivery) -> None:
         try:

@@ -12,7 +12,7 @@ from . import http_control, http_records
 from .errors import NetSuiteApiError, invalid_login
 from .governance import Fault, RequestKind, latency_seconds
 from .http_common import COLLECTION, SINGULAR, error_response, json_body, json_response, rest_base
-from .state import STATE, SandboxState
+from .state import STALE_SECONDS, STATE, SandboxState
 from .suiteql.service import page_parameters, run_suiteql
 
 log = structlog.get_logger(__name__)
@@ -60,7 +60,7 @@ async def _governed(request: web.Request, handler: Handler, state: SandboxState,
         error = next((f for f in faults if f.kind == "error"), None)
         if error is not None:
             raise NetSuiteApiError(error.status, "UNEXPECTED_ERROR", "An unexpected error occurred.")
-        request["stale_seconds"] = max((f.stale_seconds for f in faults if f.kind == "stale_reads"), default=0.0)
+        request[STALE_SECONDS] = max((f.stale_seconds for f in faults if f.kind == "stale_reads"), default=0.0)
         timeout = next((f for f in faults if f.kind == "timeout"), None)
         if timeout is not None and not timeout.apply_before_timeout:
             await anyio.sleep(timeout.timeout_seconds)
@@ -94,7 +94,7 @@ async def suiteql(request: web.Request) -> web.Response:
         raise NetSuiteApiError(400, "INVALID_PARAMETER", "The header Prefer: transient is required.")
     limit, offset = page_parameters(dict(request.query))
     self_url = f"{rest_base(request)}/query/v1/suiteql"
-    page = run_suiteql(state.account, state.view(float(request.get("stale_seconds", 0.0))),
+    page = run_suiteql(state.account, state.view(request.get(STALE_SECONDS, 0.0)),
                        await json_body(request), limit, offset, self_url)
     return json_response(page, COLLECTION)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -105,7 +106,8 @@ class TokenVerifier:
             raise LoginRefused("InvalidSignature") from None
         base_string = signature.signature_base_string(
             method.upper(), signature.base_string_uri(uri), signature.normalize_parameters(params))
-        expected = signature.sign_hmac_sha256(
-            base_string, self.credentials.consumer_secret, self.credentials.token_secret)
+        key = f"{utils.escape(self.credentials.consumer_secret)}&{utils.escape(self.credentials.token_secret)}"
+        digest = hmac.new(key.encode(), base_string.encode(), hashlib.sha256).digest()
+        expected = base64.b64encode(digest).decode()
         if not signature.safe_string_equals(expected, sent):
             raise LoginRefused("InvalidSignature")

@@ -8,7 +8,7 @@ from .errors import NetSuiteApiError, record_not_found
 from .http_common import COLLECTION, SINGULAR, json_body, json_response, rest_base
 from .record_types import kind_named
 from .rendering import record_url, render_line, render_record, render_sublist
-from .state import STATE
+from .state import STALE_SECONDS, STATE
 from .store import StoredRecord
 from .suiteql.service import page_parameters
 
@@ -26,7 +26,7 @@ def _done(request: web.Request, record: StoredRecord) -> web.Response:
 
 
 def _stale(request: web.Request) -> float:
-    return float(request.get("stale_seconds", 0.0))
+    return request.get(STALE_SECONDS, 0.0)
 
 
 async def create(request: web.Request) -> web.Response:

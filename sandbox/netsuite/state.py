@@ -55,3 +55,5 @@ class SandboxState:
 
 
 STATE = web.AppKey("netsuite_sandbox_state", SandboxState)
+# Set by the gateway when a stale-reads fault hits the request: how far in the past reads look.
+STALE_SECONDS = web.RequestKey("netsuite_stale_seconds", float)

@@ -2,6 +2,7 @@
 
 from supervisors.drain import DrainDomain, current_domain, drain_shield
 from supervisors.policy import Backoff, RestartIntensity
+from supervisors.readiness import child_ready
 from supervisors.signals import run_until_signalled
 from supervisors.spec import ChildSpec, ExitReason, RestartType, Shutdown
 from supervisors.supervisor import Supervisor
@@ -20,6 +21,7 @@ __all__ = [
     "Supervisor",
     "SupervisorEscalation",
     "SupervisorInfo",
+    "child_ready",
     "current_domain",
     "drain_shield",
     "run_until_signalled",

@@ -27,6 +27,8 @@ class ChildSpec(msgspec.Struct, frozen=True, kw_only=True):
     restart: `permanent` is always restarted, `transient` only after an abnormal exit,
     `temporary` never (not even when a sibling's failure stops it).
     shutdown_timeout: seconds a stopping child may spend draining (see supervisors.drain).
+    ready_timeout: when set, the next child starts only after this one calls `child_ready()`
+    (see supervisors.readiness); not ready in time counts as a failure to start.
     describe: for a child that is itself a supervisor, returns its live tree.
     """
 
@@ -34,6 +36,7 @@ class ChildSpec(msgspec.Struct, frozen=True, kw_only=True):
     start: Callable[[], Awaitable[None]]
     restart: RestartType = "permanent"
     shutdown_timeout: float = 5.0
+    ready_timeout: float | None = None
     describe: Callable[[], Any] | None = None
 
     def __post_init__(self) -> None:
@@ -49,6 +52,11 @@ class ChildSpec(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError(
                 f"ChildSpec {self.id!r}: shutdown_timeout must be a finite number >= 0, "
                 f"got {self.shutdown_timeout}"
+            )
+        if self.ready_timeout is not None and (not self.ready_timeout > 0 or math.isinf(self.ready_timeout)):
+            raise ValueError(
+                f"ChildSpec {self.id!r}: ready_timeout must be a finite number > 0 or None, "
+                f"got {self.ready_timeout}"
             )
 
 

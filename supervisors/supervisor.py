@@ -10,6 +10,10 @@ by one in reverse start order, each with its `shutdown_timeout`.
   independently, so one child's backoff never delays another's restart.
 - `one_for_all` / `rest_for_one`: a child task reports its exit to the supervisor's own loop,
   which stops the affected siblings (reverse order), backs off and starts them again (list order).
+  The group restarts as a unit, so it has one backoff; in one_for_one each child has its own.
+
+Starting is sequential as in OTP: a child whose spec has a `ready_timeout` must call
+`child_ready()` before the next child starts (supervisors.readiness).
 
 Every restart is recorded in the supervisor's `RestartIntensity`; when it is exceeded the
 supervisor stops all its children and raises `SupervisorEscalation`, which its parent sees as the
@@ -23,53 +27,22 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 import anyio
-import msgspec
 import structlog
 from anyio.abc import TaskGroup, TaskStatus
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from supervisors.drain import DrainDomain, current_domain, entered_domain
+from supervisors.live_child import ChildExited, LiveChild, NotStarted
 from supervisors.policy import Backoff, RestartIntensity
+from supervisors.readiness import Readiness, child_ready, reporting_readiness
 from supervisors.spec import NORMAL, SHUTDOWN, ChildSpec, ExitReason, RestartType, Shutdown, failed
 from supervisors.spec import should_restart as restart_wanted
-from supervisors.tree import (
-    STRATEGIES,
-    ChildInfo,
-    ChildState,
-    Strategy,
-    SupervisorEscalation,
-    SupervisorInfo,
-    SupervisorState,
-)
+from supervisors.tree import STRATEGIES, Strategy, SupervisorEscalation, SupervisorInfo, SupervisorState
 
 log = structlog.get_logger(__name__)
 
 # Time a cancelled child gets, beyond its drain deadline, to unwind its stack.
 UNWIND_SLACK = 1.0
-
-
-class _LiveChild:
-    """The supervisor's mutable view of one child across its incarnations."""
-
-    def __init__(self, spec: ChildSpec, backoff: Backoff) -> None:
-        self.spec = spec
-        self.backoff = backoff
-        self.state: ChildState = "stopped"
-        self.restarts = 0
-        self.incarnation = 0
-        self.last_exit: ExitReason | None = None
-        self.stop_requested = False
-        self.scope: anyio.CancelScope | None = None
-        self.domain: DrainDomain | None = None
-        self.finished = anyio.Event()
-        self.finished.set()  # not running yet
-
-
-class _ChildExited(msgspec.Struct, frozen=True):
-    child_id: str
-    incarnation: int
-    reason: ExitReason
-    intensity_exceeded: bool
 
 
 class Supervisor:
@@ -105,10 +78,12 @@ class Supervisor:
         self._clock = clock
         self._sleep = sleep
         self._state: SupervisorState = "stopped"
-        self._live: list[_LiveChild] = [_LiveChild(spec, self._backoff.fresh()) for spec in self._specs]
+        self._live: list[LiveChild] = [LiveChild(spec, self._backoff.fresh()) for spec in self._specs]
+        # one_for_all / rest_for_one restart children as a unit, so the unit backs off as one.
+        self._group_backoff = self._backoff.fresh()
         self._parent_domain: DrainDomain | None = None
         self._task_group: TaskGroup | None = None
-        self._exits: MemoryObjectSendStream[_ChildExited] | None = None
+        self._exits: MemoryObjectSendStream[ChildExited] | None = None
 
     async def run(self) -> None:
         """Run the children until cancelled; raise SupervisorEscalation when intensity is exceeded."""
@@ -116,26 +91,28 @@ class Supervisor:
             raise RuntimeError(f"supervisor {self.name!r} is already running")
         # A restarted supervisor is a fresh incarnation, as in OTP: clean history, every child back.
         self._intensity.reset()
-        self._live = [_LiveChild(spec, self._backoff.fresh()) for spec in self._specs]
+        self._live = [LiveChild(spec, self._backoff.fresh()) for spec in self._specs]
+        self._group_backoff = self._backoff.fresh()
         self._parent_domain = current_domain()
         self._state = "starting"
-        send, receive = anyio.create_memory_object_stream[_ChildExited](max_buffer_size=math.inf)
+        send, receive = anyio.create_memory_object_stream[ChildExited](max_buffer_size=math.inf)
         self._exits = send
         escalation: SupervisorEscalation | None = None
         try:
             async with anyio.create_task_group() as task_group:
                 self._task_group = task_group
                 try:
-                    for child in self._live:
-                        await self._start(child)
-                    self._state = "running"
-                    log.info(
-                        "supervisor.started",
-                        supervisor=self.name,
-                        strategy=self.strategy,
-                        children=[c.spec.id for c in self._live],
-                    )
-                    escalation = await self._supervise(receive)
+                    escalation = await self._start_all()
+                    if escalation is None:
+                        self._state = "running"
+                        log.info(
+                            "supervisor.started",
+                            supervisor=self.name,
+                            strategy=self.strategy,
+                            children=[c.spec.id for c in self._live],
+                        )
+                        child_ready()  # a supervisor is started once all its children are
+                        escalation = await self._supervise(receive)
                 finally:
                     self._state = "stopping"
                     with anyio.CancelScope(shield=True):
@@ -151,17 +128,25 @@ class Supervisor:
             raise escalation
 
     def as_child(
-        self, restart: RestartType = "permanent", shutdown_timeout: float | None = None
+        self,
+        restart: RestartType = "permanent",
+        shutdown_timeout: float | None = None,
+        ready_timeout: float | None = None,
     ) -> ChildSpec:
         """This supervisor as a child of another, so supervision trees nest."""
         if shutdown_timeout is None:
             # Enough for every child to drain and unwind in turn, like OTP's `infinity` but bounded.
             shutdown_timeout = sum(spec.shutdown_timeout + UNWIND_SLACK for spec in self._specs)
+        waits = [spec.ready_timeout for spec in self._specs if spec.ready_timeout is not None]
+        if ready_timeout is None and waits:
+            # The parent waits for our children to start, one after the other.
+            ready_timeout = sum(waits) + UNWIND_SLACK
         return ChildSpec(
             id=self.name,
             start=self.run,
             restart=restart,
             shutdown_timeout=shutdown_timeout,
+            ready_timeout=ready_timeout,
             describe=self.describe,
         )
 
@@ -174,24 +159,47 @@ class Supervisor:
             max_restarts=self._intensity.max_restarts,
             period=self._intensity.period,
             restarts_in_window=self._intensity.restarts_in_window(self._clock()),
-            children=[self._describe_child(child) for child in self._live],
+            children=[child.info() for child in self._live],
         )
 
     # -- starting and stopping -------------------------------------------------------------
 
-    async def _start(self, child: _LiveChild) -> None:
+    async def _start_all(self) -> SupervisorEscalation | None:
+        """Start the children in order; a child that never becomes ready fails the whole start."""
+        for child in self._live:
+            not_started = await self._start(child)
+            if not_started is not None:
+                return self._escalation(child, not_started.reason, cause="a child failed to start")
+        self._group_backoff.mark_started(self._clock())
+        return None
+
+    async def _start(self, child: LiveChild) -> NotStarted | None:
+        """Start one child; with a ready_timeout, wait until it is ready (or say why it is not)."""
         assert self._task_group is not None
         child.incarnation += 1
         child.finished = anyio.Event()
+        child.readiness = Readiness()
         child.stop_requested = False
         child.state = "starting"
         await self._task_group.start(self._child_task, child)
+        timeout = child.spec.ready_timeout
+        if timeout is None:
+            return None
+        with anyio.move_on_after(timeout):
+            await child.readiness.settled.wait()
+        if child.readiness.ready:
+            return None
+        if child.finished.is_set():  # it ended before it was ready; its exit is already reported
+            return NotStarted(child.last_exit or failed(RuntimeError("exited before ready")), True)
+        log.error("supervisor.child_not_ready", supervisor=self.name, child=child.spec.id, timeout=timeout)
+        await self._stop(child)
+        return NotStarted(ExitReason("failed", f"not ready within {timeout} s"), False)
 
-    async def _stop_all(self, children: Iterable[_LiveChild]) -> None:
+    async def _stop_all(self, children: Iterable[LiveChild]) -> None:
         for child in children:
             await self._stop(child)
 
-    async def _stop(self, child: _LiveChild) -> None:
+    async def _stop(self, child: LiveChild) -> None:
         """Cancel one child and wait, within its shutdown timeout, until it has unwound."""
         if child.finished.is_set():
             return
@@ -215,7 +223,7 @@ class Supervisor:
                 shutdown_timeout=timeout,
             )
 
-    async def _child_task(self, child: _LiveChild, *, task_status: TaskStatus[None]) -> None:
+    async def _child_task(self, child: LiveChild, *, task_status: TaskStatus[None]) -> None:
         try:
             # Shielded: only this supervisor stops its children, in its own order (see module doc).
             with anyio.CancelScope(shield=True) as scope:
@@ -228,15 +236,16 @@ class Supervisor:
         finally:
             child.state = "stopped"
             child.finished.set()
+            child.readiness.mark_gone()
 
     # -- running children ------------------------------------------------------------------
 
-    async def _run_once(self, child: _LiveChild) -> ExitReason:
+    async def _run_once(self, child: LiveChild) -> ExitReason:
         """Run one incarnation of a child; return why it ended (cancellation propagates)."""
         child.state = "running"
         child.backoff.mark_started(self._clock())
         child.domain = DrainDomain(parent=self._parent_domain)
-        with entered_domain(child.domain):
+        with entered_domain(child.domain), reporting_readiness(child.readiness):
             try:
                 await child.spec.start()
             except Shutdown:
@@ -257,12 +266,12 @@ class Supervisor:
         child.state = "stopped"
         return reason
 
-    async def _run_restarting(self, child: _LiveChild) -> None:
+    async def _run_restarting(self, child: LiveChild) -> None:
         """one_for_one: this child's own restart loop."""
         while True:
             reason = await self._run_once(child)
-            if child.stop_requested:
-                return
+            if child.stop_requested or self._state == "stopping":
+                return  # stopped on purpose, or the whole supervisor is shutting down
             if not restart_wanted(child.spec.restart, reason):
                 self._log_exit_without_restart(child, reason)
                 return
@@ -275,19 +284,19 @@ class Supervisor:
             await self._sleep(delay)
             child.restarts += 1
 
-    async def _run_and_report(self, child: _LiveChild) -> None:
+    async def _run_and_report(self, child: LiveChild) -> None:
         """one_for_all / rest_for_one: the supervisor's loop decides what happens next."""
         reason = await self._run_once(child)
         if not child.stop_requested:
             self._report(child, reason, intensity_exceeded=False)
 
-    def _report(self, child: _LiveChild, reason: ExitReason, *, intensity_exceeded: bool) -> None:
+    def _report(self, child: LiveChild, reason: ExitReason, *, intensity_exceeded: bool) -> None:
         assert self._exits is not None
-        self._exits.send_nowait(_ChildExited(child.spec.id, child.incarnation, reason, intensity_exceeded))
+        self._exits.send_nowait(ChildExited(child.spec.id, child.incarnation, reason, intensity_exceeded))
 
     # -- the supervisor's loop -------------------------------------------------------------
 
-    async def _supervise(self, exits: MemoryObjectReceiveStream[_ChildExited]) -> SupervisorEscalation:
+    async def _supervise(self, exits: MemoryObjectReceiveStream[ChildExited]) -> SupervisorEscalation:
         """Handle child exits until the restart intensity is exceeded (or we are cancelled)."""
         async for exit_ in exits:
             child = self._child(exit_.child_id)
@@ -303,13 +312,13 @@ class Supervisor:
             await self._restart_group(child, exit_.reason)
         raise AssertionError("the exit stream is only closed after this loop ends")
 
-    async def _restart_group(self, failed_child: _LiveChild, reason: ExitReason) -> None:
+    async def _restart_group(self, failed_child: LiveChild, reason: ExitReason) -> None:
         """one_for_all / rest_for_one: stop the affected children, back off, start them again."""
         position = self._live.index(failed_child)
         affected = self._live if self.strategy == "one_for_all" else self._live[position:]
         self._state = "restarting"
         await self._stop_all(reversed(affected))
-        delay = failed_child.backoff.next_delay(self._clock())
+        delay = self._group_backoff.next_delay(self._clock())
         # Temporary children are never restarted, not even when a sibling's failure stopped them.
         restarting = [child for child in affected if child.spec.restart != "temporary"]
         self._log_restart(failed_child, reason, delay, restarting)
@@ -318,38 +327,38 @@ class Supervisor:
         await self._sleep(delay)
         for child in restarting:
             child.restarts += 1
-            await self._start(child)
+            not_started = await self._start(child)
+            if not_started is not None:
+                # Like a crash of that child: the loop handles it next (intensity, another restart).
+                if not not_started.reported:
+                    self._report(child, not_started.reason, intensity_exceeded=False)
+                for later in restarting[restarting.index(child) + 1 :]:
+                    later.state = "stopped"
+                break
+        self._group_backoff.mark_started(self._clock())
         self._state = "running"
 
-    def _escalation(self, child: _LiveChild, reason: ExitReason) -> SupervisorEscalation:
+    def _escalation(
+        self, child: LiveChild, reason: ExitReason, cause: str = "restart intensity exceeded"
+    ) -> SupervisorEscalation:
         log.error(
-            "supervisor.intensity_exceeded",
+            "supervisor.gave_up",
             supervisor=self.name,
             child=child.spec.id,
             reason=str(reason),
+            cause=cause,
             max_restarts=self._intensity.max_restarts,
             period=self._intensity.period,
         )
-        return SupervisorEscalation(self.name, child.spec.id, str(reason))
+        return SupervisorEscalation(self.name, child.spec.id, str(reason), cause)
 
     # -- small helpers ---------------------------------------------------------------------
 
-    def _child(self, child_id: str) -> _LiveChild:
+    def _child(self, child_id: str) -> LiveChild:
         return next(child for child in self._live if child.spec.id == child_id)
 
-    def _describe_child(self, child: _LiveChild) -> ChildInfo:
-        nested = child.spec.describe() if child.spec.describe is not None else None
-        return ChildInfo(
-            id=child.spec.id,
-            restart=child.spec.restart,
-            state=child.state,
-            restarts=child.restarts,
-            last_exit=str(child.last_exit) if child.last_exit is not None else None,
-            supervisor=nested if isinstance(nested, SupervisorInfo) else None,
-        )
-
     def _log_restart(
-        self, child: _LiveChild, reason: ExitReason, delay: float, restarting: list[_LiveChild]
+        self, child: LiveChild, reason: ExitReason, delay: float, restarting: list[LiveChild]
     ) -> None:
         log.info(
             "supervisor.child_restarted",
@@ -361,7 +370,7 @@ class Supervisor:
             restarting=[c.spec.id for c in restarting],
         )
 
-    def _log_exit_without_restart(self, child: _LiveChild, reason: ExitReason) -> None:
+    def _log_exit_without_restart(self, child: LiveChild, reason: ExitReason) -> None:
         log.info(
             "supervisor.child_exited",
             supervisor=self.name,

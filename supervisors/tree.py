@@ -39,13 +39,13 @@ class SupervisorInfo(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class SupervisorEscalation(Exception):  # OTP's word for it
-    """A supervisor exceeded its restart intensity, stopped its children and gave up."""
+    """A supervisor stopped its children and gave up (intensity exceeded, or a child never started)."""
 
-    def __init__(self, supervisor: str, child: str, reason: str) -> None:
-        super().__init__(
-            f"supervisor {supervisor!r} gave up: restart intensity exceeded; last failure of child "
-            f"{child!r}: {reason}"
-        )
+    def __init__(
+        self, supervisor: str, child: str, reason: str, cause: str = "restart intensity exceeded"
+    ) -> None:
+        super().__init__(f"supervisor {supervisor!r} gave up: {cause}; child {child!r}: {reason}")
         self.supervisor = supervisor
         self.child = child
         self.reason = reason
+        self.cause = cause

@@ -47,8 +47,9 @@ class ShopInfo(msgspec.Struct, frozen=True):
 
 
 def _spec(kind: type[SpecT], value: SpecT | dict[str, Any]) -> SpecT:
-    """Accept a Struct or a plain dict; a bad dict raises msgspec.ValidationError naming the field."""
-    return value if isinstance(value, kind) else msgspec.convert(value, kind, strict=False)
+    """Accept a Struct or a plain dict, validated either way (Struct constructors do not check types);
+    bad input raises msgspec.ValidationError naming the field."""
+    return msgspec.convert(msgspec.to_builtins(value), kind, strict=False)
 
 
 class ShopifySandbox:

@@ -404,3 +404,27 @@ def test_a_supervisor_rejects_duplicate_child_ids_and_unknown_strategies() -> No
         Supervisor("s", [a.spec, b.spec])
     with pytest.raises(ValueError, match="strategy"):
         Supervisor("s", [a.spec], strategy="one_for_some")  # type: ignore[arg-type]
+
+
+async def test_a_child_that_fails_while_the_supervisor_stops_is_not_restarted() -> None:
+    log, time = EventLog(), FakeTime()
+    b_stopping = anyio.Event()
+
+    async def a() -> None:
+        log.add("start", "a")
+        await b_stopping.wait()
+        log.add("crash", "a")
+        raise RuntimeError("lost its peer")
+
+    async def b() -> None:
+        log.add("start", "b")
+        try:
+            await anyio.sleep_forever()
+        finally:
+            b_stopping.set()
+
+    children = [ChildSpec(id="a", start=a), ChildSpec(id="b", start=b)]
+    async with running(make_supervisor(children, time)):
+        await log.wait_count(("start", "b"), 1)
+    assert log.entries == [("start", "a"), ("start", "b"), ("crash", "a")]
+    assert time.delays == []

@@ -7,7 +7,7 @@ from typing import Any
 
 from .account import Account
 from .errors import NetSuiteApiError, record_not_found, user_error
-from .record_types import STOCKED_ITEM_KINDS, TRANSFORMS, RecordKind, kind_named
+from .record_types import STOCKED_ITEM_KINDS, TRANSFORMS, Family, RecordKind, kind_named
 from .references import normalize_fields, normalize_reference
 from .rules import rules_for
 from .store import RecordStore, StoredRecord
@@ -85,6 +85,7 @@ class RecordService:
             rules.prepare(self.account, record, creating=False)
             rules.after_update(self.account, record, before)
             self.account.store.saved(record)
+        self._settle()
         return record
 
     def upsert(self, type_name: str, id_text: str, payload: Any, replace: frozenset[str]) -> StoredRecord:
@@ -108,6 +109,7 @@ class RecordService:
         with self.account.atomic(record):
             rules_for(kind).before_delete(self.account, record)
             self.account.store.delete(record)
+        self._settle()
 
     def transform(self, type_name: str, id_text: str, target_name: str, payload: Any,
                   replace: frozenset[str]) -> StoredRecord:
@@ -119,7 +121,9 @@ class RecordService:
         body, sublists = parse_body(self.account, target, payload or {})
         self._check_external_id(target, body.get("externalId"), None)
         with self.account.atomic(source):
-            return rules_for(kind).transform(self.account, source, target, (body, sublists, bool(replace)))
+            record = rules_for(kind).transform(self.account, source, target, (body, sublists, bool(replace)))
+        self._settle()
+        return record
 
     def stock_locations(self, item: StoredRecord) -> list[dict[str, Any]]:
         """The read-only `locations` sublist of an inventory item, straight from the warehouse."""
@@ -145,7 +149,22 @@ class RecordService:
             rules.prepare(self.account, record, creating=True)
             rules.after_create(self.account, record)
             self.account.store.saved(record)
+        self._settle()
         return record
+
+    def _settle(self) -> None:
+        """Stock that arrived was committed to waiting orders: show it on their lines too."""
+        from .sales import refresh_line_commitments
+        from .stock_transactions import sync_transfer_demands
+
+        warehouse = self.account.warehouse
+        for transaction_id in sorted(warehouse.reallocated):
+            record = self.account.store.get_in_family(Family.TRANSACTION, transaction_id)
+            if record is not None and record.kind.name == "salesOrder":
+                refresh_line_commitments(self.account, record)
+            elif record is not None and record.kind.name == "transferOrder":
+                sync_transfer_demands(self.account, record)
+        warehouse.reallocated.clear()
 
     def _check_external_id(self, kind: RecordKind, external_id: Any, owner: StoredRecord | None) -> None:
         if external_id is None or self.account.config.duplicate_external_id == "allow":

@@ -109,7 +109,6 @@ def sync_demands(account: Account, order: StoredRecord) -> None:
         location = int(line["location"]["id"]) if line.get("location") else None
         if open_qty > ZERO and location is None:
             raise missing_field("Location", f"item.items[{int(line['line']) - 1}].location")
-        committed_units = open_qty
         for component in components:
             key = (order.id, int(line["line"]), component.item)
             want = open_qty * component.per_unit
@@ -120,11 +119,24 @@ def sync_demands(account: Account, order: StoredRecord) -> None:
             live.add(key)
             if current is None or current.open_qty != want or current.location != location:
                 account.warehouse.place_demand(key, component.item, location or 0, want, order.id)
-            committed_units = min(committed_units, account.warehouse.committed_for(key) / component.per_unit)
-        line["quantityCommitted"] = committed_units
-        line["quantityBackOrdered"] = open_qty - committed_units
     for key in [k for k in account.warehouse.demands if k[0] == order.id and k not in live]:
         account.warehouse.release_demand(key, order.id)
+    refresh_line_commitments(account, order)
+
+
+def refresh_line_commitments(account: Account, order: StoredRecord) -> None:
+    """Copy the warehouse's commitment onto the lines (a kit line counts whole kits)."""
+    for line in order.lines("item"):
+        item = item_record(account, line["item"], "item.items.item")
+        components = stock_components(account, item)
+        if not components:
+            continue
+        open_qty = line["quantity"] - line.get("quantityFulfilled", ZERO)
+        committed = min((account.warehouse.committed_for((order.id, int(line["line"]), c.item)) / c.per_unit
+                         for c in components), default=ZERO)
+        has_demand = (order.id, int(line["line"]), components[0].item) in account.warehouse.demands
+        line["quantityCommitted"] = committed
+        line["quantityBackOrdered"] = max(ZERO, open_qty - committed) if has_demand else ZERO
 
 
 def refresh_order_status(order: StoredRecord) -> None:

@@ -64,6 +64,8 @@ class Warehouse:
     demands: dict[DemandKey, Demand] = field(default_factory=dict)
     numbers: dict[StockKey, dict[str, Decimal]] = field(default_factory=dict)
     movements: list[StockMovement] = field(default_factory=list)
+    # Transactions whose demands got stock committed by a later arrival (their lines need a refresh).
+    reallocated: set[int] = field(default_factory=set)
 
     def level(self, item: int, location: int) -> StockLevel:
         return self.levels.setdefault((item, location), StockLevel())
@@ -140,11 +142,15 @@ class Warehouse:
 
     def arrive_from_transit(self, item: int, destination: int, qty: Decimal, txn: int | None,
                             numbers: dict[str, Decimal] | None = None) -> None:
-        """Goods in transit reach their destination: on hand up, in transit and on order down."""
+        """Goods in transit reach their destination: on hand up, in transit down.
+
+        The destination's on-order quantity belongs to the transfer order (see `expect`), which
+        lowers it when it records the receipt.
+        """
         level = self.level(item, destination)
         if qty > level.in_transit:
             raise user_error(f"You cannot receive more than the {level.in_transit} in transit.")
-        self._change(item, destination, "transit_arrival", txn, in_transit=-qty, on_order=-qty)
+        self._change(item, destination, "transit_arrival", txn, in_transit=-qty)
         self.receive(item, destination, qty, txn, "transit_arrival", numbers)
 
     # -- serial and lot numbers ------------------------------------------------------------------
@@ -181,7 +187,7 @@ class Warehouse:
     def _reallocate(self, item: int, location: int, txn: int | None) -> None:
         """Commit newly available stock to backordered demands, oldest first."""
         level = self.level(item, location)
-        for demand in self.demands.values():
+        for key, demand in self.demands.items():
             if level.available <= ZERO:
                 return
             if demand.item != item or demand.location != location:
@@ -189,6 +195,7 @@ class Warehouse:
             take = min(demand.open_qty - demand.committed, level.available)
             if take > ZERO:
                 demand.committed += take
+                self.reallocated.add(key[0])
                 self._change(item, location, "allocate", txn, committed=take, backordered=-take)
 
     def _change(self, item: int, location: int, reason: str, txn: int | None, **deltas: Decimal) -> None:

@@ -80,7 +80,14 @@ SHUTDOWN = ExitReason("shutdown")
 
 def failed(error: BaseException) -> ExitReason:
     """The exit reason for a child that raised `error`."""
-    return ExitReason("failed", f"{type(error).__name__}: {error}")
+    return ExitReason("failed", _describe(error))
+
+
+def _describe(error: BaseException) -> str:
+    # A child's own task group wraps the real error; name the errors inside, not just the group.
+    if isinstance(error, BaseExceptionGroup):
+        return "; ".join(_describe(inner) for inner in error.exceptions)
+    return f"{type(error).__name__}: {error}"
 
 
 def should_restart(restart: RestartType, reason: ExitReason) -> bool:

@@ -27,6 +27,11 @@ def test_a_failure_reason_names_the_exception() -> None:
     assert not NORMAL.abnormal and str(SHUTDOWN) == "shutdown"
 
 
+def test_a_failure_inside_a_task_group_names_the_errors_in_the_group() -> None:
+    group = ExceptionGroup("unhandled errors", [ValueError("bad sku"), ExceptionGroup("x", [OSError("io")])])
+    assert str(failed(group)) == "ValueError: bad sku; OSError: io"
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [

@@ -6,6 +6,7 @@ import os
 import signal
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 from supervisors import SupervisorEscalation, current_domain, drain_shield, run_until_signalled
@@ -42,7 +43,7 @@ async def test_a_signal_drains_then_cancels_main() -> None:
             with anyio.fail_after(5):
                 await domain.draining.wait()  # the handler runs while this turn is in flight
             events.append("turn finished")
-        await anyio.sleep(0)  # the next await after the drain is where the cancellation lands
+        await anyio.lowlevel.checkpoint()  # the next await after a drain is where cancellation lands
         events.append("not reached: cancelled after the drain")
 
     with anyio.fail_after(5):

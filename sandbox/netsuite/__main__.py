@@ -19,25 +19,46 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--account", default="1234567_SB1", help="account id (the OAuth realm)")
     parser.add_argument("--time-zone", default="America/Los_Angeles")
     parser.add_argument("--concurrency", type=int, default=5, help="account concurrency limit")
-    parser.add_argument("--auto-fulfill-every", type=float, default=0.0,
-                        help="seconds between warehouse fulfillment rounds (0: only on command)")
+    parser.add_argument(
+        "--auto-fulfill-every",
+        type=float,
+        default=0.0,
+        help="seconds between warehouse fulfillment rounds (0: only on command)",
+    )
     return parser.parse_args()
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    schedule = AutoFulfillment(interval_seconds=args.auto_fulfill_every) if args.auto_fulfill_every > 0 else None
-    config = NetSuiteSandboxConfig(credentials=Credentials.generate(args.account), time_zone=args.time_zone,
-                                   concurrency_limit=args.concurrency, auto_fulfillment=schedule)
+    schedule = (
+        AutoFulfillment(interval_seconds=args.auto_fulfill_every) if args.auto_fulfill_every > 0 else None
+    )
+    config = NetSuiteSandboxConfig(
+        credentials=Credentials.generate(args.account),
+        time_zone=args.time_zone,
+        concurrency_limit=args.concurrency,
+        auto_fulfillment=schedule,
+    )
     sandbox = NetSuiteSandbox(config)
     ids = sandbox.seed_demo()
     base_url = await sandbox.start(args.host, args.port)
     credentials = sandbox.credentials
-    print(json.dumps({
-        "base_url": base_url, "rest_url": sandbox.rest_url, "control_url": f"{base_url}/_sandbox",
-        "account": credentials.account, "consumer_key": credentials.consumer_key,
-        "consumer_secret": credentials.consumer_secret, "token_id": credentials.token_id,
-        "token_secret": credentials.token_secret, "seeded": ids,
-    }, indent=2), flush=True)
+    print(
+        json.dumps(
+            {
+                "base_url": base_url,
+                "rest_url": sandbox.rest_url,
+                "control_url": f"{base_url}/_sandbox",
+                "account": credentials.account,
+                "consumer_key": credentials.consumer_key,
+                "consumer_secret": credentials.consumer_secret,
+                "token_id": credentials.token_id,
+                "token_secret": credentials.token_secret,
+                "seeded": ids,
+            },
+            indent=2,
+        ),
+        flush=True,
+    )
     try:
         await anyio.sleep_forever()
     finally:

@@ -88,7 +88,8 @@ def money(value: Decimal) -> Decimal:
 
 def _bad_number(value: object, path: str) -> NetSuiteApiError:
     return NetSuiteApiError(
-        400, "INVALID_CONTENT",
+        400,
+        "INVALID_CONTENT",
         f"Error while accessing resource: You have entered an Invalid Field Value {value} "
         f"for the following field: {path.rsplit('.', 1)[-1]}",
         path=path,

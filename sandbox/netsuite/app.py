@@ -43,16 +43,18 @@ async def rest_gateway(request: web.Request, handler: Handler) -> web.StreamResp
         return error_response(error)
 
 
-async def _governed(request: web.Request, handler: Handler, state: SandboxState, kind: RequestKind,
-                    faults: list[Fault]) -> web.StreamResponse:
+async def _governed(
+    request: web.Request, handler: Handler, state: SandboxState, kind: RequestKind, faults: list[Fault]
+) -> web.StreamResponse:
     config = state.account.config
     if any(f.kind == "throttle" for f in faults) or not state.governor.try_enter():
         if config.overload_response == "delayed_401":
             # Field reports: overload surfaced as "Invalid login attempt" after ~60 s (§4, §7.1).
             await anyio.sleep(config.overload_401_delay_seconds)
             raise invalid_login()
-        raise NetSuiteApiError(429, config.overload_error_code,
-                               "Concurrent request limit exceeded. Request blocked.")
+        raise NetSuiteApiError(
+            429, config.overload_error_code, "Concurrent request limit exceeded. Request blocked."
+        )
     try:
         delay = latency_seconds(config.latency, kind, state.rng)
         delay += sum(f.latency_ms for f in faults if f.kind == "latency") / 1000
@@ -60,7 +62,9 @@ async def _governed(request: web.Request, handler: Handler, state: SandboxState,
         error = next((f for f in faults if f.kind == "error"), None)
         if error is not None:
             raise NetSuiteApiError(error.status, "UNEXPECTED_ERROR", "An unexpected error occurred.")
-        request[STALE_SECONDS] = max((f.stale_seconds for f in faults if f.kind == "stale_reads"), default=0.0)
+        request[STALE_SECONDS] = max(
+            (f.stale_seconds for f in faults if f.kind == "stale_reads"), default=0.0
+        )
         timeout = next((f for f in faults if f.kind == "timeout"), None)
         if timeout is not None and not timeout.apply_before_timeout:
             await anyio.sleep(timeout.timeout_seconds)
@@ -94,15 +98,28 @@ async def suiteql(request: web.Request) -> web.Response:
         raise NetSuiteApiError(400, "INVALID_PARAMETER", "The header Prefer: transient is required.")
     limit, offset = page_parameters(dict(request.query))
     self_url = f"{rest_base(request)}/query/v1/suiteql"
-    page = run_suiteql(state.account, state.view(request.get(STALE_SECONDS, 0.0)),
-                       await json_body(request), limit, offset, self_url)
+    page = run_suiteql(
+        state.account,
+        state.view(request.get(STALE_SECONDS, 0.0)),
+        await json_body(request),
+        limit,
+        offset,
+        self_url,
+    )
     return json_response(page, COLLECTION)
 
 
 async def governance_limits(request: web.Request) -> web.Response:
     limit = request.app[STATE].governor.limit
-    return json_response({"accountConcurrencyLimit": limit, "accountUnallocatedConcurrencyLimit": limit,
-                          "integrationConcurrencyLimit": limit, "integrationLimitType": "accountLimit"}, SINGULAR)
+    return json_response(
+        {
+            "accountConcurrencyLimit": limit,
+            "accountUnallocatedConcurrencyLimit": limit,
+            "integrationConcurrencyLimit": limit,
+            "integrationLimitType": "accountLimit",
+        },
+        SINGULAR,
+    )
 
 
 async def not_found(request: web.Request) -> web.Response:

@@ -20,8 +20,14 @@ from .clock import SandboxClock
 from .config import Credentials
 from .errors import invalid_login
 
-_REQUIRED = ("oauth_consumer_key", "oauth_token", "oauth_signature_method", "oauth_timestamp",
-             "oauth_nonce", "oauth_signature")
+_REQUIRED = (
+    "oauth_consumer_key",
+    "oauth_token",
+    "oauth_signature_method",
+    "oauth_timestamp",
+    "oauth_nonce",
+    "oauth_signature",
+)
 
 
 @dataclass(frozen=True)
@@ -100,13 +106,19 @@ class TokenVerifier:
         """Recompute the signature: every oauth_* parameter plus every URL query parameter (§3.1)."""
         try:
             params = signature.collect_parameters(
-                uri_query=urlsplit(uri).query, headers={"Authorization": authorization},
-                exclude_oauth_signature=True, with_realm=False)
+                uri_query=urlsplit(uri).query,
+                headers={"Authorization": authorization},
+                exclude_oauth_signature=True,
+                with_realm=False,
+            )
         except ValueError:
             raise LoginRefused("InvalidSignature") from None
         base_string = signature.signature_base_string(
-            method.upper(), signature.base_string_uri(uri), signature.normalize_parameters(params))
-        key = f"{utils.escape(self.credentials.consumer_secret)}&{utils.escape(self.credentials.token_secret)}"
+            method.upper(), signature.base_string_uri(uri), signature.normalize_parameters(params)
+        )
+        key = (
+            f"{utils.escape(self.credentials.consumer_secret)}&{utils.escape(self.credentials.token_secret)}"
+        )
         digest = hmac.new(key.encode(), base_string.encode(), hashlib.sha256).digest()
         expected = base64.b64encode(digest).decode()
         if not signature.safe_string_equals(expected, sent):

@@ -50,6 +50,6 @@ async def auto_fulfillment_loop(state: SandboxState) -> None:
         if state.auto_fulfillment is None:
             continue
         shipped = state.operations.fulfill_due_orders(state.auto_fulfillment)
-        state.auto_fulfilled.extend(record.id for record in shipped)
+        state.finish_round([record.id for record in shipped])
         if shipped:
             log.info("netsuite_sandbox.auto_fulfilled", fulfillments=[record.id for record in shipped])

@@ -43,8 +43,13 @@ class BillingRules(TransactionRules):
             if components and not line.get("location"):
                 raise missing_field("Location", f"item.items[{index}].location")
             for component in components:
-                account.warehouse.issue(component.item, int(line["location"]["id"]),
-                                        line["quantity"] * component.per_unit, record.id, "sale")
+                account.warehouse.issue(
+                    component.item,
+                    int(line["location"]["id"]),
+                    line["quantity"] * component.per_unit,
+                    record.id,
+                    "sale",
+                )
         issue_gift_certificates(account, record)
 
     def after_update(self, account: Account, record: StoredRecord, before: StoredRecord) -> None:
@@ -54,8 +59,9 @@ class BillingRules(TransactionRules):
     def before_delete(self, account: Account, record: StoredRecord) -> None:
         raise user_error(f"The emulator does not delete a posted {record.kind.name}.")
 
-    def transform(self, account: Account, source: StoredRecord, target: RecordKind,
-                  request: TransformRequest) -> StoredRecord:
+    def transform(
+        self, account: Account, source: StoredRecord, target: RecordKind, request: TransformRequest
+    ) -> StoredRecord:
         from . import returns
 
         if target.name in {"creditMemo", "cashRefund", "returnAuthorization"}:
@@ -67,8 +73,9 @@ def _line_key(line: dict[str, Any]) -> tuple[Any, ...]:
     return (line.get("item", {}).get("id"), line.get("quantity"), line.get("rate"))
 
 
-def bill_order(account: Account, order: StoredRecord, target: RecordKind,
-               request: TransformRequest) -> StoredRecord:
+def bill_order(
+    account: Account, order: StoredRecord, target: RecordKind, request: TransformRequest
+) -> StoredRecord:
     """Bill what an order has not billed yet: an invoice bills shipped units, a cash sale ships the rest."""
     body, sublists, replace = request
     defaults = _unbilled_lines(order, ship_on_bill=target.name == "cashSale")
@@ -79,8 +86,9 @@ def bill_order(account: Account, order: StoredRecord, target: RecordKind,
     header = {k: order.body[k] for k in _COPIED_FROM_ORDER if k in order.body}
     header.update({k: v for k, v in order.body.items() if k.startswith("custbody")})
     if first_bill:
-        header.update({k: order.body[k] for k in ("shippingCost", "discountRate", "discountItem")
-                       if k in order.body})
+        header.update(
+            {k: order.body[k] for k in ("shippingCost", "discountRate", "discountItem") if k in order.body}
+        )
     header.update(body)
     header["createdFrom"] = {"id": str(order.id)}
     record = account.store.insert(target, header, {"item": lines})
@@ -104,9 +112,23 @@ def _unbilled_lines(order: StoredRecord, ship_on_bill: bool) -> list[dict[str, A
             billable = min(billable, line.get("quantityFulfilled", ZERO) - line.get("quantityBilled", ZERO))
         if billable <= ZERO:
             continue
-        copied = {k: v for k, v in line.items() if k.startswith("custcol") or k in {
-            "item", "rate", "location", "description", "giftCertNumber", "giftCertRecipientEmail",
-            "giftCertRecipientName", "giftCertFrom", "giftCertMessage"}}
+        copied = {
+            k: v
+            for k, v in line.items()
+            if k.startswith("custcol")
+            or k
+            in {
+                "item",
+                "rate",
+                "location",
+                "description",
+                "giftCertNumber",
+                "giftCertRecipientEmail",
+                "giftCertRecipientName",
+                "giftCertFrom",
+                "giftCertMessage",
+            }
+        }
         lines.append({**copied, "orderLine": int(line["line"]), "quantity": billable})
     return lines
 
@@ -117,13 +139,18 @@ def _post_bill(account: Account, order: StoredRecord, bill: StoredRecord) -> Non
 
     for index, line in enumerate(bill.lines("item")):
         line["line"] = index + 1
-        order_line = next((x for x in order.lines("item") if int(x["line"]) == int(line.get("orderLine", 0))),
-                          None)
+        order_line = next(
+            (x for x in order.lines("item") if int(x["line"]) == int(line.get("orderLine", 0))), None
+        )
         if order_line is None:
             continue
         order_line["quantityBilled"] = order_line.get("quantityBilled", ZERO) + line["quantity"]
         unshipped = order_line["quantityBilled"] - order_line.get("quantityFulfilled", ZERO)
-        if bill.kind.name == "cashSale" and unshipped > ZERO and order_line["itemType"]["id"] in SHIPPABLE_TYPES:
+        if (
+            bill.kind.name == "cashSale"
+            and unshipped > ZERO
+            and order_line["itemType"]["id"] in SHIPPABLE_TYPES
+        ):
             item = item_record(account, order_line["item"], "item")
             for component in stock_components(account, item):
                 key = (order.id, int(order_line["line"]), component.item)
@@ -142,16 +169,19 @@ def issue_gift_certificates(account: Account, bill: StoredRecord) -> None:
             continue
         for unit in range(int(line["quantity"])):
             code = line.get("giftCertNumber") if unit == 0 and line.get("giftCertNumber") else _new_code()
-            account.store.insert(KINDS["giftcertificate"], {
-                "giftCertCode": str(code)[:9],
-                "originalAmount": to_decimal(line["rate"], "rate"),
-                "amountRemaining": to_decimal(line["rate"], "rate"),
-                "email": line.get("giftCertRecipientEmail"),
-                "name": line.get("giftCertRecipientName"),
-                "sender": line.get("giftCertFrom"),
-                "item": dict(line["item"]),
-                "createdFrom": {"id": str(bill.id)},
-            })
+            account.store.insert(
+                KINDS["giftcertificate"],
+                {
+                    "giftCertCode": str(code)[:9],
+                    "originalAmount": to_decimal(line["rate"], "rate"),
+                    "amountRemaining": to_decimal(line["rate"], "rate"),
+                    "email": line.get("giftCertRecipientEmail"),
+                    "name": line.get("giftCertRecipientName"),
+                    "sender": line.get("giftCertFrom"),
+                    "item": dict(line["item"]),
+                    "createdFrom": {"id": str(bill.id)},
+                },
+            )
 
 
 def _new_code() -> str:

@@ -80,7 +80,9 @@ def user_error(detail: str, path: str | None = None) -> NetSuiteApiError:
 
 def missing_field(field: str, path: str | None = None) -> NetSuiteApiError:
     return NetSuiteApiError(
-        400, "USER_ERROR", f"Error while accessing resource: Please enter value(s) for: {field}",
+        400,
+        "USER_ERROR",
+        f"Error while accessing resource: Please enter value(s) for: {field}",
         path=path or field,
     )
 

@@ -37,8 +37,12 @@ class ConcurrencyGovernor:
 
 
 def latency_seconds(model: LatencyModel, kind: RequestKind, rng: random.Random) -> float:
-    base = {"record_read": model.record_read_ms, "record_write": model.record_write_ms,
-            "transform": model.transform_ms, "suiteql": model.suiteql_ms}[kind]
+    base = {
+        "record_read": model.record_read_ms,
+        "record_write": model.record_write_ms,
+        "transform": model.transform_ms,
+        "suiteql": model.suiteql_ms,
+    }[kind]
     return max(0.0, base + rng.uniform(0, model.jitter_ms)) / 1000
 
 

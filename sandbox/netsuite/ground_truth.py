@@ -20,7 +20,9 @@ def external_id_counts(account: Account, type_name: str) -> dict[str, int]:
 def duplicates_by_field(account: Account, type_name: str, field: str) -> dict[str, int]:
     """Values of `field` (e.g. otherRefNum, a custbody order number) carried by more than one record."""
     kind = kind_named(type_name)
-    counts = Counter(str(r.body[field]) for r in account.store.of_kind(kind.name) if r.body.get(field) is not None)
+    counts = Counter(
+        str(r.body[field]) for r in account.store.of_kind(kind.name) if r.body.get(field) is not None
+    )
     return {value: count for value, count in counts.items() if count > 1}
 
 
@@ -29,37 +31,64 @@ def order_totals(account: Account) -> list[dict[str, Any]]:
     rows = []
     for order in account.store.of_kind("salesOrder"):
         body = order.body
-        rows.append({
-            "id": order.id, "externalId": order.external_id, "tranId": body.get("tranId"),
-            "status": body.get("orderStatus", {}).get("id"), "currency": body.get("currency", {}).get("id"),
-            "subtotal": str(body.get("subtotal", Decimal(0))),
-            "discountTotal": str(body.get("discountTotal", Decimal(0))),
-            "shippingCost": str(body.get("shippingCost", 0)),
-            "giftCertApplied": str(body.get("giftCertApplied", Decimal(0))),
-            "total": str(body.get("total", Decimal(0))),
-            "lines": [{"line": line["line"], "item": line["item"]["id"], "quantity": str(line["quantity"]),
-                       "amount": str(line.get("amount")),
-                       "quantityFulfilled": str(line.get("quantityFulfilled", 0))}
-                      for line in order.lines("item")],
-        })
+        rows.append(
+            {
+                "id": order.id,
+                "externalId": order.external_id,
+                "tranId": body.get("tranId"),
+                "status": body.get("orderStatus", {}).get("id"),
+                "currency": body.get("currency", {}).get("id"),
+                "subtotal": str(body.get("subtotal", Decimal(0))),
+                "discountTotal": str(body.get("discountTotal", Decimal(0))),
+                "shippingCost": str(body.get("shippingCost", 0)),
+                "giftCertApplied": str(body.get("giftCertApplied", Decimal(0))),
+                "total": str(body.get("total", Decimal(0))),
+                "lines": [
+                    {
+                        "line": line["line"],
+                        "item": line["item"]["id"],
+                        "quantity": str(line["quantity"]),
+                        "amount": str(line.get("amount")),
+                        "quantityFulfilled": str(line.get("quantityFulfilled", 0)),
+                    }
+                    for line in order.lines("item")
+                ],
+            }
+        )
     return rows
 
 
 def stock_snapshot(account: Account) -> list[dict[str, Any]]:
-    return [{"item": item, "location": location, **level_fields(level)}
-            for (item, location), level in sorted(account.warehouse.levels.items())]
+    return [
+        {"item": item, "location": location, **level_fields(level)}
+        for (item, location), level in sorted(account.warehouse.levels.items())
+    ]
 
 
 def level_fields(level: StockLevel) -> dict[str, str]:
-    return {"onHand": str(level.on_hand), "committed": str(level.committed), "available": str(level.available),
-            "onOrder": str(level.on_order), "inTransit": str(level.in_transit),
-            "backOrdered": str(level.backordered)}
+    return {
+        "onHand": str(level.on_hand),
+        "committed": str(level.committed),
+        "available": str(level.available),
+        "onOrder": str(level.on_order),
+        "inTransit": str(level.in_transit),
+        "backOrdered": str(level.backordered),
+    }
 
 
 def stock_movements(account: Account, item: int | None = None) -> list[dict[str, Any]]:
-    return [{"at": m.at.isoformat(), "item": m.item, "location": m.location, "reason": m.reason,
-             "transaction": m.transaction, "deltas": {k: str(v) for k, v in m.deltas.items()}}
-            for m in account.warehouse.movements if item is None or m.item == item]
+    return [
+        {
+            "at": m.at.isoformat(),
+            "item": m.item,
+            "location": m.location,
+            "reason": m.reason,
+            "transaction": m.transaction,
+            "deltas": {k: str(v) for k, v in m.deltas.items()},
+        }
+        for m in account.warehouse.movements
+        if item is None or m.item == item
+    ]
 
 
 def record_counts(account: Account) -> dict[str, int]:

@@ -26,7 +26,9 @@ async def json_body(request: web.Request, required: bool = True) -> Any:
     try:
         return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as problem:
-        raise NetSuiteApiError(400, "INVALID_CONTENT", f"Invalid JSON in the request body: {problem}.") from None
+        raise NetSuiteApiError(
+            400, "INVALID_CONTENT", f"Invalid JSON in the request body: {problem}."
+        ) from None
 
 
 def json_response(payload: Any, content_type: str = SINGULAR, status: int = 200) -> web.Response:

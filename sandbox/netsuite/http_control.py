@@ -66,8 +66,9 @@ async def _payload(request: web.Request, kind: type[T]) -> T:
     try:
         return msgspec.json.decode(raw or b"{}", type=kind)
     except msgspec.ValidationError as problem:
-        raise web.HTTPBadRequest(text=msgspec.json.encode({"error": str(problem)}).decode(),
-                                 content_type="application/json") from None
+        raise web.HTTPBadRequest(
+            text=msgspec.json.encode({"error": str(problem)}).decode(), content_type="application/json"
+        ) from None
 
 
 def _state(request: web.Request) -> SandboxState:
@@ -97,28 +98,45 @@ def _shipments(lines: list[Shipment] | None) -> list[LineShipment] | None:
 
 
 def _created(record: Any) -> web.Response:
-    return json_response({"id": record.id, "type": record.kind.name, "tranId": record.body.get("tranId")}, status=201)
+    return json_response(
+        {"id": record.id, "type": record.kind.name, "tranId": record.body.get("tranId")}, status=201
+    )
 
 
 async def receive_stock(request: web.Request) -> web.Response:
     state, change = _state(request), await _payload(request, StockChange)
-    return _created(state.operations.receive_stock(resolve_item(state, change.item),
-                                                   resolve_location(state, change.location),
-                                                   change.quantity, change.numbers))
+    return _created(
+        state.operations.receive_stock(
+            resolve_item(state, change.item),
+            resolve_location(state, change.location),
+            change.quantity,
+            change.numbers,
+        )
+    )
 
 
 async def adjust_stock(request: web.Request) -> web.Response:
     state, change = _state(request), await _payload(request, StockChange)
-    return _created(state.operations.adjust_stock(resolve_item(state, change.item),
-                                                  resolve_location(state, change.location),
-                                                  change.quantity, change.numbers))
+    return _created(
+        state.operations.adjust_stock(
+            resolve_item(state, change.item),
+            resolve_location(state, change.location),
+            change.quantity,
+            change.numbers,
+        )
+    )
 
 
 async def create_transfer(request: web.Request) -> web.Response:
     state, order = _state(request), await _payload(request, TransferRequest)
-    return _created(state.operations.create_transfer(
-        resolve_item(state, order.item), resolve_location(state, order.source),
-        resolve_location(state, order.destination), order.quantity))
+    return _created(
+        state.operations.create_transfer(
+            resolve_item(state, order.item),
+            resolve_location(state, order.source),
+            resolve_location(state, order.destination),
+            order.quantity,
+        )
+    )
 
 
 async def ship_transfer(request: web.Request) -> web.Response:
@@ -132,8 +150,11 @@ async def receive_transfer(request: web.Request) -> web.Response:
 
 async def fulfill_order(request: web.Request) -> web.Response:
     state, order = _state(request), await _payload(request, FulfillRequest)
-    return _created(state.operations.fulfill_order(int(request.match_info["id"]), _shipments(order.lines),
-                                                   order.carrier, order.tracking_numbers))
+    return _created(
+        state.operations.fulfill_order(
+            int(request.match_info["id"]), _shipments(order.lines), order.carrier, order.tracking_numbers
+        )
+    )
 
 
 async def run_fulfillment(request: web.Request) -> web.Response:
@@ -169,9 +190,13 @@ async def records(request: web.Request) -> web.Response:
     kind = kind_named(request.match_info["type"])
     wanted = request.query.get("externalId")
     base = f"{request.scheme}://{request.host}/services/rest/record/v1"
-    return json_response([render_record(state.account, base, record, expand=True)
-                          for record in state.account.store.of_kind(kind.name)
-                          if wanted is None or record.external_id == wanted])
+    return json_response(
+        [
+            render_record(state.account, base, record, expand=True)
+            for record in state.account.store.of_kind(kind.name)
+            if wanted is None or record.external_id == wanted
+        ]
+    )
 
 
 async def external_ids(request: web.Request) -> web.Response:
@@ -185,17 +210,27 @@ async def order_totals(request: web.Request) -> web.Response:
 
 async def summary(request: web.Request) -> web.Response:
     state = _state(request)
-    return json_response({
-        "account": state.account.config.credentials.account, "records": ground_truth.record_counts(state.account),
-        "governance": _governance(state), "faults": [msgspec.to_builtins(f) for f in state.faults.active()],
-        "autoFulfillment": msgspec.to_builtins(state.auto_fulfillment), "invariants": state.account.warehouse.check_invariants(),
-    })
+    return json_response(
+        {
+            "account": state.account.config.credentials.account,
+            "records": ground_truth.record_counts(state.account),
+            "governance": _governance(state),
+            "faults": [msgspec.to_builtins(f) for f in state.faults.active()],
+            "autoFulfillment": msgspec.to_builtins(state.auto_fulfillment),
+            "invariants": state.account.warehouse.check_invariants(),
+        }
+    )
 
 
 def _governance(state: SandboxState) -> dict[str, int]:
     governor = state.governor
-    return {"limit": governor.limit, "inFlight": governor.in_flight, "peak": governor.peak,
-            "refused": governor.refused, "served": governor.served}
+    return {
+        "limit": governor.limit,
+        "inFlight": governor.in_flight,
+        "peak": governor.peak,
+        "refused": governor.refused,
+        "served": governor.served,
+    }
 
 
 async def governance(request: web.Request) -> web.Response:
@@ -219,8 +254,12 @@ async def clear_faults(request: web.Request) -> web.Response:
 
 
 async def login_audit(request: web.Request) -> web.Response:
-    return json_response([{"at": a.at.isoformat(), "status": "Success" if a.succeeded else "Failure",
-                           "detail": a.detail} for a in _state(request).verifier.audit_trail])
+    return json_response(
+        [
+            {"at": a.at.isoformat(), "status": "Success" if a.succeeded else "Failure", "detail": a.detail}
+            for a in _state(request).verifier.audit_trail
+        ]
+    )
 
 
 async def advance_clock(request: web.Request) -> web.Response:

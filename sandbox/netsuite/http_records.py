@@ -22,7 +22,9 @@ def _replace(request: web.Request) -> frozenset[str]:
 
 def _done(request: web.Request, record: StoredRecord) -> web.Response:
     """204 No Content with the record's URL in Location: how NetSuite answers every write."""
-    return web.Response(status=204, headers={"Location": record_url(f"{rest_base(request)}/record/v1", record)})
+    return web.Response(
+        status=204, headers={"Location": record_url(f"{rest_base(request)}/record/v1", record)}
+    )
 
 
 def _stale(request: web.Request) -> float:
@@ -52,36 +54,49 @@ async def collection(request: web.Request) -> web.Response:
     state = request.app[STATE]
     kind = kind_named(request.match_info["type"])
     if "q" in request.query:
-        raise NetSuiteApiError(400, "INVALID_PARAMETER",
-                               "The emulator does not evaluate q filters on collections; use SuiteQL.",
-                               query_param="q")
+        raise NetSuiteApiError(
+            400,
+            "INVALID_PARAMETER",
+            "The emulator does not evaluate q filters on collections; use SuiteQL.",
+            query_param="q",
+        )
     limit, offset = page_parameters(dict(request.query))
     base = f"{rest_base(request)}/record/v1"
     records = sorted(state.store_for(_stale(request)).of_kind(kind.name), key=lambda r: r.id)
-    page = records[offset:offset + limit]
+    page = records[offset : offset + limit]
     has_more = offset + len(page) < len(records)
     url = f"{base}/{kind.name}"
     links = [{"rel": "self", "href": f"{url}?limit={limit}&offset={offset}"}]
     if has_more:
         links.insert(0, {"rel": "next", "href": f"{url}?limit={limit}&offset={offset + limit}"})
-    return json_response({
-        "links": links, "count": len(page), "hasMore": has_more, "offset": offset,
-        "totalResults": len(records),
-        "items": [{"links": [{"rel": "self", "href": record_url(base, r)}], "id": str(r.id)} for r in page],
-    }, COLLECTION)
+    return json_response(
+        {
+            "links": links,
+            "count": len(page),
+            "hasMore": has_more,
+            "offset": offset,
+            "totalResults": len(records),
+            "items": [
+                {"links": [{"rel": "self", "href": record_url(base, r)}], "id": str(r.id)} for r in page
+            ],
+        },
+        COLLECTION,
+    )
 
 
 async def update(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    record = state.service.update(request.match_info["type"], request.match_info["id"],
-                                  await json_body(request), _replace(request))
+    record = state.service.update(
+        request.match_info["type"], request.match_info["id"], await json_body(request), _replace(request)
+    )
     return _done(request, record)
 
 
 async def upsert(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    record = state.service.upsert(request.match_info["type"], request.match_info["id"],
-                                  await json_body(request), _replace(request))
+    record = state.service.upsert(
+        request.match_info["type"], request.match_info["id"], await json_body(request), _replace(request)
+    )
     return _done(request, record)
 
 
@@ -93,9 +108,13 @@ async def delete(request: web.Request) -> web.Response:
 
 async def transform(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    record = state.service.transform(request.match_info["type"], request.match_info["id"],
-                                     request.match_info["target"], await json_body(request, required=False),
-                                     _replace(request))
+    record = state.service.transform(
+        request.match_info["type"],
+        request.match_info["id"],
+        request.match_info["target"],
+        await json_body(request, required=False),
+        _replace(request),
+    )
     return _done(request, record)
 
 

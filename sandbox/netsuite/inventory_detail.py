@@ -27,7 +27,9 @@ def issued_numbers(account: Account, line: dict[str, Any], path: str) -> dict[st
         if ref is None:
             raise user_error("Select an existing serial/lot number with issueInventoryNumber.", path=where)
         text = number_text(account, ref, f"{where}.issueInventoryNumber")
-        numbers[text] = numbers.get(text, ZERO) + to_decimal(assignment.get("quantity", 1), f"{where}.quantity")
+        numbers[text] = numbers.get(text, ZERO) + to_decimal(
+            assignment.get("quantity", 1), f"{where}.quantity"
+        )
     return numbers
 
 
@@ -39,7 +41,9 @@ def received_numbers(line: dict[str, Any], path: str) -> dict[str, Decimal]:
         text = assignment.get("receiptInventoryNumber")
         if not isinstance(text, str) or not text:
             raise user_error("Enter the new serial/lot number in receiptInventoryNumber.", path=where)
-        numbers[text] = numbers.get(text, ZERO) + to_decimal(assignment.get("quantity", 1), f"{where}.quantity")
+        numbers[text] = numbers.get(text, ZERO) + to_decimal(
+            assignment.get("quantity", 1), f"{where}.quantity"
+        )
     return numbers
 
 
@@ -58,31 +62,43 @@ def number_id(account: Account, item: int, text: str) -> int:
     existing = account.inventory_numbers.get((item, text))
     if existing is not None:
         return existing
-    record = account.store.insert(KINDS["inventorynumber"], {"inventoryNumber": text, "item": {"id": str(item)}})
+    record = account.store.insert(
+        KINDS["inventorynumber"], {"inventoryNumber": text, "item": {"id": str(item)}}
+    )
     account.inventory_numbers[(item, text)] = record.id
     return record.id
 
 
-def record_assignment(account: Account, line: dict[str, Any], item: int, numbers: dict[str, Decimal],
-                      issued: bool) -> None:
+def record_assignment(
+    account: Account, line: dict[str, Any], item: int, numbers: dict[str, Decimal], issued: bool
+) -> None:
     """Store the normalised detail on the line, as GET and SuiteQL's inventoryassignment show it."""
     key = "issueInventoryNumber" if issued else "receiptInventoryNumber"
     line["inventoryDetail"] = {
         "quantity": sum(numbers.values(), ZERO),
-        "inventoryAssignment": {"items": [
-            {key: {"id": str(number_id(account, item, text))} if issued else text,
-             "inventoryNumberId": number_id(account, item, text), "quantity": count}
-            for text, count in numbers.items()
-        ]},
+        "inventoryAssignment": {
+            "items": [
+                {
+                    key: {"id": str(number_id(account, item, text))} if issued else text,
+                    "inventoryNumberId": number_id(account, item, text),
+                    "quantity": count,
+                }
+                for text, count in numbers.items()
+            ]
+        },
     }
 
 
 def require_detail(item: StoredRecord, numbers: dict[str, Decimal], line_number: int, qty: Decimal) -> None:
     if not numbers:
-        raise user_error(f"Please configure the inventory detail in line {line_number} of the item list.",
-                         path=f"item.items[{line_number - 1}].inventoryDetail")
+        raise user_error(
+            f"Please configure the inventory detail in line {line_number} of the item list.",
+            path=f"item.items[{line_number - 1}].inventoryDetail",
+        )
     if sum(numbers.values(), ZERO) != qty:
-        raise user_error("The total inventory detail quantity must be equal to the line quantity.",
-                         path=f"item.items[{line_number - 1}].inventoryDetail")
+        raise user_error(
+            "The total inventory detail quantity must be equal to the line quantity.",
+            path=f"item.items[{line_number - 1}].inventoryDetail",
+        )
     if item.kind.name == "serializedInventoryItem" and any(count != 1 for count in numbers.values()):
         raise user_error("Each serial number can only have a quantity of 1.")

@@ -35,7 +35,8 @@ def is_stocked(item: StoredRecord) -> bool:
 def tracks_numbers(item: StoredRecord) -> bool:
     """Serialized and lot-numbered items need inventory detail when stock moves."""
     return item.kind.name in {"serializedInventoryItem", "lotNumberedInventoryItem"} or bool(
-        item.body.get("isSerialItem") or item.body.get("isLotItem"))
+        item.body.get("isSerialItem") or item.body.get("isLotItem")
+    )
 
 
 def stock_components(account: Account, item: StoredRecord) -> list[StockComponent]:
@@ -48,8 +49,9 @@ def stock_components(account: Account, item: StoredRecord) -> list[StockComponen
     for member in item.lines("member"):
         member_item = item_record(account, member.get("item"), "member.items.item")
         per_unit = to_decimal(member.get("quantity", 1), "member.items.quantity")
-        components += [StockComponent(c.item, c.per_unit * per_unit)
-                       for c in stock_components(account, member_item)]
+        components += [
+            StockComponent(c.item, c.per_unit * per_unit) for c in stock_components(account, member_item)
+        ]
     return components
 
 

@@ -59,18 +59,27 @@ def _discount_amount(rate: Any, base: Decimal, path: str) -> Decimal:
 def compute_totals(account: Account, record: StoredRecord) -> None:
     """subtotal, discountTotal, giftCertApplied and total, to the cent."""
     lines = record.lines("item")
-    subtotal = sum((line["amount"] for line in lines if line.get("itemType", {}).get("id") != "Discount"), ZERO)
-    line_discounts = sum((line["amount"] for line in lines
-                          if line.get("itemType", {}).get("id") == "Discount"), ZERO)
+    subtotal = sum(
+        (line["amount"] for line in lines if line.get("itemType", {}).get("id") != "Discount"), ZERO
+    )
+    line_discounts = sum(
+        (line["amount"] for line in lines if line.get("itemType", {}).get("id") == "Discount"), ZERO
+    )
     header_discount = ZERO
     if record.body.get("discountRate") is not None:
-        header_discount = _discount_amount(record.body["discountRate"], subtotal + line_discounts,
-                                           "discountRate")
+        header_discount = _discount_amount(
+            record.body["discountRate"], subtotal + line_discounts, "discountRate"
+        )
     promo_discount = _promotion_discount(account, record, subtotal + line_discounts + header_discount)
     shipping = money(to_decimal(record.body.get("shippingCost", 0), "shippingCost"))
     before_gift = subtotal + line_discounts + header_discount + promo_discount + shipping
-    gift_applied = sum((money(to_decimal(r.get("authCodeApplied", 0), "giftCertRedemption.authCodeApplied"))
-                        for r in record.lines("giftCertRedemption")), ZERO)
+    gift_applied = sum(
+        (
+            money(to_decimal(r.get("authCodeApplied", 0), "giftCertRedemption.authCodeApplied"))
+            for r in record.lines("giftCertRedemption")
+        ),
+        ZERO,
+    )
     record.body["subtotal"] = money(subtotal)
     record.body["discountTotal"] = money(line_discounts + header_discount + promo_discount)
     record.body["giftCertApplied"] = money(-gift_applied) if gift_applied else ZERO
@@ -82,7 +91,9 @@ def _promotion_discount(account: Account, record: StoredRecord, base: Decimal) -
     for index, promotion in enumerate(record.lines("promotions")):
         ref = promotion.get("promoCode")
         if not isinstance(ref, dict):
-            raise user_error("Please enter value(s) for: Promotion", path=f"promotions.items[{index}].promoCode")
+            raise user_error(
+                "Please enter value(s) for: Promotion", path=f"promotions.items[{index}].promoCode"
+            )
         promo = account.store.get(KINDS["promotioncode"], int(ref["id"]))
         rate = promo.body.get("rate", 0) if promo else 0
         amount = _discount_amount(rate, base, f"promotions.items[{index}]")

@@ -16,8 +16,9 @@ from .sublists import merge_sublist
 _READ_ONLY = {"id", "links", "createdDate", "lastModifiedDate", "refName"}
 
 
-def parse_body(account: Account, kind: RecordKind, payload: Any
-               ) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+def parse_body(
+    account: Account, kind: RecordKind, payload: Any
+) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
     """Split a request body into body fields and sublist lines, normalising every reference."""
     if not isinstance(payload, dict):
         raise NetSuiteApiError(400, "INVALID_CONTENT", "The request body must be a JSON object.")
@@ -29,9 +30,15 @@ def parse_body(account: Account, kind: RecordKind, payload: Any
         if name in kind.sublists or (isinstance(value, dict) and "items" in value):
             items = value.get("items") if isinstance(value, dict) else None
             if not isinstance(items, list) or not all(isinstance(line, dict) for line in items):
-                raise NetSuiteApiError(400, "INVALID_CONTENT",
-                                       f"The sublist {name} must be written as {{\"items\": [...]}}.", path=name)
-            sublists[name] = [normalize_fields(account, line, f"{name}.items[{i}].") for i, line in enumerate(items)]
+                raise NetSuiteApiError(
+                    400,
+                    "INVALID_CONTENT",
+                    f'The sublist {name} must be written as {{"items": [...]}}.',
+                    path=name,
+                )
+            sublists[name] = [
+                normalize_fields(account, line, f"{name}.items[{i}].") for i, line in enumerate(items)
+            ]
         else:
             body[name] = normalize_reference(account, name, value, name)
     return body, sublists
@@ -92,8 +99,11 @@ class RecordService:
         """PUT works only with an `eid:` URL: update when present, create when absent."""
         kind = kind_named(type_name)
         if not id_text.startswith("eid:"):
-            raise NetSuiteApiError(400, "INVALID_PARAMETER",
-                                   "The PUT method is supported only with an external ID (eid:) in the URL.")
+            raise NetSuiteApiError(
+                400,
+                "INVALID_PARAMETER",
+                "The PUT method is supported only with an external ID (eid:) in the URL.",
+            )
         external_id = id_text[4:]
         if self.account.store.find_external(kind, external_id):
             return self.update(type_name, id_text, payload, replace)
@@ -111,8 +121,9 @@ class RecordService:
             self.account.store.delete(record)
         self._settle()
 
-    def transform(self, type_name: str, id_text: str, target_name: str, payload: Any,
-                  replace: frozenset[str]) -> StoredRecord:
+    def transform(
+        self, type_name: str, id_text: str, target_name: str, payload: Any, replace: frozenset[str]
+    ) -> StoredRecord:
         kind = kind_named(type_name)
         target = kind_named(target_name)
         source = self.find(kind, id_text)
@@ -132,16 +143,23 @@ class RecordService:
         lines = []
         for location in self.account.store.of_kind("location"):
             level = self.account.warehouse.level(item.id, location.id)
-            lines.append({
-                "line": location.id, "location": {"id": str(location.id)},
-                "quantityOnHand": level.on_hand, "quantityAvailable": level.available,
-                "quantityCommitted": level.committed, "quantityOnOrder": level.on_order,
-                "quantityBackOrdered": level.backordered, "quantityInTransit": level.in_transit,
-            })
+            lines.append(
+                {
+                    "line": location.id,
+                    "location": {"id": str(location.id)},
+                    "quantityOnHand": level.on_hand,
+                    "quantityAvailable": level.available,
+                    "quantityCommitted": level.committed,
+                    "quantityOnOrder": level.on_order,
+                    "quantityBackOrdered": level.backordered,
+                    "quantityInTransit": level.in_transit,
+                }
+            )
         return lines
 
-    def _insert(self, kind: RecordKind, body: dict[str, Any], sublists: dict[str, list[dict[str, Any]]]
-                ) -> StoredRecord:
+    def _insert(
+        self, kind: RecordKind, body: dict[str, Any], sublists: dict[str, list[dict[str, Any]]]
+    ) -> StoredRecord:
         self._check_external_id(kind, body.get("externalId"), None)
         rules = rules_for(kind)
         with self.account.atomic():
@@ -173,5 +191,6 @@ class RecordService:
         if clash:
             # The REST code for this case is unverified (reference §1.5); USER_ERROR is what SOAP-era
             # integrations report for "a record with this external ID already exists".
-            raise user_error(f"A {kind.name} with the external ID {external_id} already exists.",
-                             path="externalId")
+            raise user_error(
+                f"A {kind.name} with the external ID {external_id} already exists.", path="externalId"
+            )

@@ -31,8 +31,9 @@ class RecordKind:
         return self.family.value if self.family is not Family.LIST else self.name
 
 
-def _txn(name: str, code: str, prefix: str, sublists: tuple[str, ...] = ("item",), creatable: bool = True
-         ) -> RecordKind:
+def _txn(
+    name: str, code: str, prefix: str, sublists: tuple[str, ...] = ("item",), creatable: bool = True
+) -> RecordKind:
     return RecordKind(name, Family.TRANSACTION, code, sublists, creatable, prefix)
 
 
@@ -102,8 +103,10 @@ def kind_named(name: str) -> RecordKind:
     kind = KINDS.get(name.lower())
     if kind is None:
         raise NetSuiteApiError(
-            404, "INVALID_RECORD_TYPE",
-            f"Record type '{name}' does not exist.", title="Not Found",
+            404,
+            "INVALID_RECORD_TYPE",
+            f"Record type '{name}' does not exist.",
+            title="Not Found",
         )
     return kind
 

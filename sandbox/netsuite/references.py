@@ -12,31 +12,56 @@ from .store import StoredRecord
 # Field name -> the record type (or family) its `{"id": …}` points at. Other dict-valued fields with an
 # id (accounts, ship methods, custom list values) are kept as given without validation.
 REFERENCE_TARGETS: dict[str, str | Family] = {
-    "entity": "customer", "customer": "customer", "parent": "customer",
-    "item": Family.ITEM, "discountItem": Family.ITEM, "discount": Family.ITEM,
-    "location": "location", "transferLocation": "location", "adjLocation": "location",
-    "currency": "currency", "baseCurrency": "currency", "transactionCurrency": "currency",
-    "subsidiary": "subsidiary", "createdFrom": Family.TRANSACTION, "salesOrder": "salesOrder",
-    "promoCode": "promotionCode", "authCode": "giftCertificate",
+    "entity": "customer",
+    "customer": "customer",
+    "parent": "customer",
+    "item": Family.ITEM,
+    "discountItem": Family.ITEM,
+    "discount": Family.ITEM,
+    "location": "location",
+    "transferLocation": "location",
+    "adjLocation": "location",
+    "currency": "currency",
+    "baseCurrency": "currency",
+    "transactionCurrency": "currency",
+    "subsidiary": "subsidiary",
+    "createdFrom": Family.TRANSACTION,
+    "salesOrder": "salesOrder",
+    "promoCode": "promotionCode",
+    "authCode": "giftCertificate",
     "issueInventoryNumber": "inventoryNumber",
 }
 
 # Select fields whose values are letters, rendered with a display name (reference §5 status codes).
 ENUM_NAMES: dict[str, dict[str, str]] = {
     "orderStatus": {
-        "A": "Pending Approval", "B": "Pending Fulfillment", "C": "Cancelled", "D": "Partially Fulfilled",
-        "E": "Pending Billing/Partially Fulfilled", "F": "Pending Billing", "G": "Billed", "H": "Closed",
+        "A": "Pending Approval",
+        "B": "Pending Fulfillment",
+        "C": "Cancelled",
+        "D": "Partially Fulfilled",
+        "E": "Pending Billing/Partially Fulfilled",
+        "F": "Pending Billing",
+        "G": "Billed",
+        "H": "Closed",
     },
     "shipStatus": {"A": "Picked", "B": "Packed", "C": "Shipped"},
 }
 
 TRANSACTION_LABELS = {
-    "salesOrder": "Sales Order", "itemFulfillment": "Item Fulfillment", "invoice": "Invoice",
-    "cashSale": "Cash Sale", "customerDeposit": "Customer Deposit", "creditMemo": "Credit Memo",
-    "cashRefund": "Cash Refund", "customerRefund": "Customer Refund",
-    "returnAuthorization": "Return Authorization", "inventoryAdjustment": "Inventory Adjustment",
-    "inventoryTransfer": "Inventory Transfer", "transferOrder": "Transfer Order",
-    "itemReceipt": "Item Receipt", "depositApplication": "Deposit Application",
+    "salesOrder": "Sales Order",
+    "itemFulfillment": "Item Fulfillment",
+    "invoice": "Invoice",
+    "cashSale": "Cash Sale",
+    "customerDeposit": "Customer Deposit",
+    "creditMemo": "Credit Memo",
+    "cashRefund": "Cash Refund",
+    "customerRefund": "Customer Refund",
+    "returnAuthorization": "Return Authorization",
+    "inventoryAdjustment": "Inventory Adjustment",
+    "inventoryTransfer": "Inventory Transfer",
+    "transferOrder": "Transfer Order",
+    "itemReceipt": "Item Receipt",
+    "depositApplication": "Deposit Application",
 }
 
 
@@ -53,7 +78,8 @@ def resolve_target(account: Account, target: str | Family, ref: dict[str, Any]) 
     external_id = str(ref.get("externalId"))
     candidates = (
         [r for r in account.store.of_family(target) if r.external_id == external_id]
-        if isinstance(target, Family) else account.store.find_external(KINDS[target.lower()], external_id)
+        if isinstance(target, Family)
+        else account.store.find_external(KINDS[target.lower()], external_id)
     )
     return candidates[0] if candidates else None
 
@@ -101,7 +127,9 @@ def display_name(account: Account, field: str, ref: dict[str, Any]) -> str | Non
 def record_title(record: StoredRecord) -> str:
     body = record.body
     if record.kind.family is Family.TRANSACTION:
-        return f"{TRANSACTION_LABELS.get(record.kind.name, record.kind.name)} #{body.get('tranId', record.id)}"
+        return (
+            f"{TRANSACTION_LABELS.get(record.kind.name, record.kind.name)} #{body.get('tranId', record.id)}"
+        )
     if record.kind.family is Family.ENTITY:
         person = " ".join(str(body[k]) for k in ("firstName", "lastName") if body.get(k))
         return str(body.get("entityId") or body.get("companyName") or person or record.id)

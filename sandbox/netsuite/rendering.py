@@ -28,9 +28,11 @@ def render_record(account: Account, base: str, record: StoredRecord, expand: boo
         body["lastModifiedDate"] = iso_utc(record.last_modified)
     for sublist in record.kind.sublists:
         lines = record.sublists.get(sublist, [])
-        body[sublist] = render_sublist(account, f"{url}/{sublist}", lines) if expand else {
-            "links": [{"rel": "self", "href": f"{url}/{sublist}"}]
-        }
+        body[sublist] = (
+            render_sublist(account, f"{url}/{sublist}", lines)
+            if expand
+            else {"links": [{"rel": "self", "href": f"{url}/{sublist}"}]}
+        )
     return body
 
 
@@ -38,7 +40,11 @@ def render_sublist(account: Account, url: str, lines: list[dict[str, Any]]) -> d
     items = [render_line(account, url, line, index) for index, line in enumerate(lines)]
     return {
         "links": [{"rel": "self", "href": url}],
-        "items": items, "totalResults": len(items), "count": len(items), "hasMore": False, "offset": 0,
+        "items": items,
+        "totalResults": len(items),
+        "count": len(items),
+        "hasMore": False,
+        "offset": 0,
     }
 
 

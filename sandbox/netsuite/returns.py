@@ -34,8 +34,9 @@ class CreditRules(TransactionRules):
     def after_create(self, account: Account, record: StoredRecord) -> None:
         _restock(account, record)
 
-    def transform(self, account: Account, source: StoredRecord, target: RecordKind,
-                  request: TransformRequest) -> StoredRecord:
+    def transform(
+        self, account: Account, source: StoredRecord, target: RecordKind, request: TransformRequest
+    ) -> StoredRecord:
         if source.kind.name == "creditMemo" and target.name == "customerRefund":
             return _refund_credit(account, source, request)
         return RecordRules.transform(self, account, source, target, request)
@@ -52,8 +53,9 @@ class ReturnAuthorizationRules(CreditRules):
     def after_create(self, account: Account, record: StoredRecord) -> None:
         """Nothing moves until the goods are received."""
 
-    def transform(self, account: Account, source: StoredRecord, target: RecordKind,
-                  request: TransformRequest) -> StoredRecord:
+    def transform(
+        self, account: Account, source: StoredRecord, target: RecordKind, request: TransformRequest
+    ) -> StoredRecord:
         from .shipping import receive_return
 
         if target.name == "itemReceipt":
@@ -68,8 +70,9 @@ def authorize_return(account: Account, order: StoredRecord, request: TransformRe
     return credit_sale(account, order, KINDS["returnauthorization"], request)
 
 
-def credit_sale(account: Account, source: StoredRecord, target: RecordKind,
-                request: TransformRequest) -> StoredRecord:
+def credit_sale(
+    account: Account, source: StoredRecord, target: RecordKind, request: TransformRequest
+) -> StoredRecord:
     """Turn a sale (or an RMA) into a return authorization, credit memo or cash refund."""
     body, sublists, replace = request
     defaults = [_returnable(line) for line in source.lines("item") if _returnable(line)["quantity"] > ZERO]
@@ -86,7 +89,9 @@ def credit_sale(account: Account, source: StoredRecord, target: RecordKind,
     compute_totals(account, record)
     for index, line in enumerate(record.lines("item")):
         line["line"] = index + 1
-        source_line = next((x for x in source.lines("item") if int(x["line"]) == int(line.get("orderLine", 0))), None)
+        source_line = next(
+            (x for x in source.lines("item") if int(x["line"]) == int(line.get("orderLine", 0))), None
+        )
         if source_line is not None:
             source_line["quantityCredited"] = source_line.get("quantityCredited", ZERO) + line["quantity"]
     set_status(record, {"returnAuthorization": "B", "creditMemo": "A"}.get(target.name, "A"))
@@ -116,19 +121,33 @@ def _restock(account: Account, record: StoredRecord) -> None:
         if components and not line.get("location"):
             raise missing_field("Location", f"item.items[{index}].location")
         for component in components:
-            account.warehouse.receive(component.item, int(line["location"]["id"]),
-                                      line["quantity"] * component.per_unit, record.id, "restock")
+            account.warehouse.receive(
+                component.item,
+                int(line["location"]["id"]),
+                line["quantity"] * component.per_unit,
+                record.id,
+                "restock",
+            )
 
 
 def _refund_credit(account: Account, memo: StoredRecord, request: TransformRequest) -> StoredRecord:
     body, _sublists, _replace = request
-    header = {k: memo.body[k] for k in ("entity", "currency", "exchangeRate") if k in memo.body}
-    header.update({"customer": memo.body.get("entity"), "createdFrom": {"id": str(memo.id)},
-                   "total": memo.body.get("total", ZERO)})
+    header: dict[str, Any] = {
+        k: memo.body[k] for k in ("entity", "currency", "exchangeRate") if k in memo.body
+    }
+    header.update(
+        {
+            "customer": memo.body.get("entity"),
+            "createdFrom": {"id": str(memo.id)},
+            "total": memo.body.get("total", ZERO),
+        }
+    )
     header.update(body)
-    refund = account.store.insert(KINDS["customerrefund"], header,
-                                  {"apply": [{"doc": {"id": str(memo.id)}, "apply": True,
-                                              "amount": memo.body.get("total", ZERO)}]})
+    refund = account.store.insert(
+        KINDS["customerrefund"],
+        header,
+        {"apply": [{"doc": {"id": str(memo.id)}, "apply": True, "amount": memo.body.get("total", ZERO)}]},
+    )
     TransactionRules().prepare(account, refund, creating=True)
     set_status(memo, "B")
     account.store.saved(memo)
@@ -148,13 +167,18 @@ class CustomerDepositRules(TransactionRules):
         if creating:
             set_status(record, "B")
 
-    def transform(self, account: Account, source: StoredRecord, target: RecordKind,
-                  request: TransformRequest) -> StoredRecord:
+    def transform(
+        self, account: Account, source: StoredRecord, target: RecordKind, request: TransformRequest
+    ) -> StoredRecord:
         if target.name != "depositApplication":
             return RecordRules.transform(self, account, source, target, request)
         body, sublists, _replace = request
-        header = {"customer": source.body["customer"], "deposit": {"id": str(source.id)},
-                  "createdFrom": {"id": str(source.id)}, **body}
+        header = {
+            "customer": source.body["customer"],
+            "deposit": {"id": str(source.id)},
+            "createdFrom": {"id": str(source.id)},
+            **body,
+        }
         application = account.store.insert(target, header, {"apply": list(sublists.get("apply", []))})
         TransactionRules().prepare(account, application, creating=True)
         set_status(source, "C")

@@ -17,11 +17,22 @@ STATUS_NAMES: dict[str, dict[str, str]] = {
     "CustCred": {"A": "Open", "B": "Fully Applied"},
     "CustDep": {"A": "Not Deposited", "B": "Deposited", "C": "Fully Applied"},
     "ItemShip": {"A": "Picked", "B": "Packed", "C": "Shipped"},
-    "RtnAuth": {"A": "Pending Approval", "B": "Pending Receipt", "D": "Partially Received",
-                "F": "Pending Refund", "G": "Refunded"},
-    "TrnfrOrd": {"A": "Pending Approval", "B": "Pending Fulfillment", "D": "Partially Fulfilled",
-                 "E": "Pending Receipt/Partially Fulfilled", "F": "Pending Receipt", "G": "Received",
-                 "H": "Closed"},
+    "RtnAuth": {
+        "A": "Pending Approval",
+        "B": "Pending Receipt",
+        "D": "Partially Received",
+        "F": "Pending Refund",
+        "G": "Refunded",
+    },
+    "TrnfrOrd": {
+        "A": "Pending Approval",
+        "B": "Pending Fulfillment",
+        "D": "Partially Fulfilled",
+        "E": "Pending Receipt/Partially Fulfilled",
+        "F": "Pending Receipt",
+        "G": "Received",
+        "H": "Closed",
+    },
 }
 
 
@@ -40,8 +51,9 @@ class RecordRules:
     def before_delete(self, account: Account, record: StoredRecord) -> None:
         """Refuse or undo before the record goes."""
 
-    def transform(self, account: Account, source: StoredRecord, target: RecordKind,
-                  request: TransformRequest) -> StoredRecord:
+    def transform(
+        self, account: Account, source: StoredRecord, target: RecordKind, request: TransformRequest
+    ) -> StoredRecord:
         raise user_error(f"You cannot transform a {source.kind.name} into a {target.name}.")
 
 
@@ -69,8 +81,9 @@ class PostedStockRules(TransactionRules):
             raise user_error(f"The emulator does not edit the lines of a posted {record.kind.name}.")
 
     def before_delete(self, account: Account, record: StoredRecord) -> None:
-        raise user_error(f"The emulator does not delete a posted {record.kind.name}; "
-                         "post a reversing transaction instead.")
+        raise user_error(
+            f"The emulator does not delete a posted {record.kind.name}; post a reversing transaction instead."
+        )
 
 
 def set_status(record: StoredRecord, letter: str) -> None:
@@ -92,7 +105,9 @@ def exchange_rate(account: Account, currency_id: int | None) -> Any:
 
     if currency_id is None:
         return Decimal(1)
-    rates = [r for r in account.store.of_kind("currencyRate") if r.ref_id("transactionCurrency") == currency_id]
+    rates = [
+        r for r in account.store.of_kind("currencyRate") if r.ref_id("transactionCurrency") == currency_id
+    ]
     if rates:
         latest = max(rates, key=lambda r: (str(r.body.get("effectiveDate", "")), r.id))
         return Decimal(str(latest.body.get("exchangeRate", 1)))

@@ -52,8 +52,10 @@ class SalesOrderRules(TransactionRules):
             raise user_error("A cancelled sales order cannot be edited.")
         for line in record.lines("item"):
             if line["quantity"] < line.get("quantityFulfilled", ZERO):
-                raise user_error("The quantity cannot be less than the quantity already fulfilled.",
-                                 path="item.items.quantity")
+                raise user_error(
+                    "The quantity cannot be less than the quantity already fulfilled.",
+                    path="item.items.quantity",
+                )
         sync_demands(account, record)
         refresh_order_status(record)
 
@@ -63,8 +65,9 @@ class SalesOrderRules(TransactionRules):
         record.body["orderStatus"] = {"id": "C"}
         sync_demands(account, record)
 
-    def transform(self, account: Account, source: StoredRecord, target: RecordKind,
-                  request: TransformRequest) -> StoredRecord:
+    def transform(
+        self, account: Account, source: StoredRecord, target: RecordKind, request: TransformRequest
+    ) -> StoredRecord:
         from . import billing, returns, shipping
 
         if source.body.get("orderStatus", {}).get("id") in _NON_COMMITTING:
@@ -89,9 +92,14 @@ def expand_item_groups(account: Account, record: StoredRecord) -> None:
         line["groupExpanded"] = True
         group_qty = to_decimal(line.get("quantity", 1), f"item.items[{index}].quantity")
         for member in item.lines("member"):
-            expanded.append({"item": dict(member["item"]), "inGroup": True,
-                             "quantity": group_qty * to_decimal(member.get("quantity", 1), "member.quantity"),
-                             **({"location": dict(line["location"])} if line.get("location") else {})})
+            expanded.append(
+                {
+                    "item": dict(member["item"]),
+                    "inGroup": True,
+                    "quantity": group_qty * to_decimal(member.get("quantity", 1), "member.quantity"),
+                    **({"location": dict(line["location"])} if line.get("location") else {}),
+                }
+            )
     record.sublists["item"] = expanded
 
 
@@ -104,8 +112,11 @@ def sync_demands(account: Account, order: StoredRecord) -> None:
         components = stock_components(account, item)
         if not components:
             continue
-        open_qty = ZERO if (not committing or line.get("isClosed")) else (
-            line["quantity"] - line.get("quantityFulfilled", ZERO))
+        open_qty = (
+            ZERO
+            if (not committing or line.get("isClosed"))
+            else (line["quantity"] - line.get("quantityFulfilled", ZERO))
+        )
         location = int(line["location"]["id"]) if line.get("location") else None
         if open_qty > ZERO and location is None:
             raise missing_field("Location", f"item.items[{int(line['line']) - 1}].location")
@@ -132,8 +143,13 @@ def refresh_line_commitments(account: Account, order: StoredRecord) -> None:
         if not components:
             continue
         open_qty = line["quantity"] - line.get("quantityFulfilled", ZERO)
-        committed = min((account.warehouse.committed_for((order.id, int(line["line"]), c.item)) / c.per_unit
-                         for c in components), default=ZERO)
+        committed = min(
+            (
+                account.warehouse.committed_for((order.id, int(line["line"]), c.item)) / c.per_unit
+                for c in components
+            ),
+            default=ZERO,
+        )
         has_demand = (order.id, int(line["line"]), components[0].item) in account.warehouse.demands
         line["quantityCommitted"] = committed
         line["quantityBackOrdered"] = max(ZERO, open_qty - committed) if has_demand else ZERO

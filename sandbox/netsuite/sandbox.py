@@ -25,7 +25,9 @@ from .warehouse import StockLevel
 class NetSuiteSandbox:
     """One emulated NetSuite account served over HTTP on a loopback port."""
 
-    def __init__(self, config: NetSuiteSandboxConfig | None = None, *, random_seed: int | None = None) -> None:
+    def __init__(
+        self, config: NetSuiteSandboxConfig | None = None, *, random_seed: int | None = None
+    ) -> None:
         self.config = config or NetSuiteSandboxConfig()
         self.state = SandboxState.create(self.config, random_seed)
         self._runner: web.AppRunner | None = None
@@ -43,8 +45,7 @@ class NetSuiteSandbox:
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
-        sockets = [s for s in (site._server.sockets if site._server else [])]
-        bound_port = sockets[0].getsockname()[1]
+        bound_port = runner.addresses[0][1]  # the real port when port=0
         self._runner = runner
         self._base_url = f"http://{host}:{bound_port}"
         return self._base_url
@@ -107,19 +108,29 @@ class NetSuiteSandbox:
         """A record as `GET ?expandSubResources=true` shows it (ids accept `eid:`)."""
         kind = kind_named(record_type)
         record = self.state.service.find(kind, str(record_id))
-        return render_record(self.account, f"{self.rest_url if self._base_url else ''}/record/v1", record, True)
+        return render_record(
+            self.account, f"{self.rest_url if self._base_url else ''}/record/v1", record, True
+        )
 
     # -- warehouse ------------------------------------------------------------------------------
 
-    def receive_stock(self, item: int, location: int, quantity: int | Decimal,
-                      numbers: list[str] | None = None) -> int:
+    def receive_stock(
+        self, item: int, location: int, quantity: int | Decimal, numbers: list[str] | None = None
+    ) -> int:
         return self.warehouse.receive_stock(item, location, Decimal(quantity), numbers).id
 
-    def adjust_stock(self, item: int, location: int, delta: int | Decimal, numbers: list[str] | None = None) -> int:
+    def adjust_stock(
+        self, item: int, location: int, delta: int | Decimal, numbers: list[str] | None = None
+    ) -> int:
         return self.warehouse.adjust_stock(item, location, Decimal(delta), numbers).id
 
-    def fulfill_order(self, order_id: int, lines: dict[int, int | Decimal] | None = None, carrier: str = "UPS",
-                      tracking_numbers: list[str] | None = None) -> int:
+    def fulfill_order(
+        self,
+        order_id: int,
+        lines: dict[int, int | Decimal] | None = None,
+        carrier: str = "UPS",
+        tracking_numbers: list[str] | None = None,
+    ) -> int:
         """Ship a sales order; `lines` maps order line → quantity (default: all committed stock)."""
         shipments = None if lines is None else [LineShipment(k, Decimal(v)) for k, v in lines.items()]
         return self.warehouse.fulfill_order(order_id, shipments, carrier, tracking_numbers).id
@@ -135,6 +146,11 @@ class NetSuiteSandbox:
 
     def set_auto_fulfillment(self, schedule: AutoFulfillment | None) -> None:
         self.state.auto_fulfillment = schedule
+
+    async def next_fulfillment_round(self) -> list[int]:
+        """Wait for the automatic fulfillment routine to finish its next round; its fulfillment ids."""
+        await self.state.round_finished().wait()
+        return list(self.state.last_round)
 
     # -- ground truth ---------------------------------------------------------------------------
 

@@ -26,8 +26,13 @@ def fulfill_order(account: Account, order: StoredRecord, request: TransformReque
     from .sales import refresh_order_status, sync_demands
 
     defaults = [
-        {"orderLine": int(line["line"]), "item": dict(line["item"]), "location": dict(line["location"]),
-         "quantity": line["quantityCommitted"], "itemReceive": True}
+        {
+            "orderLine": int(line["line"]),
+            "item": dict(line["item"]),
+            "location": dict(line["location"]),
+            "quantity": line["quantityCommitted"],
+            "itemReceive": True,
+        }
         for line in order.lines("item")
         if line.get("location") and line.get("quantityCommitted", ZERO) > ZERO and not line.get("isClosed")
     ]
@@ -36,8 +41,10 @@ def fulfill_order(account: Account, order: StoredRecord, request: TransformReque
         order_line = line_by_number(order.lines("item"), int(line["orderLine"]), f"item.items[{index}]")
         qty = to_decimal(line.get("quantity"), f"item.items[{index}].quantity")
         if line.get("location") and line["location"]["id"] != order_line["location"]["id"]:
-            raise user_error("Fulfill the line from the location its stock is committed at.",
-                             path=f"item.items[{index}].location")
+            raise user_error(
+                "Fulfill the line from the location its stock is committed at.",
+                path=f"item.items[{index}].location",
+            )
         _ship_line(account, order, order_line, fulfillment, line, qty, index)
         order_line["quantityFulfilled"] = order_line.get("quantityFulfilled", ZERO) + qty
     sync_demands(account, order)
@@ -47,8 +54,15 @@ def fulfill_order(account: Account, order: StoredRecord, request: TransformReque
     return fulfillment
 
 
-def _ship_line(account: Account, order: StoredRecord, order_line: dict[str, Any], fulfillment: StoredRecord,
-               line: dict[str, Any], qty: Decimal, index: int) -> None:
+def _ship_line(
+    account: Account,
+    order: StoredRecord,
+    order_line: dict[str, Any],
+    fulfillment: StoredRecord,
+    line: dict[str, Any],
+    qty: Decimal,
+    index: int,
+) -> None:
     item = item_record(account, order_line["item"], f"item.items[{index}].item")
     for component in stock_components(account, item):
         units = qty * component.per_unit
@@ -63,21 +77,34 @@ def _ship_line(account: Account, order: StoredRecord, order_line: dict[str, Any]
         if order.kind.name == "transferOrder":
             destination = int(order.body["transferLocation"]["id"])
             account.warehouse.put_in_transit(component.item, destination, units, fulfillment.id)
-    line.update({"item": dict(order_line["item"]), "itemType": order_line.get("itemType"),
-                 "quantity": qty, "location": dict(order_line["location"]), "line": index + 1})
+    line.update(
+        {
+            "item": dict(order_line["item"]),
+            "itemType": order_line.get("itemType"),
+            "quantity": qty,
+            "location": dict(order_line["location"]),
+            "line": index + 1,
+        }
+    )
 
 
 def fulfill_transfer(account: Account, order: StoredRecord, request: TransformRequest) -> StoredRecord:
     """`transferOrder/{id}/!transform/itemFulfillment`: stock leaves the source, goes in transit."""
     from .stock_transactions import refresh_transfer
 
-    defaults = [
-        {"orderLine": int(line["line"]), "item": dict(line["item"]), "location": dict(line["location"]),
-         "quantity": account.warehouse.committed_for((order.id, int(line["line"]), int(line["item"]["id"]))),
-         "itemReceive": True}
-        for line in order.lines("item")
-    ]
-    defaults = [line for line in defaults if line["quantity"] > ZERO]
+    defaults: list[dict[str, Any]] = []
+    for line in order.lines("item"):
+        committed = account.warehouse.committed_for((order.id, int(line["line"]), int(line["item"]["id"])))
+        if committed > ZERO:
+            defaults.append(
+                {
+                    "orderLine": int(line["line"]),
+                    "item": dict(line["item"]),
+                    "location": dict(line["location"]),
+                    "quantity": committed,
+                    "itemReceive": True,
+                }
+            )
     fulfillment = _new_document(account, order, "itemFulfillment", defaults, request)
     for index, line in enumerate(fulfillment.lines("item")):
         order_line = line_by_number(order.lines("item"), int(line["orderLine"]), f"item.items[{index}]")
@@ -95,9 +122,13 @@ def receive_transfer(account: Account, order: StoredRecord, request: TransformRe
 
     destination = dict(order.body["transferLocation"])
     defaults = [
-        {"orderLine": int(line["line"]), "item": dict(line["item"]), "location": destination,
-         "quantity": line.get("quantityFulfilled", ZERO) - line.get("quantityReceived", ZERO),
-         "itemReceive": True}
+        {
+            "orderLine": int(line["line"]),
+            "item": dict(line["item"]),
+            "location": destination,
+            "quantity": line.get("quantityFulfilled", ZERO) - line.get("quantityReceived", ZERO),
+            "itemReceive": True,
+        }
         for line in order.lines("item")
         if line.get("quantityFulfilled", ZERO) > line.get("quantityReceived", ZERO)
     ]
@@ -106,7 +137,9 @@ def receive_transfer(account: Account, order: StoredRecord, request: TransformRe
         order_line = line_by_number(order.lines("item"), int(line["orderLine"]), f"item.items[{index}]")
         qty = to_decimal(line.get("quantity"), f"item.items[{index}].quantity")
         if qty > order_line.get("quantityFulfilled", ZERO) - order_line.get("quantityReceived", ZERO):
-            raise user_error("You cannot receive more than was shipped.", path=f"item.items[{index}].quantity")
+            raise user_error(
+                "You cannot receive more than was shipped.", path=f"item.items[{index}].quantity"
+            )
         item_id = int(order_line["item"]["id"])
         numbers = _numbers_for_receipt(account, line, item_id, index, qty)
         account.warehouse.arrive_from_transit(item_id, int(destination["id"]), qty, receipt.id, numbers)
@@ -120,22 +153,31 @@ def receive_transfer(account: Account, order: StoredRecord, request: TransformRe
 def receive_return(account: Account, authorization: StoredRecord, request: TransformRequest) -> StoredRecord:
     """`returnAuthorization/{id}/!transform/itemReceipt`: returned goods go back on the shelf."""
     defaults = [
-        {"orderLine": int(line["line"]), "item": dict(line["item"]), "location": dict(line["location"]),
-         "quantity": line["quantity"] - line.get("quantityReceived", ZERO), "itemReceive": True}
+        {
+            "orderLine": int(line["line"]),
+            "item": dict(line["item"]),
+            "location": dict(line["location"]),
+            "quantity": line["quantity"] - line.get("quantityReceived", ZERO),
+            "itemReceive": True,
+        }
         for line in authorization.lines("item")
-        if line.get("location") and line["quantity"] > line.get("quantityReceived", ZERO)
+        if line.get("location")
+        and line["quantity"] > line.get("quantityReceived", ZERO)
         and stock_components(account, item_record(account, line["item"], "item"))
     ]
     receipt = _new_document(account, authorization, "itemReceipt", defaults, request)
     for index, line in enumerate(receipt.lines("item")):
-        order_line = line_by_number(authorization.lines("item"), int(line["orderLine"]), f"item.items[{index}]")
+        order_line = line_by_number(
+            authorization.lines("item"), int(line["orderLine"]), f"item.items[{index}]"
+        )
         qty = to_decimal(line.get("quantity"), f"item.items[{index}].quantity")
         location = int(line["location"]["id"])
         item = item_record(account, order_line["item"], "item")
         for component in stock_components(account, item):
             numbers = _numbers_for_receipt(account, line, component.item, index, qty * component.per_unit)
-            account.warehouse.receive(component.item, location, qty * component.per_unit, receipt.id,
-                                      "return", numbers)
+            account.warehouse.receive(
+                component.item, location, qty * component.per_unit, receipt.id, "return", numbers
+            )
         order_line["quantityReceived"] = order_line.get("quantityReceived", ZERO) + qty
         line.update({"quantity": qty, "line": index + 1})
     received_all = all(x.get("quantityReceived", ZERO) >= x["quantity"] for x in authorization.lines("item"))
@@ -145,8 +187,9 @@ def receive_return(account: Account, authorization: StoredRecord, request: Trans
     return receipt
 
 
-def _numbers_for_receipt(account: Account, line: dict[str, Any], item_id: int, index: int,
-                         qty: Decimal) -> dict[str, Decimal]:
+def _numbers_for_receipt(
+    account: Account, line: dict[str, Any], item_id: int, index: int, qty: Decimal
+) -> dict[str, Decimal]:
     item = item_record(account, {"id": str(item_id)}, "item")
     if not tracks_numbers(item):
         return {}
@@ -159,8 +202,13 @@ def _numbers_for_receipt(account: Account, line: dict[str, Any], item_id: int, i
     return numbers
 
 
-def _new_document(account: Account, source: StoredRecord, kind_name: str, defaults: list[dict[str, Any]],
-                  request: TransformRequest) -> StoredRecord:
+def _new_document(
+    account: Account,
+    source: StoredRecord,
+    kind_name: str,
+    defaults: list[dict[str, Any]],
+    request: TransformRequest,
+) -> StoredRecord:
     body, sublists, replace = request
     lines = apply_transform_lines(defaults, sublists.get("item", []), replace)
     if not lines:

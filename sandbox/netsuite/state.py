@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import anyio
 from aiohttp import web
 
 from .account import Account
@@ -29,6 +30,20 @@ class SandboxState:
     rng: random.Random
     auto_fulfillment: AutoFulfillment | None = None
     auto_fulfilled: list[int] = field(default_factory=list)
+    last_round: list[int] = field(default_factory=list)
+    _round_event: anyio.Event | None = None
+
+    def round_finished(self) -> anyio.Event:
+        """Set when the running fulfillment round ends (created lazily: events need a running loop)."""
+        if self._round_event is None:
+            self._round_event = anyio.Event()
+        return self._round_event
+
+    def finish_round(self, fulfillment_ids: list[int]) -> None:
+        self.last_round = fulfillment_ids
+        self.auto_fulfilled.extend(fulfillment_ids)
+        self.round_finished().set()
+        self._round_event = anyio.Event()
 
     @classmethod
     def create(cls, config: NetSuiteSandboxConfig, seed: int | None = None) -> SandboxState:
@@ -36,9 +51,13 @@ class SandboxState:
         service = RecordService(account)
         rng = random.Random(seed)
         return cls(
-            account=account, service=service, operations=WarehouseOperations(account, service),
+            account=account,
+            service=service,
+            operations=WarehouseOperations(account, service),
             verifier=TokenVerifier(config.credentials, account.clock, config.timestamp_tolerance_seconds),
-            governor=ConcurrencyGovernor(config.concurrency_limit), faults=FaultInjector(rng), rng=rng,
+            governor=ConcurrencyGovernor(config.concurrency_limit),
+            faults=FaultInjector(rng),
+            rng=rng,
             auto_fulfillment=config.auto_fulfillment,
         )
 
@@ -48,7 +67,9 @@ class SandboxState:
             return DataView(self.account.store, self.account.warehouse.level)
         moment = self.account.clock.now() - timedelta(seconds=stale_seconds)
         warehouse = self.account.warehouse
-        return DataView(self.account.store.as_of(moment), lambda item, loc: warehouse.level_at(item, loc, moment))
+        return DataView(
+            self.account.store.as_of(moment), lambda item, loc: warehouse.level_at(item, loc, moment)
+        )
 
     def store_for(self, stale_seconds: float) -> RecordStore:
         return self.view(stale_seconds).store

@@ -38,11 +38,15 @@ class InventoryAdjustmentRules(PostedStockRules):
             if delta > ZERO:
                 numbers = received_numbers(line, path) if tracks_numbers(item) else {}
                 _check_numbers(account, item, line, numbers, delta, issued=False)
-                account.warehouse.receive(item.id, int(location["id"]), delta, record.id, "adjustment", numbers)
+                account.warehouse.receive(
+                    item.id, int(location["id"]), delta, record.id, "adjustment", numbers
+                )
             elif delta < ZERO:
                 numbers = issued_numbers(account, line, path) if tracks_numbers(item) else {}
                 _check_numbers(account, item, line, numbers, -delta, issued=True)
-                account.warehouse.issue(item.id, int(location["id"]), -delta, record.id, "adjustment", numbers)
+                account.warehouse.issue(
+                    item.id, int(location["id"]), -delta, record.id, "adjustment", numbers
+                )
 
 
 class InventoryTransferRules(PostedStockRules):
@@ -99,8 +103,10 @@ class TransferOrderRules(TransactionRules):
         refresh_transfer(account, record)
 
     def after_update(self, account: Account, record: StoredRecord, before: StoredRecord) -> None:
-        if record.body["location"] != before.body["location"] or \
-                record.body["transferLocation"] != before.body["transferLocation"]:
+        if (
+            record.body["location"] != before.body["location"]
+            or record.body["transferLocation"] != before.body["transferLocation"]
+        ):
             raise user_error("The emulator does not move a transfer order between locations.")
         sync_transfer_demands(account, record)
         refresh_transfer(account, record)
@@ -111,8 +117,9 @@ class TransferOrderRules(TransactionRules):
         set_status(record, "H")
         sync_transfer_demands(account, record)
 
-    def transform(self, account: Account, source: StoredRecord, target: RecordKind,
-                  request: TransformRequest) -> StoredRecord:
+    def transform(
+        self, account: Account, source: StoredRecord, target: RecordKind, request: TransformRequest
+    ) -> StoredRecord:
         from .shipping import fulfill_transfer, receive_transfer
 
         if source.body["status"]["id"] in {"A", "C", "H"}:
@@ -138,8 +145,11 @@ def sync_transfer_demands(account: Account, order: StoredRecord) -> None:
             account.warehouse.release_demand(key, order.id)
         elif current is None or current.open_qty != unshipped:
             account.warehouse.place_demand(key, item, source, unshipped, order.id)
-        expected = line["quantity"] - line["quantityReceived"] if active else \
-            line["quantityFulfilled"] - line["quantityReceived"]
+        expected = (
+            line["quantity"] - line["quantityReceived"]
+            if active
+            else line["quantityFulfilled"] - line["quantityReceived"]
+        )
         change = expected - line.get("quantityOnOrder", ZERO)
         if change:
             account.warehouse.expect(item, destination, change, order.id)
@@ -164,13 +174,20 @@ def refresh_transfer(account: Account, order: StoredRecord) -> None:
 def _stocked_item(account: Account, line: dict[str, object], path: str) -> StoredRecord:
     item = item_record(account, line.get("item"), f"{path}.item")
     if not is_stocked(item):
-        raise user_error(f"The item {item.body.get('itemId', item.id)} is not an inventory item.",
-                         path=f"{path}.item")
+        raise user_error(
+            f"The item {item.body.get('itemId', item.id)} is not an inventory item.", path=f"{path}.item"
+        )
     return item
 
 
-def _check_numbers(account: Account, item: StoredRecord, line: dict[str, object],
-                   numbers: dict[str, Decimal], qty: Decimal, issued: bool) -> None:
+def _check_numbers(
+    account: Account,
+    item: StoredRecord,
+    line: dict[str, object],
+    numbers: dict[str, Decimal],
+    qty: Decimal,
+    issued: bool,
+) -> None:
     if not tracks_numbers(item):
         return
     require_detail(item, numbers, int(str(line.get("line", 1))), qty)

@@ -58,8 +58,9 @@ class RecordStore:
         self._next_id: dict[str, int] = {}
         self.events: list[RecordEvent] = []
 
-    def insert(self, kind: RecordKind, body: dict[str, Any],
-               sublists: dict[str, list[dict[str, Any]]] | None = None) -> StoredRecord:
+    def insert(
+        self, kind: RecordKind, body: dict[str, Any], sublists: dict[str, list[dict[str, Any]]] | None = None
+    ) -> StoredRecord:
         """Store a new record under the next id of its id space."""
         record_id = self._next_id.get(kind.id_space, 1)
         self._next_id[kind.id_space] = record_id + 1
@@ -118,8 +119,14 @@ class RecordStore:
 
     def _remember(self, op: str, record: StoredRecord) -> None:
         self.events.append(
-            RecordEvent(record.last_modified or self._clock.now(), op, record.kind.name, record.id,
-                        record.external_id, copy.deepcopy(record))
+            RecordEvent(
+                record.last_modified or self._clock.now(),
+                op,
+                record.kind.name,
+                record.id,
+                record.external_id,
+                copy.deepcopy(record),
+            )
         )
 
     def savepoint(self) -> tuple[int, dict[str, int]]:

@@ -7,8 +7,9 @@ from typing import Any
 from .errors import user_error
 
 
-def merge_sublist(existing: list[dict[str, Any]], incoming: list[dict[str, Any]], replace: bool,
-                  name: str) -> list[dict[str, Any]]:
+def merge_sublist(
+    existing: list[dict[str, Any]], incoming: list[dict[str, Any]], replace: bool, name: str
+) -> list[dict[str, Any]]:
     """PATCH a keyed sublist: lines naming an existing `line` are updated, others appended.
 
     With `?replace=<sublist>` the lines not named in the request are removed.
@@ -22,8 +23,9 @@ def merge_sublist(existing: list[dict[str, Any]], incoming: list[dict[str, Any]]
             continue
         current = by_line.get(int(key))
         if current is None:
-            raise user_error(f"The line {key} does not exist on this record.",
-                             path=f"{name}.items[{index}].line")
+            raise user_error(
+                f"The line {key} does not exist on this record.", path=f"{name}.items[{index}].line"
+            )
         updated = {**current, **{k: v for k, v in change.items() if k != "line"}}
         updated = {k: v for k, v in updated.items() if v is not None}
         if replace:
@@ -49,8 +51,9 @@ def line_by_number(lines: list[dict[str, Any]], number: int, path: str) -> dict[
     raise user_error(f"The line {number} does not exist on the source record.", path=path)
 
 
-def apply_transform_lines(defaults: list[dict[str, Any]], requested: list[dict[str, Any]], replace: bool,
-                          sublist: str = "item") -> list[dict[str, Any]]:
+def apply_transform_lines(
+    defaults: list[dict[str, Any]], requested: list[dict[str, Any]], replace: bool, sublist: str = "item"
+) -> list[dict[str, Any]]:
     """Overlay a transform request's lines (keyed by `orderLine`) on the lines NetSuite proposes.
 
     A line sent with `itemReceive: false` or quantity 0 is dropped; with `?replace=item` only the
@@ -65,8 +68,9 @@ def apply_transform_lines(defaults: list[dict[str, Any]], requested: list[dict[s
             continue
         proposed = by_order_line.get(int(change["orderLine"]))
         if proposed is None:
-            raise user_error(f"The order line {change['orderLine']} has nothing left to process.",
-                             path=f"{path}.orderLine")
+            raise user_error(
+                f"The order line {change['orderLine']} has nothing left to process.", path=f"{path}.orderLine"
+            )
         merged = {**proposed, **change}
         dropped = merged.get("itemReceive") is False or str(merged.get("quantity", "1")) in {"0", "0.0"}
         if proposed in chosen:

@@ -87,8 +87,14 @@ class Warehouse:
         demand = self.demands.pop(key, None)
         if demand is None:
             return
-        self._change(demand.item, demand.location, "release", txn, committed=-demand.committed,
-                     backordered=-(demand.open_qty - demand.committed))
+        self._change(
+            demand.item,
+            demand.location,
+            "release",
+            txn,
+            committed=-demand.committed,
+            backordered=-(demand.open_qty - demand.committed),
+        )
         self._reallocate(demand.item, demand.location, txn)
 
     def committed_for(self, key: DemandKey) -> Decimal:
@@ -101,7 +107,8 @@ class Warehouse:
         if demand is None or qty > demand.committed:
             committed = demand.committed if demand else ZERO
             raise user_error(
-                f"You cannot fulfill more than the committed quantity ({committed}) of this line.")
+                f"You cannot fulfill more than the committed quantity ({committed}) of this line."
+            )
         self._issue_numbers(demand.item, demand.location, numbers, qty)
         demand.open_qty -= qty
         demand.committed -= qty
@@ -111,8 +118,15 @@ class Warehouse:
 
     # -- stock in and out without a demand ------------------------------------------------------
 
-    def receive(self, item: int, location: int, qty: Decimal, txn: int | None, reason: str,
-                numbers: dict[str, Decimal] | None = None) -> None:
+    def receive(
+        self,
+        item: int,
+        location: int,
+        qty: Decimal,
+        txn: int | None,
+        reason: str,
+        numbers: dict[str, Decimal] | None = None,
+    ) -> None:
         """Stock arrives (receipt, positive adjustment, restock); backorders get committed."""
         if qty <= ZERO:
             raise user_error("The quantity received must be positive.")
@@ -122,14 +136,22 @@ class Warehouse:
         self._change(item, location, reason, txn, on_hand=qty)
         self._reallocate(item, location, txn)
 
-    def issue(self, item: int, location: int, qty: Decimal, txn: int | None, reason: str,
-              numbers: dict[str, Decimal] | None = None) -> None:
+    def issue(
+        self,
+        item: int,
+        location: int,
+        qty: Decimal,
+        txn: int | None,
+        reason: str,
+        numbers: dict[str, Decimal] | None = None,
+    ) -> None:
         """Stock leaves without an order (negative adjustment, cash sale, transfer out)."""
         level = self.level(item, location)
         if qty > level.available:
             raise user_error(
                 f"Insufficient stock: only {level.available} available for item {item} at location "
-                f"{location}, {qty} requested.")
+                f"{location}, {qty} requested."
+            )
         self._issue_numbers(item, location, numbers or {}, qty)
         self._change(item, location, reason, txn, on_hand=-qty)
 
@@ -140,8 +162,14 @@ class Warehouse:
     def put_in_transit(self, item: int, destination: int, qty: Decimal, txn: int | None) -> None:
         self._change(item, destination, "in_transit", txn, in_transit=qty)
 
-    def arrive_from_transit(self, item: int, destination: int, qty: Decimal, txn: int | None,
-                            numbers: dict[str, Decimal] | None = None) -> None:
+    def arrive_from_transit(
+        self,
+        item: int,
+        destination: int,
+        qty: Decimal,
+        txn: int | None,
+        numbers: dict[str, Decimal] | None = None,
+    ) -> None:
         """Goods in transit reach their destination: on hand up, in transit down.
 
         The destination's on-order quantity belongs to the transfer order (see `expect`), which
@@ -226,11 +254,14 @@ class Warehouse:
         return level
 
     def savepoint(self) -> tuple[int, dict[DemandKey, Demand], dict[StockKey, dict[str, Decimal]]]:
-        demands = {key: Demand(d.item, d.location, d.open_qty, d.committed) for key, d in self.demands.items()}
+        demands = {
+            key: Demand(d.item, d.location, d.open_qty, d.committed) for key, d in self.demands.items()
+        }
         return len(self.movements), demands, {key: dict(bucket) for key, bucket in self.numbers.items()}
 
-    def rollback(self, savepoint: tuple[int, dict[DemandKey, Demand], dict[StockKey, dict[str, Decimal]]]
-                 ) -> None:
+    def rollback(
+        self, savepoint: tuple[int, dict[DemandKey, Demand], dict[StockKey, dict[str, Decimal]]]
+    ) -> None:
         """Undo every change since the savepoint (the write that made them failed)."""
         movement_count, demands, numbers = savepoint
         for movement in reversed(self.movements[movement_count:]):

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import aiohttp
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, Client
@@ -38,43 +38,66 @@ class TbaClient:
         self.base_url = base_url
         self.credentials = credentials
 
-    def sign(self, method: str, url: str, *, timestamp: int | None = None, nonce: str | None = None,
-             consumer_secret: str | None = None, realm: str | None = None) -> str:
+    def sign(
+        self,
+        method: str,
+        url: str,
+        *,
+        timestamp: int | None = None,
+        nonce: str | None = None,
+        consumer_secret: str | None = None,
+        realm: str | None = None,
+    ) -> str:
         c = self.credentials
-        client = Client(c.consumer_key, client_secret=consumer_secret or c.consumer_secret,
-                        resource_owner_key=c.token_id, resource_owner_secret=c.token_secret,
-                        signature_method=SIGNATURE_HMAC_SHA256, realm=realm or c.account,
-                        timestamp=str(timestamp or int(time.time())), nonce=nonce or secrets.token_hex(10))
+        client = Client(
+            c.consumer_key,
+            client_secret=consumer_secret or c.consumer_secret,
+            resource_owner_key=c.token_id,
+            resource_owner_secret=c.token_secret,
+            signature_method=SIGNATURE_HMAC_SHA256,
+            realm=realm or c.account,
+            timestamp=str(timestamp or int(time.time())),
+            nonce=nonce or secrets.token_hex(10),
+        )
         _, headers, _ = client.sign(url, method)
         return str(headers["Authorization"])
 
-    async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                      json_body: Any = None, headers: dict[str, str] | None = None,
-                      unsigned_params: dict[str, Any] | None = None, **sign_options: Any) -> Reply:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        headers: dict[str, str] | None = None,
+        unsigned_params: dict[str, Any] | None = None,
+        **sign_options: Any,
+    ) -> Reply:
         url = f"{self.base_url}/services/rest{path}"
-        signed_url = f"{url}?{urlencode(params, quote_via=_quote)}" if params else url
+        signed_url = f"{url}?{urlencode(params, quote_via=quote)}" if params else url
         authorization = self.sign(method, signed_url, **sign_options)
         sent_url = signed_url
         if unsigned_params:
             joiner = "&" if "?" in sent_url else "?"
-            sent_url += joiner + urlencode(unsigned_params, quote_via=_quote)
+            sent_url += joiner + urlencode(unsigned_params, quote_via=quote)
         all_headers = {"Authorization": authorization, **(headers or {})}
         data = None
         if json_body is not None:
             data = json.dumps(json_body, default=str)
             all_headers["Content-Type"] = "application/json"
-        async with self.session.request(method, URL(sent_url, encoded=True), data=data,
-                                        headers=all_headers) as response:
+        async with self.session.request(
+            method, URL(sent_url, encoded=True), data=data, headers=all_headers
+        ) as response:
             text = await response.text()
             body = json.loads(text, parse_float=Decimal) if text else None
             return Reply(response.status, dict(response.headers), body)
 
     async def suiteql(self, query: str, limit: int = 1000, offset: int = 0, **options: Any) -> Reply:
-        return await self.request("POST", "/query/v1/suiteql", params={"limit": limit, "offset": offset},
-                                  json_body={"q": query}, headers={"Prefer": "transient"}, **options)
-
-
-def _quote(value: str, safe: str = "", encoding: str | None = None, errors: str | None = None) -> str:
-    from urllib.parse import quote
-
-    return quote(value, safe="-._~")
+        return await self.request(
+            "POST",
+            "/query/v1/suiteql",
+            params={"limit": limit, "offset": offset},
+            json_body={"q": query},
+            headers={"Prefer": "transient"},
+            **options,
+        )

@@ -21,8 +21,9 @@ async def _assert_refused(reply_status: int, reply_code: str, sandbox: NetSuiteS
     assert _last_reason(sandbox) == reason
 
 
-async def test_a_correct_signature_with_query_parameters_is_accepted(client: TbaClient,
-                                                                     sandbox: NetSuiteSandbox) -> None:
+async def test_a_correct_signature_with_query_parameters_is_accepted(
+    client: TbaClient, sandbox: NetSuiteSandbox
+) -> None:
     reply = await client.suiteql("SELECT id FROM customer WHERE companyname LIKE 'A b%'", limit=5, offset=0)
     assert reply.status == 200
     assert _last_reason(sandbox) == "Success"
@@ -34,7 +35,9 @@ async def test_wrong_secret_is_refused(client: TbaClient, sandbox: NetSuiteSandb
     assert "Invalid login attempt" in reply.body["o:errorDetails"][0]["detail"]
 
 
-async def test_a_timestamp_older_than_five_minutes_is_refused(client: TbaClient, sandbox: NetSuiteSandbox) -> None:
+async def test_a_timestamp_older_than_five_minutes_is_refused(
+    client: TbaClient, sandbox: NetSuiteSandbox
+) -> None:
     stale = await client.request("GET", "/record/v1/customer", timestamp=int(time.time()) - 301)
     await _assert_refused(stale.status, stale.error_code, sandbox, "InvalidTimestamp")
     fresh_enough = await client.request("GET", "/record/v1/customer", timestamp=int(time.time()) - 250)
@@ -49,15 +52,22 @@ async def test_a_reused_nonce_is_refused(client: TbaClient, sandbox: NetSuiteSan
     await _assert_refused(again.status, again.error_code, sandbox, "NonceUsed")
 
 
-async def test_a_query_parameter_left_out_of_the_signature_is_refused(client: TbaClient,
-                                                                      sandbox: NetSuiteSandbox) -> None:
+async def test_a_query_parameter_left_out_of_the_signature_is_refused(
+    client: TbaClient, sandbox: NetSuiteSandbox
+) -> None:
     # Field pain point §7.2: the SuiteQL paging parameters must be in the base string.
-    reply = await client.request("POST", "/query/v1/suiteql", json_body={"q": "SELECT id FROM customer"},
-                                 unsigned_params={"limit": 10, "offset": 0})
+    reply = await client.request(
+        "POST",
+        "/query/v1/suiteql",
+        json_body={"q": "SELECT id FROM customer"},
+        unsigned_params={"limit": 10, "offset": 0},
+    )
     await _assert_refused(reply.status, reply.error_code, sandbox, "InvalidSignature")
 
 
-async def test_realm_must_be_the_account_id_in_its_own_case(client: TbaClient, sandbox: NetSuiteSandbox) -> None:
+async def test_realm_must_be_the_account_id_in_its_own_case(
+    client: TbaClient, sandbox: NetSuiteSandbox
+) -> None:
     reply = await client.request("GET", "/record/v1/customer", realm=sandbox.credentials.account.lower())
     await _assert_refused(reply.status, reply.error_code, sandbox, "InvalidAccount")
 
@@ -74,6 +84,9 @@ async def test_missing_or_malformed_authorization_is_refused(sandbox: NetSuiteSa
 
 
 async def test_the_control_api_needs_no_token(sandbox: NetSuiteSandbox) -> None:
-    async with aiohttp.ClientSession() as session, session.get(f"{sandbox.base_url}/_sandbox/state") as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{sandbox.base_url}/_sandbox/state") as response,
+    ):
         assert response.status == 200
         assert (await response.json())["account"] == sandbox.credentials.account

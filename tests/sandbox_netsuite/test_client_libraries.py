@@ -42,51 +42,98 @@ def _netsuite_client(sandbox: NetSuiteSandbox) -> Any:
             return f"{rest_url}{subpath}"
 
     c = sandbox.credentials
-    return LocalNetSuiteRestApi(Config(account=c.account, auth=TokenAuth(
-        consumer_key=c.consumer_key, consumer_secret=c.consumer_secret,
-        token_id=c.token_id, token_secret=c.token_secret)))
+    return LocalNetSuiteRestApi(
+        Config(
+            account=c.account,
+            auth=TokenAuth(
+                consumer_key=c.consumer_key,
+                consumer_secret=c.consumer_secret,
+                token_id=c.token_id,
+                token_secret=c.token_secret,
+            ),
+        )
+    )
 
 
-async def test_the_netsuite_package_does_crud_and_suiteql(sandbox: NetSuiteSandbox, demo: dict[str, Any]) -> None:
+async def test_the_netsuite_package_does_crud_and_suiteql(
+    sandbox: NetSuiteSandbox, demo: dict[str, Any]
+) -> None:
     api = _netsuite_client(sandbox)
-    assert await api.post("/record/v1/customer", json={"companyName": "Lib Co", "externalId": "LIB-1"}) is None
+    assert (
+        await api.post("/record/v1/customer", json={"companyName": "Lib Co", "externalId": "LIB-1"}) is None
+    )
     customer = await api.get("/record/v1/customer/eid:LIB-1")
     assert customer["companyName"] == "Lib Co"
     await api.patch(f"/record/v1/customer/{customer['id']}", json={"email": "lib@co.test"})
-    await api.put("/record/v1/salesOrder/eid:LIB-SO-1", json={
-        "entity": {"id": customer["id"]}, "location": {"id": str(demo["locations"]["East Warehouse"])},
-        "item": {"items": [{"item": {"id": str(demo["items"]["MUG-01"])}, "quantity": 2}]}})
+    await api.put(
+        "/record/v1/salesOrder/eid:LIB-SO-1",
+        json={
+            "entity": {"id": customer["id"]},
+            "location": {"id": str(demo["locations"]["East Warehouse"])},
+            "item": {"items": [{"item": {"id": str(demo["items"]["MUG-01"])}, "quantity": 2}]},
+        },
+    )
     page = await api.suiteql(
         "SELECT t.externalid, c.email, BUILTIN.DF(t.entity) AS customer FROM transaction t "
-        "JOIN customer c ON c.id = t.entity WHERE t.type = 'SalesOrd'", limit=10, offset=0)
-    assert page["items"] == [{"links": [], "externalid": "LIB-SO-1", "email": "lib@co.test", "customer": "Lib Co"}]
+        "JOIN customer c ON c.id = t.entity WHERE t.type = 'SalesOrd'",
+        limit=10,
+        offset=0,
+    )
+    assert page["items"] == [
+        {"links": [], "externalid": "LIB-SO-1", "email": "lib@co.test", "customer": "Lib Co"}
+    ]
     await api.delete("/record/v1/salesOrder/eid:LIB-SO-1")
     assert sandbox.external_id_counts("salesOrder") == {}
     assert all(attempt.succeeded for attempt in sandbox.state.verifier.audit_trail)
 
 
-async def test_requests_oauthlib_does_crud_transform_and_paged_suiteql(sandbox: NetSuiteSandbox,
-                                                                       demo: dict[str, Any]) -> None:
+async def test_requests_oauthlib_does_crud_transform_and_paged_suiteql(
+    sandbox: NetSuiteSandbox, demo: dict[str, Any]
+) -> None:
     c = sandbox.credentials
-    auth = OAuth1(c.consumer_key, c.consumer_secret, c.token_id, c.token_secret,
-                  signature_method="HMAC-SHA256", realm=c.account)
+    auth = OAuth1(
+        c.consumer_key,
+        c.consumer_secret,
+        c.token_id,
+        c.token_secret,
+        signature_method="HMAC-SHA256",
+        realm=c.account,
+    )
     rest = sandbox.rest_url
     east, cap = demo["locations"]["East Warehouse"], demo["items"]["CAP-01"]
 
     def run() -> dict[str, Any]:
         with requests.Session() as session:
             session.auth = auth
-            created = session.post(f"{rest}/record/v1/salesOrder", json={
-                "entity": {"id": str(demo["customer"])}, "externalId": "REQ-1", "location": {"id": str(east)},
-                "item": {"items": [{"item": {"id": str(cap)}, "quantity": 3}]}}, timeout=10)
+            created = session.post(
+                f"{rest}/record/v1/salesOrder",
+                json={
+                    "entity": {"id": str(demo["customer"])},
+                    "externalId": "REQ-1",
+                    "location": {"id": str(east)},
+                    "item": {"items": [{"item": {"id": str(cap)}, "quantity": 3}]},
+                },
+                timeout=10,
+            )
             order_url = created.headers["Location"]
             shipped = session.post(f"{order_url}/!transform/itemFulfillment", json={}, timeout=10)
             order = session.get(order_url, params={"expandSubResources": "true"}, timeout=10).json()
-            pages = [session.post(f"{rest}/query/v1/suiteql", params={"limit": 2, "offset": offset},
-                                  headers={"Prefer": "transient"}, timeout=10,
-                                  json={"q": "SELECT id FROM item ORDER BY id"}).json() for offset in (0, 2)]
-            return {"created": created.status_code, "shipped": shipped.status_code, "order": order,
-                    "pages": pages}
+            pages = [
+                session.post(
+                    f"{rest}/query/v1/suiteql",
+                    params={"limit": 2, "offset": offset},
+                    headers={"Prefer": "transient"},
+                    timeout=10,
+                    json={"q": "SELECT id FROM item ORDER BY id"},
+                ).json()
+                for offset in (0, 2)
+            ]
+            return {
+                "created": created.status_code,
+                "shipped": shipped.status_code,
+                "order": order,
+                "pages": pages,
+            }
 
     result = await anyio.to_thread.run_sync(run)
     assert (result["created"], result["shipped"]) == (204, 204)

@@ -31,7 +31,9 @@ def config() -> NetSuiteSandboxConfig:
     return NetSuiteSandboxConfig(concurrency_limit=3, latency=LatencyModel(record_read_ms=150))
 
 
-async def test_requests_over_the_concurrency_limit_get_429(client: TbaClient, sandbox: NetSuiteSandbox) -> None:
+async def test_requests_over_the_concurrency_limit_get_429(
+    client: TbaClient, sandbox: NetSuiteSandbox
+) -> None:
     replies = await _burst(client, 8)
     statuses = sorted(reply.status for reply in replies)
     assert statuses.count(200) >= 3
@@ -42,7 +44,9 @@ async def test_requests_over_the_concurrency_limit_get_429(client: TbaClient, sa
     assert sandbox.governor.in_flight == 0
 
 
-async def test_raising_the_limit_lets_the_same_burst_through(client: TbaClient, sandbox: NetSuiteSandbox) -> None:
+async def test_raising_the_limit_lets_the_same_burst_through(
+    client: TbaClient, sandbox: NetSuiteSandbox
+) -> None:
     sandbox.set_concurrency_limit(10)
     replies = await _burst(client, 8)
     assert [reply.status for reply in replies] == [200] * 8
@@ -50,32 +54,40 @@ async def test_raising_the_limit_lets_the_same_burst_through(client: TbaClient, 
 
 async def test_overload_can_surface_as_a_delayed_401(sandbox: NetSuiteSandbox, client: TbaClient) -> None:
     sandbox.state.account.config = NetSuiteSandboxConfig(
-        concurrency_limit=1, overload_response="delayed_401", overload_401_delay_seconds=0.2,
-        latency=LatencyModel(record_read_ms=300))
+        concurrency_limit=1,
+        overload_response="delayed_401",
+        overload_401_delay_seconds=0.2,
+        latency=LatencyModel(record_read_ms=300),
+    )
     sandbox.set_concurrency_limit(1)
     replies = await _burst(client, 2)
     assert sorted(reply.status for reply in replies) == [200, 401]
     assert next(r for r in replies if r.status == 401).error_code == "INVALID_LOGIN"
 
 
-async def test_injected_server_errors_hit_only_their_count(client: TbaClient, sandbox: NetSuiteSandbox) -> None:
+async def test_injected_server_errors_hit_only_their_count(
+    client: TbaClient, sandbox: NetSuiteSandbox
+) -> None:
     sandbox.inject(Fault(kind="error", status=503, count=2, operations=["record_read"]))
     statuses = [(await client.request("GET", "/record/v1/customer")).status for _ in range(3)]
     assert statuses == [503, 503, 200]
 
 
-async def test_injected_throttle_answers_429_without_holding_a_slot(client: TbaClient,
-                                                                    sandbox: NetSuiteSandbox) -> None:
+async def test_injected_throttle_answers_429_without_holding_a_slot(
+    client: TbaClient, sandbox: NetSuiteSandbox
+) -> None:
     sandbox.inject(Fault(kind="throttle", count=1))
     assert (await client.request("GET", "/record/v1/customer")).status == 429
     assert (await client.request("GET", "/record/v1/customer")).status == 200
 
 
-async def test_a_timeout_after_the_write_still_creates_the_record(client: TbaClient, sandbox: NetSuiteSandbox,
-                                                                   demo: dict[str, Any]) -> None:
+async def test_a_timeout_after_the_write_still_creates_the_record(
+    client: TbaClient, sandbox: NetSuiteSandbox, demo: dict[str, Any]
+) -> None:
     sandbox.inject(Fault(kind="timeout", timeout_seconds=0.05, apply_before_timeout=True, count=1))
-    reply = await client.request("POST", "/record/v1/customer",
-                                 json_body={"companyName": "Lost Reply", "externalId": "LR-1"})
+    reply = await client.request(
+        "POST", "/record/v1/customer", json_body={"companyName": "Lost Reply", "externalId": "LR-1"}
+    )
     assert reply.status == 504
     assert sandbox.external_id_counts("customer").get("LR-1") == 1
 

@@ -13,18 +13,32 @@ RECORD = "/record/v1"
 
 def _order(demo: dict[str, Any], external_id: str, quantity: int = 2, **extra: Any) -> dict[str, Any]:
     return {
-        "entity": {"id": str(demo["customer"])}, "externalId": external_id,
+        "entity": {"id": str(demo["customer"])},
+        "externalId": external_id,
         "location": {"id": str(demo["locations"]["East Warehouse"])},
-        "item": {"items": [{"item": {"id": str(demo["items"]["TEE-BLK-M"])}, "quantity": quantity, "rate": 25,
-                            "custcol_shopify_line_id": "L-1"}]},
-        "custbody_shopify_order_id": external_id, **extra,
+        "item": {
+            "items": [
+                {
+                    "item": {"id": str(demo["items"]["TEE-BLK-M"])},
+                    "quantity": quantity,
+                    "rate": 25,
+                    "custcol_shopify_line_id": "L-1",
+                }
+            ]
+        },
+        "custbody_shopify_order_id": external_id,
+        **extra,
     }
 
 
-async def test_create_answers_204_with_the_new_records_location(client: TbaClient, demo: dict[str, Any]) -> None:
-    reply = await client.request("POST", f"{RECORD}/customer",
-                                 json_body={"companyName": "Acme", "email": "ops@acme.test",
-                                            "custentity_segment": "wholesale"})
+async def test_create_answers_204_with_the_new_records_location(
+    client: TbaClient, demo: dict[str, Any]
+) -> None:
+    reply = await client.request(
+        "POST",
+        f"{RECORD}/customer",
+        json_body={"companyName": "Acme", "email": "ops@acme.test", "custentity_segment": "wholesale"},
+    )
     assert reply.status == 204
     assert reply.body is None
     assert reply.headers["Location"].startswith(f"{client.base_url}/services/rest/record/v1/customer/")
@@ -44,8 +58,11 @@ async def test_references_come_back_with_refname_and_links(client: TbaClient, de
     assert body["orderStatus"] == {"id": "B", "refName": "Pending Fulfillment"}
     # Without expandSubResources a sublist is only a link (reference §1.2).
     assert set(body["item"]) == {"links"}
-    expanded = (await client.request("GET", f"{RECORD}/salesOrder/{created.location_id}",
-                                     params={"expandSubResources": "true"})).body
+    expanded = (
+        await client.request(
+            "GET", f"{RECORD}/salesOrder/{created.location_id}", params={"expandSubResources": "true"}
+        )
+    ).body
     line = expanded["item"]["items"][0]
     assert line["item"]["refName"] == "TEE-BLK-M"
     assert line["amount"] == 50
@@ -53,8 +70,12 @@ async def test_references_come_back_with_refname_and_links(client: TbaClient, de
     assert expanded["custbody_shopify_order_id"] == "SHOP-1"
 
 
-async def test_patch_changes_only_the_fields_sent_and_null_clears(client: TbaClient, demo: dict[str, Any]) -> None:
-    created = await client.request("POST", f"{RECORD}/salesOrder", json_body=_order(demo, "SHOP-2", memo="first"))
+async def test_patch_changes_only_the_fields_sent_and_null_clears(
+    client: TbaClient, demo: dict[str, Any]
+) -> None:
+    created = await client.request(
+        "POST", f"{RECORD}/salesOrder", json_body=_order(demo, "SHOP-2", memo="first")
+    )
     path = f"{RECORD}/salesOrder/{created.location_id}"
     reply = await client.request("PATCH", path, json_body={"otherRefNum": "#1002", "memo": None})
     assert reply.status == 204
@@ -64,17 +85,22 @@ async def test_patch_changes_only_the_fields_sent_and_null_clears(client: TbaCli
     assert body["externalId"] == "SHOP-2"
 
 
-async def test_patch_merges_sublist_lines_and_replace_drops_the_rest(client: TbaClient, demo: dict[str, Any],
-                                                                      sandbox: NetSuiteSandbox) -> None:
+async def test_patch_merges_sublist_lines_and_replace_drops_the_rest(
+    client: TbaClient, demo: dict[str, Any], sandbox: NetSuiteSandbox
+) -> None:
     created = await client.request("POST", f"{RECORD}/salesOrder", json_body=_order(demo, "SHOP-3"))
     path = f"{RECORD}/salesOrder/{created.location_id}"
     mug = str(demo["items"]["MUG-01"])
-    await client.request("PATCH", path, json_body={"item": {"items": [
-        {"line": 1, "quantity": 5}, {"item": {"id": mug}, "quantity": 1}]}})
+    await client.request(
+        "PATCH",
+        path,
+        json_body={"item": {"items": [{"line": 1, "quantity": 5}, {"item": {"id": mug}, "quantity": 1}]}},
+    )
     lines = (await client.request("GET", f"{path}/item")).body["items"]
     assert [(x["line"], x["quantity"]) for x in lines] == [(1, 5), (2, 1)]
-    await client.request("PATCH", path, params={"replace": "item"},
-                         json_body={"item": {"items": [{"line": 2, "quantity": 3}]}})
+    await client.request(
+        "PATCH", path, params={"replace": "item"}, json_body={"item": {"items": [{"line": 2, "quantity": 3}]}}
+    )
     lines = (await client.request("GET", f"{path}/item")).body["items"]
     assert [(x["line"], x["item"]["id"], x["quantity"]) for x in lines] == [(2, mug, 3)]
     # The dropped line's commitment is released: nothing of the tee is committed any more.
@@ -83,11 +109,13 @@ async def test_patch_merges_sublist_lines_and_replace_drops_the_rest(client: Tba
     assert sandbox.stock(int(mug), east).committed == 3
 
 
-async def test_put_on_eid_creates_then_updates_the_same_record(client: TbaClient, demo: dict[str, Any],
-                                                               sandbox: NetSuiteSandbox) -> None:
+async def test_put_on_eid_creates_then_updates_the_same_record(
+    client: TbaClient, demo: dict[str, Any], sandbox: NetSuiteSandbox
+) -> None:
     first = await client.request("PUT", f"{RECORD}/salesOrder/eid:SHOP-4", json_body=_order(demo, "SHOP-4"))
-    second = await client.request("PUT", f"{RECORD}/salesOrder/eid:SHOP-4",
-                                  json_body={"otherRefNum": "#1004"})
+    second = await client.request(
+        "PUT", f"{RECORD}/salesOrder/eid:SHOP-4", json_body={"otherRefNum": "#1004"}
+    )
     assert first.status == second.status == 204
     assert first.location_id == second.location_id
     assert sandbox.external_id_counts("salesOrder") == {"SHOP-4": 1}
@@ -95,8 +123,9 @@ async def test_put_on_eid_creates_then_updates_the_same_record(client: TbaClient
     assert body["otherRefNum"] == "#1004"
 
 
-async def test_put_without_eid_and_duplicate_external_id_are_refused(client: TbaClient,
-                                                                     demo: dict[str, Any]) -> None:
+async def test_put_without_eid_and_duplicate_external_id_are_refused(
+    client: TbaClient, demo: dict[str, Any]
+) -> None:
     put = await client.request("PUT", f"{RECORD}/customer/5", json_body={"companyName": "X"})
     assert (put.status, put.error_code) == (400, "INVALID_PARAMETER")
     await client.request("POST", f"{RECORD}/salesOrder", json_body=_order(demo, "SHOP-5"))
@@ -105,7 +134,9 @@ async def test_put_without_eid_and_duplicate_external_id_are_refused(client: Tba
     assert again.body["o:errorDetails"][0]["o:errorPath"] == "externalId"
 
 
-async def test_bad_content_gets_netsuites_error_body_with_the_path(client: TbaClient, demo: dict[str, Any]) -> None:
+async def test_bad_content_gets_netsuites_error_body_with_the_path(
+    client: TbaClient, demo: dict[str, Any]
+) -> None:
     order = _order(demo, "SHOP-6")
     order["item"]["items"].append({"item": {"id": "9999"}, "quantity": 1})
     reply = await client.request("POST", f"{RECORD}/salesOrder", json_body=order)
@@ -119,14 +150,24 @@ async def test_bad_content_gets_netsuites_error_body_with_the_path(client: TbaCl
     assert (missing.status, missing.error_code) == (404, "NONEXISTENT_ID")
 
 
-async def test_failed_write_leaves_no_trace(client: TbaClient, demo: dict[str, Any],
-                                            sandbox: NetSuiteSandbox) -> None:
+async def test_failed_write_leaves_no_trace(
+    client: TbaClient, demo: dict[str, Any], sandbox: NetSuiteSandbox
+) -> None:
     watch, east = demo["items"]["WATCH-01"], demo["locations"]["East Warehouse"]
     before = sandbox.stock(watch, east).on_hand
-    reply = await client.request("POST", f"{RECORD}/inventoryAdjustment", json_body={
-        "adjLocation": {"id": str(east)}, "inventory": {"items": [
-            {"item": {"id": str(demo["items"]["MUG-01"])}, "adjustQtyBy": 1},
-            {"item": {"id": str(watch)}, "adjustQtyBy": -1}]}})  # serialized: needs inventory detail
+    reply = await client.request(
+        "POST",
+        f"{RECORD}/inventoryAdjustment",
+        json_body={
+            "adjLocation": {"id": str(east)},
+            "inventory": {
+                "items": [
+                    {"item": {"id": str(demo["items"]["MUG-01"])}, "adjustQtyBy": 1},
+                    {"item": {"id": str(watch)}, "adjustQtyBy": -1},
+                ]
+            },
+        },
+    )  # serialized: needs inventory detail
     assert reply.status == 400
     assert sandbox.stock(watch, east).on_hand == before
     assert sandbox.stock(demo["items"]["MUG-01"], east).on_hand == 40
@@ -147,9 +188,12 @@ async def test_collections_page_ids_only(client: TbaClient, demo: dict[str, Any]
     assert (bad.status, bad.error_code) == (400, "INVALID_PARAMETER")
 
 
-async def test_delete_removes_an_unshipped_order_and_frees_its_stock(client: TbaClient, demo: dict[str, Any],
-                                                                     sandbox: NetSuiteSandbox) -> None:
-    created = await client.request("POST", f"{RECORD}/salesOrder", json_body=_order(demo, "SHOP-7", quantity=4))
+async def test_delete_removes_an_unshipped_order_and_frees_its_stock(
+    client: TbaClient, demo: dict[str, Any], sandbox: NetSuiteSandbox
+) -> None:
+    created = await client.request(
+        "POST", f"{RECORD}/salesOrder", json_body=_order(demo, "SHOP-7", quantity=4)
+    )
     tee, east = demo["items"]["TEE-BLK-M"], demo["locations"]["East Warehouse"]
     assert sandbox.stock(tee, east).committed == 4
     assert (await client.request("DELETE", f"{RECORD}/salesOrder/{created.location_id}")).status == 204
@@ -162,15 +206,20 @@ async def test_item_fulfillment_cannot_be_posted_directly(client: TbaClient, dem
     assert (reply.status, reply.error_code) == (400, "USER_ERROR")
 
 
-async def test_transform_fulfills_listed_lines_with_packages(client: TbaClient, demo: dict[str, Any],
-                                                             sandbox: NetSuiteSandbox) -> None:
+async def test_transform_fulfills_listed_lines_with_packages(
+    client: TbaClient, demo: dict[str, Any], sandbox: NetSuiteSandbox
+) -> None:
     order = _order(demo, "SHOP-8", quantity=3)
     order["item"]["items"].append({"item": {"id": str(demo["items"]["MUG-01"])}, "quantity": 1})
     created = await client.request("POST", f"{RECORD}/salesOrder", json_body=order)
     reply = await client.request(
-        "POST", f"{RECORD}/salesOrder/{created.location_id}/!transform/itemFulfillment",
-        json_body={"item": {"items": [{"orderLine": 1, "quantity": 2}, {"orderLine": 2, "itemReceive": False}]},
-                   "package": {"items": [{"packageTrackingNumber": "1Z999", "packageWeight": 1.5}]}})
+        "POST",
+        f"{RECORD}/salesOrder/{created.location_id}/!transform/itemFulfillment",
+        json_body={
+            "item": {"items": [{"orderLine": 1, "quantity": 2}, {"orderLine": 2, "itemReceive": False}]},
+            "package": {"items": [{"packageTrackingNumber": "1Z999", "packageWeight": 1.5}]},
+        },
+    )
     assert reply.status == 204
     assert "/record/v1/itemFulfillment/" in reply.headers["Location"]
     fulfillment = sandbox.get("itemFulfillment", reply.location_id)

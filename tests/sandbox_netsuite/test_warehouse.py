@@ -88,14 +88,21 @@ def test_levels_can_be_read_as_of_an_earlier_moment() -> None:
     assert warehouse.level(ITEM, HERE).on_hand == 1
 
 
-_operations = st.lists(st.tuples(
-    st.sampled_from(["demand", "release", "ship", "receive", "issue", "transit"]),
-    st.integers(min_value=1, max_value=5), st.integers(min_value=1, max_value=4)), max_size=40)
+_operations = st.lists(
+    st.tuples(
+        st.sampled_from(["demand", "release", "ship", "receive", "issue", "transit"]),
+        st.integers(min_value=1, max_value=5),
+        st.integers(min_value=1, max_value=4),
+    ),
+    max_size=40,
+)
 
 
 @settings(max_examples=150, deadline=None)
 @given(_operations)
-def test_any_sequence_of_operations_keeps_the_books_consistent(operations: list[tuple[str, int, int]]) -> None:
+def test_any_sequence_of_operations_keeps_the_books_consistent(
+    operations: list[tuple[str, int, int]],
+) -> None:
     warehouse = _warehouse(on_hand=3)
     for op, qty, order in operations:
         key = (order, 1, ITEM)

@@ -14,8 +14,28 @@ from zoneinfo import ZoneInfo
 from ..errors import NetSuiteApiError
 from .lexer import syntax_error
 
-_TOKENS = ("YYYY", "MONTH", "MON", "HH24", "HH12", "FF3", "FF6", "A.M.", "P.M.", "YY", "MM", "DD",
-           "HH", "MI", "SS", "FF", "AM", "PM", "DY", "DAY")
+_TOKENS = (
+    "YYYY",
+    "MONTH",
+    "MON",
+    "HH24",
+    "HH12",
+    "FF3",
+    "FF6",
+    "A.M.",
+    "P.M.",
+    "YY",
+    "MM",
+    "DD",
+    "HH",
+    "MI",
+    "SS",
+    "FF",
+    "AM",
+    "PM",
+    "DY",
+    "DAY",
+)
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
 
@@ -28,7 +48,7 @@ def _format_tokens(fmt: str) -> list[tuple[str, str]]:
             end = fmt.find('"', position + 1)
             if end < 0:
                 raise syntax_error(f"Unterminated quoted text in date format '{fmt}'.")
-            pieces.append(("text", fmt[position + 1:end]))
+            pieces.append(("text", fmt[position + 1 : end]))
             position = end + 1
             continue
         token = next((t for t in _TOKENS if fmt.upper().startswith(t, position)), None)
@@ -45,8 +65,11 @@ def _format_tokens(fmt: str) -> list[tuple[str, str]]:
 
 def to_char(moment: datetime | date, fmt: str, zone: ZoneInfo) -> str:
     """TO_CHAR of a datetime (shown in the account zone) or a date."""
-    local = moment.astimezone(zone) if isinstance(moment, datetime) else datetime(
-        moment.year, moment.month, moment.day)
+    local = (
+        moment.astimezone(zone)
+        if isinstance(moment, datetime)
+        else datetime(moment.year, moment.month, moment.day)
+    )
     out: list[str] = []
     for kind, value in _format_tokens(fmt):
         out.append(value if kind == "text" else _render_token(local, value))
@@ -56,25 +79,46 @@ def to_char(moment: datetime | date, fmt: str, zone: ZoneInfo) -> str:
 def _render_token(local: datetime, token: str) -> str:
     hour12 = local.hour % 12 or 12
     renders = {
-        "YYYY": f"{local.year:04d}", "YY": f"{local.year % 100:02d}", "MM": f"{local.month:02d}",
-        "MON": _MONTHS[local.month - 1], "MONTH": local.strftime("%B").upper(), "DD": f"{local.day:02d}",
-        "HH24": f"{local.hour:02d}", "HH12": f"{hour12:02d}", "HH": f"{hour12:02d}",
-        "MI": f"{local.minute:02d}", "SS": f"{local.second:02d}",
-        "FF": f"{local.microsecond:06d}", "FF6": f"{local.microsecond:06d}",
+        "YYYY": f"{local.year:04d}",
+        "YY": f"{local.year % 100:02d}",
+        "MM": f"{local.month:02d}",
+        "MON": _MONTHS[local.month - 1],
+        "MONTH": local.strftime("%B").upper(),
+        "DD": f"{local.day:02d}",
+        "HH24": f"{local.hour:02d}",
+        "HH12": f"{hour12:02d}",
+        "HH": f"{hour12:02d}",
+        "MI": f"{local.minute:02d}",
+        "SS": f"{local.second:02d}",
+        "FF": f"{local.microsecond:06d}",
+        "FF6": f"{local.microsecond:06d}",
         "FF3": f"{local.microsecond // 1000:03d}",
-        "AM": "AM" if local.hour < 12 else "PM", "PM": "AM" if local.hour < 12 else "PM",
-        "A.M.": "A.M." if local.hour < 12 else "P.M.", "P.M.": "A.M." if local.hour < 12 else "P.M.",
-        "DY": local.strftime("%a").upper(), "DAY": local.strftime("%A").upper(),
+        "AM": "AM" if local.hour < 12 else "PM",
+        "PM": "AM" if local.hour < 12 else "PM",
+        "A.M.": "A.M." if local.hour < 12 else "P.M.",
+        "P.M.": "A.M." if local.hour < 12 else "P.M.",
+        "DY": local.strftime("%a").upper(),
+        "DAY": local.strftime("%A").upper(),
     }
     return renders[token]
 
 
 _PARSE_PATTERNS = {
-    "YYYY": r"(?P<year>\d{4})", "YY": r"(?P<yy>\d{2})", "MM": r"(?P<month>\d{1,2})",
-    "MON": r"(?P<mon>[A-Za-z]{3})", "DD": r"(?P<day>\d{1,2})", "HH24": r"(?P<hour>\d{1,2})",
-    "HH12": r"(?P<hour12>\d{1,2})", "HH": r"(?P<hour12>\d{1,2})", "MI": r"(?P<minute>\d{1,2})",
-    "SS": r"(?P<second>\d{1,2})", "FF": r"(?P<fraction>\d{1,9})", "FF3": r"(?P<fraction>\d{1,3})",
-    "FF6": r"(?P<fraction>\d{1,6})", "AM": r"(?P<meridiem>[AaPp][Mm])", "PM": r"(?P<meridiem>[AaPp][Mm])",
+    "YYYY": r"(?P<year>\d{4})",
+    "YY": r"(?P<yy>\d{2})",
+    "MM": r"(?P<month>\d{1,2})",
+    "MON": r"(?P<mon>[A-Za-z]{3})",
+    "DD": r"(?P<day>\d{1,2})",
+    "HH24": r"(?P<hour>\d{1,2})",
+    "HH12": r"(?P<hour12>\d{1,2})",
+    "HH": r"(?P<hour12>\d{1,2})",
+    "MI": r"(?P<minute>\d{1,2})",
+    "SS": r"(?P<second>\d{1,2})",
+    "FF": r"(?P<fraction>\d{1,9})",
+    "FF3": r"(?P<fraction>\d{1,3})",
+    "FF6": r"(?P<fraction>\d{1,6})",
+    "AM": r"(?P<meridiem>[AaPp][Mm])",
+    "PM": r"(?P<meridiem>[AaPp][Mm])",
 }
 
 
@@ -93,15 +137,26 @@ def parse_datetime(text: str, fmt: str, zone: ZoneInfo) -> datetime:
         raise syntax_error(f"The date '{text}' does not match the format '{fmt}'.")
     parts = match.groupdict()
     year = int(parts["year"]) if parts.get("year") else 2000 + int(parts.get("yy") or 0)
-    month = int(parts["month"]) if parts.get("month") else (
-        _MONTHS.index(parts["mon"].upper()) + 1 if parts.get("mon") else 1)
+    month = (
+        int(parts["month"])
+        if parts.get("month")
+        else (_MONTHS.index(parts["mon"].upper()) + 1 if parts.get("mon") else 1)
+    )
     hour = int(parts.get("hour") or 0)
     if parts.get("hour12"):
         hour = int(parts["hour12"]) % 12 + (12 if (parts.get("meridiem") or "am").lower() == "pm" else 0)
     fraction = (parts.get("fraction") or "0").ljust(6, "0")[:6]
     try:
-        local = datetime(year, month, int(parts.get("day") or 1), hour, int(parts.get("minute") or 0),
-                         int(parts.get("second") or 0), int(fraction), tzinfo=zone)
+        local = datetime(
+            year,
+            month,
+            int(parts.get("day") or 1),
+            hour,
+            int(parts.get("minute") or 0),
+            int(parts.get("second") or 0),
+            int(fraction),
+            tzinfo=zone,
+        )
     except ValueError as problem:
         raise syntax_error(f"Invalid date '{text}': {problem}.") from None
     return local.astimezone(UTC)
@@ -110,9 +165,11 @@ def parse_datetime(text: str, fmt: str, zone: ZoneInfo) -> datetime:
 def user_format(value: datetime | date, zone: ZoneInfo, preference: str) -> str:
     """How SuiteQL shows a date or datetime selected without TO_CHAR: the user's preference."""
     local = value.astimezone(zone) if isinstance(value, datetime) else value
-    day = {"M/D/YYYY": f"{local.month}/{local.day}/{local.year}",
-           "D/M/YYYY": f"{local.day}/{local.month}/{local.year}",
-           "YYYY-MM-DD": f"{local.year:04d}-{local.month:02d}-{local.day:02d}"}[preference]
+    day = {
+        "M/D/YYYY": f"{local.month}/{local.day}/{local.year}",
+        "D/M/YYYY": f"{local.day}/{local.month}/{local.year}",
+        "YYYY-MM-DD": f"{local.year:04d}-{local.month:02d}-{local.day:02d}",
+    }[preference]
     if not isinstance(local, datetime):
         return day
     hour12 = local.hour % 12 or 12

@@ -49,8 +49,9 @@ def unknown_identifier(name: str, scope: dict[str, TableDef]) -> NetSuiteApiErro
     return syntax_error(f"Unknown identifier '{name}'. Available identifiers are: {{{available}}}.")
 
 
-def execute(select: Select, view: DataView, zone: ZoneInfo, date_preference: str, now: datetime
-            ) -> tuple[list[str], list[list[Any]]]:
+def execute(
+    select: Select, view: DataView, zone: ZoneInfo, date_preference: str, now: datetime
+) -> tuple[list[str], list[list[Any]]]:
     """Column names (lower case) and rows of typed values."""
     scope = _scope(select)
     context = QueryContext(view, zone, date_preference, scope, now)
@@ -63,14 +64,16 @@ def execute(select: Select, view: DataView, zone: ZoneInfo, date_preference: str
     groups: list[list[Env]] = _group(select, envs, context) if grouped else [[env] for env in envs]
     if select.having is not None:
         groups = [g for g in groups if _evaluate(select.having, g[0] if g else {}, context, g) is True]
-    rows = [([_evaluate(expr, g[0] if g else {}, context, g if grouped else None) for _, expr in outputs], g)
-            for g in groups]
+    rows = [
+        ([_evaluate(expr, g[0] if g else {}, context, g if grouped else None) for _, expr in outputs], g)
+        for g in groups
+    ]
     if select.distinct:
         seen: set[tuple[Any, ...]] = set()
         rows = [r for r in rows if not (tuple(r[0]) in seen or seen.add(tuple(r[0])))]  # type: ignore[func-returns-value]
     rows = _order(select, rows, [name for name, _ in outputs], context, grouped)
     end = None if select.fetch_first is None else select.offset + select.fetch_first
-    return [name for name, _ in outputs], [values for values, _ in rows[select.offset:end]]
+    return [name for name, _ in outputs], [values for values, _ in rows[select.offset : end]]
 
 
 def _scope(select: Select) -> dict[str, TableDef]:
@@ -147,8 +150,9 @@ def _scan(select: Select, context: QueryContext) -> list[Env]:
     return envs
 
 
-def _join(envs: list[Env], alias: str, rows: list[Row], kind: str, condition: Expr | None,
-          context: QueryContext) -> list[Env]:
+def _join(
+    envs: list[Env], alias: str, rows: list[Row], kind: str, condition: Expr | None, context: QueryContext
+) -> list[Env]:
     """Nested-loop join, with a hash index when the condition is `new.col = earlier.col`."""
     probe = _equi_join_columns(condition, alias)
     index: dict[str, list[Row]] = {}
@@ -195,21 +199,29 @@ def _group(select: Select, envs: list[Env], context: QueryContext) -> list[list[
     return list(groups.values())
 
 
-def _order(select: Select, rows: list[tuple[list[Any], list[Env]]], names: list[str],
-           context: QueryContext, grouped: bool) -> list[tuple[list[Any], list[Env]]]:
+def _order(
+    select: Select,
+    rows: list[tuple[list[Any], list[Env]]],
+    names: list[str],
+    context: QueryContext,
+    grouped: bool,
+) -> list[tuple[list[Any], list[Env]]]:
     for order in reversed(select.order_by):  # stable sorts, last key first
+
         def key(row: tuple[list[Any], list[Env]], order: Any = order) -> tuple[int, Any]:
             value = _order_value(order.expr, row, names, context, grouped)
             nulls_first = order.nulls_first if order.nulls_first is not None else order.descending
             if value is None:
                 return (0, 0) if nulls_first != order.descending else (2, 0)
             return (1, sort_key(value))
+
         rows = sorted(rows, key=key, reverse=order.descending)
     return rows
 
 
-def _order_value(expr: Expr, row: tuple[list[Any], list[Env]], names: list[str], context: QueryContext,
-                 grouped: bool) -> Any:
+def _order_value(
+    expr: Expr, row: tuple[list[Any], list[Env]], names: list[str], context: QueryContext, grouped: bool
+) -> Any:
     values, group = row
     if isinstance(expr, Literal) and isinstance(expr.value, int):
         if not 1 <= expr.value <= len(values):
@@ -231,8 +243,13 @@ def _evaluate(expr: Expr, env: Env, context: QueryContext, group: list[Env] | No
             return _aggregate(expr, context, group)
         if expr.name == "BUILTIN.DF":
             return _display(expr, env, context, group)
-        return call_function(expr.name, [_evaluate(a, env, context, group) for a in expr.args],
-                             context.zone, context.date_preference, context.now)
+        return call_function(
+            expr.name,
+            [_evaluate(a, env, context, group) for a in expr.args],
+            context.zone,
+            context.date_preference,
+            context.now,
+        )
     if isinstance(expr, Unary):
         value = _evaluate(expr.operand, env, context, group)
         if expr.op == "NOT":
@@ -242,12 +259,16 @@ def _evaluate(expr: Expr, env: Env, context: QueryContext, group: list[Env] | No
         return _binary(expr, env, context, group)
     if isinstance(expr, InList):
         value = _evaluate(expr.operand, env, context, group)
-        results = [compare(value, _evaluate(i, env, context, group), context.zone, context.date_preference)
-                   for i in expr.items]
+        results = [
+            compare(value, _evaluate(i, env, context, group), context.zone, context.date_preference)
+            for i in expr.items
+        ]
         found = True if 0 in results else (None if None in results else False)
         return (None if found is None else not found) if expr.negated else found
     if isinstance(expr, Like):
-        matched = like(_evaluate(expr.operand, env, context, group), _evaluate(expr.pattern, env, context, group))
+        matched = like(
+            _evaluate(expr.operand, env, context, group), _evaluate(expr.pattern, env, context, group)
+        )
         return (None if matched is None else not matched) if expr.negated else matched
     if isinstance(expr, IsNull):
         return (_evaluate(expr.operand, env, context, group) is None) != expr.negated
@@ -274,8 +295,14 @@ def _binary(expr: Binary, env: Env, context: QueryContext, group: list[Env] | No
         order = compare(left, right, context.zone, context.date_preference)
         if order is None:
             return None
-        return {"=": order == 0, "<>": order != 0, "<": order < 0, "<=": order <= 0,
-                ">": order > 0, ">=": order >= 0}[expr.op]
+        return {
+            "=": order == 0,
+            "<>": order != 0,
+            "<": order < 0,
+            "<=": order <= 0,
+            ">": order > 0,
+            ">=": order >= 0,
+        }[expr.op]
     return arithmetic(expr.op, left, right)
 
 

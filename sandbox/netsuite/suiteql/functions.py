@@ -41,8 +41,11 @@ def _to_timestamp(args: list[Any], zone: ZoneInfo, preference: str) -> Any:
         return None
     if isinstance(args[0], datetime):
         return args[0]
-    fmt = str(args[1]) if len(args) > 1 else {"M/D/YYYY": "MM/DD/YYYY", "D/M/YYYY": "DD/MM/YYYY"}.get(
-        preference, "YYYY-MM-DD")
+    fmt = (
+        str(args[1])
+        if len(args) > 1
+        else {"M/D/YYYY": "MM/DD/YYYY", "D/M/YYYY": "DD/MM/YYYY"}.get(preference, "YYYY-MM-DD")
+    )
     return parse_datetime(str(args[0]), fmt, zone)
 
 
@@ -69,7 +72,7 @@ def _substr(args: list[Any], zone: ZoneInfo, preference: str) -> Any:
         return None
     text, start = str(args[0]), int(args[1])
     begin = start - 1 if start > 0 else max(len(text) + start, 0)
-    return text[begin:begin + int(args[2])] if len(args) > 2 else text[begin:]
+    return text[begin : begin + int(args[2])] if len(args) > 2 else text[begin:]
 
 
 def _nvl(args: list[Any], zone: ZoneInfo, preference: str) -> Any:

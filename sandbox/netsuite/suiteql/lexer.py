@@ -16,21 +16,63 @@ class Token:
     position: int
 
 
-KEYWORDS = frozenset({
-    "SELECT", "DISTINCT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "IS", "NULL", "BETWEEN",
-    "JOIN", "INNER", "LEFT", "RIGHT", "OUTER", "CROSS", "ON", "AS", "GROUP", "BY", "HAVING", "ORDER",
-    "ASC", "DESC", "NULLS", "FIRST", "LAST", "FETCH", "NEXT", "ROWS", "ROW", "ONLY", "OFFSET", "CASE",
-    "WHEN", "THEN", "ELSE", "END", "ESCAPE",
-})
+KEYWORDS = frozenset(
+    {
+        "SELECT",
+        "DISTINCT",
+        "FROM",
+        "WHERE",
+        "AND",
+        "OR",
+        "NOT",
+        "IN",
+        "LIKE",
+        "IS",
+        "NULL",
+        "BETWEEN",
+        "JOIN",
+        "INNER",
+        "LEFT",
+        "RIGHT",
+        "OUTER",
+        "CROSS",
+        "ON",
+        "AS",
+        "GROUP",
+        "BY",
+        "HAVING",
+        "ORDER",
+        "ASC",
+        "DESC",
+        "NULLS",
+        "FIRST",
+        "LAST",
+        "FETCH",
+        "NEXT",
+        "ROWS",
+        "ROW",
+        "ONLY",
+        "OFFSET",
+        "CASE",
+        "WHEN",
+        "THEN",
+        "ELSE",
+        "END",
+        "ESCAPE",
+    }
+)
 
-_PATTERN = re.compile(r"""
+_PATTERN = re.compile(
+    r"""
     (?P<space>\s+|--[^\n]*)
   | (?P<number>\d+(\.\d+)?|\.\d+)
   | (?P<string>'(?:[^']|'')*')
   | (?P<quoted>"[^"]+")
   | (?P<ident>[A-Za-z_][A-Za-z0-9_$#]*)
   | (?P<op><>|!=|<=|>=|\|\||[=<>+\-*/(),.])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -48,7 +90,9 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("ident", value[1:-1], position))
         elif kind == "ident":
             upper = value.upper()
-            tokens.append(Token("keyword", upper, position) if upper in KEYWORDS else Token("ident", value, position))
+            tokens.append(
+                Token("keyword", upper, position) if upper in KEYWORDS else Token("ident", value, position)
+            )
         elif kind != "space":
             tokens.append(Token(kind, value, position))
         position = match.end()
@@ -62,7 +106,8 @@ def number_value(text: str) -> int | Decimal:
 
 def syntax_error(detail: str) -> NetSuiteApiError:
     return NetSuiteApiError(
-        400, "INVALID_PARAMETER",
+        400,
+        "INVALID_PARAMETER",
         f"Invalid search query. Detailed unprocessed description follows. Search error occurred: {detail}",
         query_param="q",
     )

@@ -154,7 +154,9 @@ class _Parser:
             kind = "LEFT"
             self.accept("OUTER")
         elif self.accept("RIGHT"):
-            raise syntax_error("RIGHT JOIN is not supported by the emulator; swap the tables and use LEFT JOIN.")
+            raise syntax_error(
+                "RIGHT JOIN is not supported by the emulator; swap the tables and use LEFT JOIN."
+            )
         elif self.accept("CROSS"):
             kind = "CROSS"
         else:

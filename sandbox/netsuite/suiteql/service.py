@@ -28,32 +28,43 @@ def page_parameters(query: dict[str, str]) -> tuple[int, int]:
     if not 1 <= limit <= MAX_LIMIT:
         raise invalid_parameter(
             f"Invalid 'limit' query parameter value: {limit}. The value must be between 1 and {MAX_LIMIT}.",
-            "limit")
+            "limit",
+        )
     if offset < 0 or offset % limit:
         raise invalid_parameter(
             f"Invalid 'offset' query parameter value: {offset}. The offset must be a multiple of the limit.",
-            "offset")
+            "offset",
+        )
     return limit, offset
 
 
-def run_suiteql(account: Account, view: DataView, payload: Any, limit: int, offset: int, self_url: str
-                ) -> dict[str, Any]:
+def run_suiteql(
+    account: Account, view: DataView, payload: Any, limit: int, offset: int, self_url: str
+) -> dict[str, Any]:
     """One page of a query's results, shaped like NetSuite's reply."""
     if not isinstance(payload, dict) or not isinstance(payload.get("q"), str):
-        raise NetSuiteApiError(400, "INVALID_CONTENT", "The request body must be {\"q\": \"SELECT …\"}.")
+        raise NetSuiteApiError(400, "INVALID_CONTENT", 'The request body must be {"q": "SELECT …"}.')
     config = account.config
-    names, rows = execute(parse(payload["q"]), view, account.time_zone, config.date_format, account.clock.now())
+    names, rows = execute(
+        parse(payload["q"]), view, account.time_zone, config.date_format, account.clock.now()
+    )
     total = min(len(rows), config.suiteql_row_cap)
     if offset >= config.suiteql_row_cap:
         raise invalid_parameter(
             f"The query result exceeds the maximum of {config.suiteql_row_cap} rows; page by key instead "
-            "(WHERE id > :last ORDER BY id).", "offset")
-    page = rows[offset:min(offset + limit, total)]
+            "(WHERE id > :last ORDER BY id).",
+            "offset",
+        )
+    page = rows[offset : min(offset + limit, total)]
     items = [_item(names, values, account) for values in page]
     has_more = offset + len(page) < total
     return {
         "links": _links(self_url, limit, offset, total, has_more),
-        "count": len(items), "hasMore": has_more, "items": items, "offset": offset, "totalResults": total,
+        "count": len(items),
+        "hasMore": has_more,
+        "items": items,
+        "offset": offset,
+        "totalResults": total,
     }
 
 

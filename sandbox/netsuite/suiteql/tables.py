@@ -50,7 +50,9 @@ def _date(value: Any) -> date | None:
 
 
 def _customs(source: dict[str, Any], prefix: str) -> Row:
-    return {k.lower(): (_ref(v) if isinstance(v, dict) else v) for k, v in source.items() if k.startswith(prefix)}
+    return {
+        k.lower(): (_ref(v) if isinstance(v, dict) else v) for k, v in source.items() if k.startswith(prefix)
+    }
 
 
 def _title_in(family: Family | str) -> Callable[[DataView, Any], str | None]:
@@ -62,6 +64,7 @@ def _title_in(family: Family | str) -> Callable[[DataView, Any], str | None]:
         else:
             record = next((r for r in view.store.of_kind(family) if r.id == int(value)), None)
         return record_title(record) if record else None
+
     return display
 
 
@@ -76,17 +79,27 @@ def _transaction_rows(view: DataView) -> Iterator[Row]:
         letter = status_letter(record)
         packages = record.sublists.get("package", [])
         yield {
-            "id": record.id, "tranid": body.get("tranId"), "type": record.kind.code,
+            "id": record.id,
+            "tranid": body.get("tranId"),
+            "type": record.kind.code,
             "recordtype": record.kind.name.lower(),
             "status": f"{record.kind.code}:{letter}" if letter else None,
-            "trandate": _date(body.get("tranDate")), "entity": _ref(body.get("entity") or body.get("customer")),
-            "otherrefnum": body.get("otherRefNum"), "externalid": record.external_id,
-            "currency": _ref(body.get("currency")), "exchangerate": body.get("exchangeRate"),
-            "foreigntotal": body.get("total"), "memo": body.get("memo"),
-            "createddate": record.created, "lastmodifieddate": record.last_modified,
-            "createdfrom": _ref(body.get("createdFrom")), "shipcarrier": body.get("shipCarrier"),
-            "trackingnumberlist": ",".join(str(p["packageTrackingNumber"]) for p in packages
-                                           if p.get("packageTrackingNumber")) or None,
+            "trandate": _date(body.get("tranDate")),
+            "entity": _ref(body.get("entity") or body.get("customer")),
+            "otherrefnum": body.get("otherRefNum"),
+            "externalid": record.external_id,
+            "currency": _ref(body.get("currency")),
+            "exchangerate": body.get("exchangeRate"),
+            "foreigntotal": body.get("total"),
+            "memo": body.get("memo"),
+            "createddate": record.created,
+            "lastmodifieddate": record.last_modified,
+            "createdfrom": _ref(body.get("createdFrom")),
+            "shipcarrier": body.get("shipCarrier"),
+            "trackingnumberlist": ",".join(
+                str(p["packageTrackingNumber"]) for p in packages if p.get("packageTrackingNumber")
+            )
+            or None,
             **_customs(body, "custbody"),
         }
 
@@ -95,27 +108,48 @@ def _line_rows(view: DataView) -> Iterator[Row]:
     for record in view.store.of_family(Family.TRANSACTION):
         sign = -1 if record.kind.code in OUTBOUND_CODES else 1
         created_from = _ref(record.body.get("createdFrom"))
-        yield {"transaction": record.id, "id": 0, "linesequencenumber": 0, "mainline": "T", "taxline": "F",
-               "item": None, "quantity": None, "netamount": record.body.get("total"),
-               "location": _ref(record.body.get("location")), "createdfrom": created_from,
-               "entity": _ref(record.body.get("entity")), "donotdisplayline": "F", "isclosed": "F"}
+        yield {
+            "transaction": record.id,
+            "id": 0,
+            "linesequencenumber": 0,
+            "mainline": "T",
+            "taxline": "F",
+            "item": None,
+            "quantity": None,
+            "netamount": record.body.get("total"),
+            "location": _ref(record.body.get("location")),
+            "createdfrom": created_from,
+            "entity": _ref(record.body.get("entity")),
+            "donotdisplayline": "F",
+            "isclosed": "F",
+        }
         for line in record.sublists.get("item", []) + record.sublists.get("inventory", []):
             quantity = line.get("quantity", line.get("adjustQtyBy"))
             amount = line.get("amount")
             yield {
-                "transaction": record.id, "id": int(line.get("line", 0)),
-                "linesequencenumber": int(line.get("line", 0)), "mainline": "F", "taxline": "F",
-                "item": _ref(line.get("item")), "itemtype": (line.get("itemType") or {}).get("id"),
+                "transaction": record.id,
+                "id": int(line.get("line", 0)),
+                "linesequencenumber": int(line.get("line", 0)),
+                "mainline": "F",
+                "taxline": "F",
+                "item": _ref(line.get("item")),
+                "itemtype": (line.get("itemType") or {}).get("id"),
                 "quantity": sign * quantity if quantity is not None else None,
-                "rate": line.get("rate"), "rateamount": line.get("rate"),
+                "rate": line.get("rate"),
+                "rateamount": line.get("rate"),
                 "netamount": sign * amount if amount is not None else None,
-                "location": _ref(line.get("location")), "createdfrom": created_from,
+                "location": _ref(line.get("location")),
+                "createdfrom": created_from,
                 "entity": _ref(record.body.get("entity")),
                 "quantityshiprecv": line.get("quantityFulfilled", line.get("quantityReceived")),
-                "quantitybilled": line.get("quantityBilled"), "quantitycommitted": line.get("quantityCommitted"),
-                "quantitybackordered": line.get("quantityBackOrdered"), "orderline": line.get("orderLine"),
-                "isclosed": _flag(line.get("isClosed")), "donotdisplayline": "F",
-                "memo": line.get("description"), **_customs(line, "custcol"),
+                "quantitybilled": line.get("quantityBilled"),
+                "quantitycommitted": line.get("quantityCommitted"),
+                "quantitybackordered": line.get("quantityBackOrdered"),
+                "orderline": line.get("orderLine"),
+                "isclosed": _flag(line.get("isClosed")),
+                "donotdisplayline": "F",
+                "memo": line.get("description"),
+                **_customs(line, "custcol"),
             }
 
 
@@ -123,12 +157,21 @@ def _item_rows(view: DataView) -> Iterator[Row]:
     for item in view.store.of_family(Family.ITEM):
         body = item.body
         yield {
-            "id": item.id, "itemid": body.get("itemId"), "fullname": body.get("itemId"),
-            "displayname": body.get("displayName"), "description": body.get("salesDescription"),
-            "itemtype": item.kind.code, "isinactive": _flag(body.get("isInactive")),
-            "isserialitem": _flag(body.get("isSerialItem")), "islotitem": _flag(body.get("isLotItem")),
-            "externalid": item.external_id, "upccode": body.get("upcCode"), "baseprice": body.get("basePrice"),
-            "createddate": item.created, "lastmodifieddate": item.last_modified, **_customs(body, "custitem"),
+            "id": item.id,
+            "itemid": body.get("itemId"),
+            "fullname": body.get("itemId"),
+            "displayname": body.get("displayName"),
+            "description": body.get("salesDescription"),
+            "itemtype": item.kind.code,
+            "isinactive": _flag(body.get("isInactive")),
+            "isserialitem": _flag(body.get("isSerialItem")),
+            "islotitem": _flag(body.get("isLotItem")),
+            "externalid": item.external_id,
+            "upccode": body.get("upcCode"),
+            "baseprice": body.get("basePrice"),
+            "createddate": item.created,
+            "lastmodifieddate": item.last_modified,
+            **_customs(body, "custitem"),
         }
 
 
@@ -146,11 +189,18 @@ def _stock_rows(view: DataView) -> Iterator[Row]:
         for location in locations:
             level = view.level(item.id, location.id)
             yield {
-                "item": item.id, "location": location.id, "quantityonhand": level.on_hand,
-                "quantityavailable": level.available, "quantitycommitted": level.committed,
-                "quantityonorder": level.on_order, "quantitybackordered": level.backordered,
-                "quantityintransit": level.in_transit, "lastquantityavailablechange": level.last_available_change,
-                "lastmodifieddate": level.last_modified, "preferredstocklevel": None, "reorderpoint": None,
+                "item": item.id,
+                "location": location.id,
+                "quantityonhand": level.on_hand,
+                "quantityavailable": level.available,
+                "quantitycommitted": level.committed,
+                "quantityonorder": level.on_order,
+                "quantitybackordered": level.backordered,
+                "quantityintransit": level.in_transit,
+                "lastquantityavailablechange": level.last_available_change,
+                "lastmodifieddate": level.last_modified,
+                "preferredstocklevel": None,
+                "reorderpoint": None,
                 "averagecostmli": None,
             }
 
@@ -161,15 +211,23 @@ def _assignment_rows(view: DataView) -> Iterator[Row]:
             detail = (line.get("inventoryDetail") or {}).get("inventoryAssignment") or {}
             for assignment in detail.get("items", []):
                 if "inventoryNumberId" in assignment:
-                    yield {"transaction": record.id, "transactionline": int(line.get("line", 0)),
-                           "inventorynumber": assignment["inventoryNumberId"], "quantity": assignment["quantity"],
-                           "binnumber": None, "inventorystatus": None}
+                    yield {
+                        "transaction": record.id,
+                        "transactionline": int(line.get("line", 0)),
+                        "inventorynumber": assignment["inventoryNumberId"],
+                        "quantity": assignment["quantity"],
+                        "binnumber": None,
+                        "inventorystatus": None,
+                    }
 
 
-def _simple(kind: str, columns: dict[str, Callable[[StoredRecord], Any]]) -> Callable[[DataView], Iterator[Row]]:
+def _simple(
+    kind: str, columns: dict[str, Callable[[StoredRecord], Any]]
+) -> Callable[[DataView], Iterator[Row]]:
     def rows(view: DataView) -> Iterator[Row]:
         for record in view.store.of_kind(kind):
             yield {name: read(record) for name, read in columns.items()}
+
     return rows
 
 
@@ -183,11 +241,22 @@ def _body_ref(key: str) -> Callable[[StoredRecord], Any]:
 
 def _customer_row(record: StoredRecord) -> Row:
     body = record.body
-    return {"id": record.id, "entityid": body.get("entityId"), "companyname": body.get("companyName"),
-            "firstname": body.get("firstName"), "lastname": body.get("lastName"), "email": body.get("email"),
-            "phone": body.get("phone"), "isperson": _flag(body.get("isPerson")), "externalid": record.external_id,
-            "currency": _ref(body.get("currency")), "isinactive": _flag(body.get("isInactive")),
-            "datecreated": record.created, "lastmodifieddate": record.last_modified, **_customs(body, "custentity")}
+    return {
+        "id": record.id,
+        "entityid": body.get("entityId"),
+        "companyname": body.get("companyName"),
+        "firstname": body.get("firstName"),
+        "lastname": body.get("lastName"),
+        "email": body.get("email"),
+        "phone": body.get("phone"),
+        "isperson": _flag(body.get("isPerson")),
+        "externalid": record.external_id,
+        "currency": _ref(body.get("currency")),
+        "isinactive": _flag(body.get("isInactive")),
+        "datecreated": record.created,
+        "lastmodifieddate": record.last_modified,
+        **_customs(body, "custentity"),
+    }
 
 
 def _customer_rows(view: DataView) -> Iterator[Row]:
@@ -212,67 +281,257 @@ _ITEM, _LOCATION, _ENTITY = _title_in(Family.ITEM), _title_in("location"), _titl
 _CURRENCY, _TRANSACTION = _title_in("currency"), _title_in(Family.TRANSACTION)
 
 _TABLES = [
-    TableDef("transaction", (
-        "id", "tranid", "type", "recordtype", "status", "trandate", "entity", "otherrefnum", "externalid",
-        "currency", "exchangerate", "foreigntotal", "memo", "createddate", "lastmodifieddate", "createdfrom",
-        "shipcarrier", "trackingnumberlist"), _transaction_rows, "custbody",
-        {"type": _display_type, "status": _display_status, "entity": _ENTITY, "currency": _CURRENCY,
-         "createdfrom": _TRANSACTION}),
-    TableDef("transactionline", (
-        "transaction", "id", "linesequencenumber", "mainline", "taxline", "item", "itemtype", "quantity", "rate",
-        "rateamount", "netamount", "location", "createdfrom", "entity", "quantityshiprecv", "quantitybilled",
-        "quantitycommitted", "quantitybackordered", "orderline", "isclosed", "donotdisplayline", "memo"),
-        _line_rows, "custcol",
-        {"item": _ITEM, "location": _LOCATION, "entity": _ENTITY, "transaction": _TRANSACTION,
-         "createdfrom": _TRANSACTION}),
-    TableDef("item", (
-        "id", "itemid", "fullname", "displayname", "description", "itemtype", "isinactive", "isserialitem",
-        "islotitem", "externalid", "upccode", "baseprice", "createddate", "lastmodifieddate"),
-        _item_rows, "custitem"),
-    TableDef("itemmember", ("parentitem", "item", "quantity"), _member_rows, None,
-             {"parentitem": _ITEM, "item": _ITEM}),
-    TableDef("customer", (
-        "id", "entityid", "companyname", "firstname", "lastname", "email", "phone", "isperson", "externalid",
-        "currency", "isinactive", "datecreated", "lastmodifieddate"),
-        _customer_rows, "custentity", {"currency": _CURRENCY}),
-    TableDef("location", ("id", "name", "isinactive", "externalid", "lastmodifieddate"), _simple("location", {
-        "id": lambda r: r.id, "name": _body("name"), "isinactive": lambda r: _flag(r.body.get("isInactive")),
-        "externalid": lambda r: r.external_id, "lastmodifieddate": lambda r: r.last_modified})),
-    TableDef("inventoryassignment", (
-        "transaction", "transactionline", "inventorynumber", "quantity", "binnumber", "inventorystatus"),
-        _assignment_rows, None, {"transaction": _TRANSACTION, "inventorynumber": _title_in("inventoryNumber")}),
-    TableDef("inventorynumber", ("id", "inventorynumber", "item", "expirationdate"), _simple("inventoryNumber", {
-        "id": lambda r: r.id, "inventorynumber": _body("inventoryNumber"), "item": _body_ref("item"),
-        "expirationdate": lambda r: _date(r.body.get("expirationDate"))}), None, {"item": _ITEM}),
-    TableDef("currency", ("id", "name", "symbol", "isbasecurrency", "exchangerate"), _simple("currency", {
-        "id": lambda r: r.id, "name": _body("name"), "symbol": _body("symbol"),
-        "isbasecurrency": lambda r: _flag(r.body.get("isBaseCurrency")), "exchangerate": _body("exchangeRate")})),
-    TableDef("currencyrate", ("id", "basecurrency", "transactioncurrency", "exchangerate", "effectivedate"),
-             _simple("currencyRate", {
-                 "id": lambda r: r.id, "basecurrency": _body_ref("baseCurrency"),
-                 "transactioncurrency": _body_ref("transactionCurrency"), "exchangerate": _body("exchangeRate"),
-                 "effectivedate": lambda r: _date(r.body.get("effectiveDate"))}), None,
-             {"basecurrency": _CURRENCY, "transactioncurrency": _CURRENCY}),
-    TableDef("giftcertificate", (
-        "id", "giftcertcode", "originalamount", "amountremaining", "email", "name", "expirationdate", "item"),
-        _simple("giftCertificate", {
-            "id": lambda r: r.id, "giftcertcode": _body("giftCertCode"), "originalamount": _body("originalAmount"),
-            "amountremaining": _body("amountRemaining"), "email": _body("email"), "name": _body("name"),
-            "expirationdate": lambda r: _date(r.body.get("expirationDate")), "item": _body_ref("item")}),
-        None, {"item": _ITEM}),
-    TableDef("promotioncode", ("id", "code", "name", "rate", "discount", "isinactive"), _simple("promotionCode", {
-        "id": lambda r: r.id, "code": _body("code"), "name": _body("name"), "rate": _body("rate"),
-        "discount": _body_ref("discount"), "isinactive": lambda r: _flag(r.body.get("isInactive"))}),
-        None, {"discount": _ITEM}),
-    TableDef("subsidiary", ("id", "name"), _simple("subsidiary", {"id": lambda r: r.id, "name": _body("name")})),
+    TableDef(
+        "transaction",
+        (
+            "id",
+            "tranid",
+            "type",
+            "recordtype",
+            "status",
+            "trandate",
+            "entity",
+            "otherrefnum",
+            "externalid",
+            "currency",
+            "exchangerate",
+            "foreigntotal",
+            "memo",
+            "createddate",
+            "lastmodifieddate",
+            "createdfrom",
+            "shipcarrier",
+            "trackingnumberlist",
+        ),
+        _transaction_rows,
+        "custbody",
+        {
+            "type": _display_type,
+            "status": _display_status,
+            "entity": _ENTITY,
+            "currency": _CURRENCY,
+            "createdfrom": _TRANSACTION,
+        },
+    ),
+    TableDef(
+        "transactionline",
+        (
+            "transaction",
+            "id",
+            "linesequencenumber",
+            "mainline",
+            "taxline",
+            "item",
+            "itemtype",
+            "quantity",
+            "rate",
+            "rateamount",
+            "netamount",
+            "location",
+            "createdfrom",
+            "entity",
+            "quantityshiprecv",
+            "quantitybilled",
+            "quantitycommitted",
+            "quantitybackordered",
+            "orderline",
+            "isclosed",
+            "donotdisplayline",
+            "memo",
+        ),
+        _line_rows,
+        "custcol",
+        {
+            "item": _ITEM,
+            "location": _LOCATION,
+            "entity": _ENTITY,
+            "transaction": _TRANSACTION,
+            "createdfrom": _TRANSACTION,
+        },
+    ),
+    TableDef(
+        "item",
+        (
+            "id",
+            "itemid",
+            "fullname",
+            "displayname",
+            "description",
+            "itemtype",
+            "isinactive",
+            "isserialitem",
+            "islotitem",
+            "externalid",
+            "upccode",
+            "baseprice",
+            "createddate",
+            "lastmodifieddate",
+        ),
+        _item_rows,
+        "custitem",
+    ),
+    TableDef(
+        "itemmember",
+        ("parentitem", "item", "quantity"),
+        _member_rows,
+        None,
+        {"parentitem": _ITEM, "item": _ITEM},
+    ),
+    TableDef(
+        "customer",
+        (
+            "id",
+            "entityid",
+            "companyname",
+            "firstname",
+            "lastname",
+            "email",
+            "phone",
+            "isperson",
+            "externalid",
+            "currency",
+            "isinactive",
+            "datecreated",
+            "lastmodifieddate",
+        ),
+        _customer_rows,
+        "custentity",
+        {"currency": _CURRENCY},
+    ),
+    TableDef(
+        "location",
+        ("id", "name", "isinactive", "externalid", "lastmodifieddate"),
+        _simple(
+            "location",
+            {
+                "id": lambda r: r.id,
+                "name": _body("name"),
+                "isinactive": lambda r: _flag(r.body.get("isInactive")),
+                "externalid": lambda r: r.external_id,
+                "lastmodifieddate": lambda r: r.last_modified,
+            },
+        ),
+    ),
+    TableDef(
+        "inventoryassignment",
+        ("transaction", "transactionline", "inventorynumber", "quantity", "binnumber", "inventorystatus"),
+        _assignment_rows,
+        None,
+        {"transaction": _TRANSACTION, "inventorynumber": _title_in("inventoryNumber")},
+    ),
+    TableDef(
+        "inventorynumber",
+        ("id", "inventorynumber", "item", "expirationdate"),
+        _simple(
+            "inventoryNumber",
+            {
+                "id": lambda r: r.id,
+                "inventorynumber": _body("inventoryNumber"),
+                "item": _body_ref("item"),
+                "expirationdate": lambda r: _date(r.body.get("expirationDate")),
+            },
+        ),
+        None,
+        {"item": _ITEM},
+    ),
+    TableDef(
+        "currency",
+        ("id", "name", "symbol", "isbasecurrency", "exchangerate"),
+        _simple(
+            "currency",
+            {
+                "id": lambda r: r.id,
+                "name": _body("name"),
+                "symbol": _body("symbol"),
+                "isbasecurrency": lambda r: _flag(r.body.get("isBaseCurrency")),
+                "exchangerate": _body("exchangeRate"),
+            },
+        ),
+    ),
+    TableDef(
+        "currencyrate",
+        ("id", "basecurrency", "transactioncurrency", "exchangerate", "effectivedate"),
+        _simple(
+            "currencyRate",
+            {
+                "id": lambda r: r.id,
+                "basecurrency": _body_ref("baseCurrency"),
+                "transactioncurrency": _body_ref("transactionCurrency"),
+                "exchangerate": _body("exchangeRate"),
+                "effectivedate": lambda r: _date(r.body.get("effectiveDate")),
+            },
+        ),
+        None,
+        {"basecurrency": _CURRENCY, "transactioncurrency": _CURRENCY},
+    ),
+    TableDef(
+        "giftcertificate",
+        (
+            "id",
+            "giftcertcode",
+            "originalamount",
+            "amountremaining",
+            "email",
+            "name",
+            "expirationdate",
+            "item",
+        ),
+        _simple(
+            "giftCertificate",
+            {
+                "id": lambda r: r.id,
+                "giftcertcode": _body("giftCertCode"),
+                "originalamount": _body("originalAmount"),
+                "amountremaining": _body("amountRemaining"),
+                "email": _body("email"),
+                "name": _body("name"),
+                "expirationdate": lambda r: _date(r.body.get("expirationDate")),
+                "item": _body_ref("item"),
+            },
+        ),
+        None,
+        {"item": _ITEM},
+    ),
+    TableDef(
+        "promotioncode",
+        ("id", "code", "name", "rate", "discount", "isinactive"),
+        _simple(
+            "promotionCode",
+            {
+                "id": lambda r: r.id,
+                "code": _body("code"),
+                "name": _body("name"),
+                "rate": _body("rate"),
+                "discount": _body_ref("discount"),
+                "isinactive": lambda r: _flag(r.body.get("isInactive")),
+            },
+        ),
+        None,
+        {"discount": _ITEM},
+    ),
+    TableDef(
+        "subsidiary", ("id", "name"), _simple("subsidiary", {"id": lambda r: r.id, "name": _body("name")})
+    ),
     TableDef("dual", (), lambda view: iter([{}])),
 ]
 _STOCK_COLUMNS = (
-    "item", "location", "quantityonhand", "quantityavailable", "quantitycommitted", "quantityonorder",
-    "quantitybackordered", "quantityintransit", "lastquantityavailablechange", "lastmodifieddate",
-    "preferredstocklevel", "reorderpoint", "averagecostmli")
-_TABLES += [TableDef(name, _STOCK_COLUMNS, _stock_rows, None, {"item": _ITEM, "location": _LOCATION})
-            for name in ("inventoryitemlocations", "aggregateitemlocation")]
+    "item",
+    "location",
+    "quantityonhand",
+    "quantityavailable",
+    "quantitycommitted",
+    "quantityonorder",
+    "quantitybackordered",
+    "quantityintransit",
+    "lastquantityavailablechange",
+    "lastmodifieddate",
+    "preferredstocklevel",
+    "reorderpoint",
+    "averagecostmli",
+)
+_TABLES += [
+    TableDef(name, _STOCK_COLUMNS, _stock_rows, None, {"item": _ITEM, "location": _LOCATION})
+    for name in ("inventoryitemlocations", "aggregateitemlocation")
+]
 
 TABLES: dict[str, TableDef] = {table.name: table for table in _TABLES}
-

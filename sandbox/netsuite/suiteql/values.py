@@ -41,13 +41,15 @@ def compare(left: Any, right: Any, zone: ZoneInfo, date_preference: str) -> int 
     """-1/0/1, or None when either side is NULL (SQL's unknown)."""
     if left is None or right is None:
         return None
+    a: Any
+    b: Any
     if is_number(left) or is_number(right):
         a, b = to_number(left), to_number(right)
     elif isinstance(left, date) or isinstance(right, date):
         a, b = as_datetime(left, zone, date_preference), as_datetime(right, zone, date_preference)
     else:
         a, b = str(left), str(right)
-    return (a > b) - (a < b)  # type: ignore[operator]
+    return int(a > b) - int(a < b)
 
 
 def like(value: Any, pattern: Any) -> bool | None:

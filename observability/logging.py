@@ -1,14 +1,14 @@
 """structlog set-up: JSON for machines, readable console for people, trace ids, secrets redacted.
 
-One pipeline for both structlog and stdlib `logging` (nats-py, aiohttp): structlog events are
-handed to a stdlib handler whose `ProcessorFormatter` renders them and any foreign records alike.
-Everything that depends on the configuration (renderer, secrets, output stream) lives in that
-handler, so `configure_logging` can be called again — loggers already cached by structlog keep
-working and pick up the new handler.
+structlog events are rendered natively (no stdlib LogRecord on the hot path); stdlib `logging`
+records (nats-py, aiohttp) reach the same processors through a root handler. Everything that
+`configure_logging` sets — level, secrets, renderer, stream — lives in one `LogOutput` that is
+updated in place, so loggers structlog has already cached follow a second call.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -28,6 +28,18 @@ SECRET_KEY = re.compile(r"token|secret|passw(or)?d|authorization|api[_-]?key|coo
 # Marks the handler this module installs on the root logger, so a second call replaces it.
 _HANDLER_NAME = "tandem.observability.logging"
 
+_METHOD_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "warning": logging.WARNING,
+    "err": logging.ERROR,
+    "error": logging.ERROR,
+    "exception": logging.ERROR,
+    "critical": logging.CRITICAL,
+    "fatal": logging.CRITICAL,
+}
+
 
 def configure_logging(
     level: str | int = "INFO",
@@ -43,19 +55,14 @@ def configure_logging(
     output = stream if stream is not None else sys.stdout
     numeric_level = _level_number(level)
     as_json = json if json is not None else not _is_terminal(output)
-    redact = SecretRedactor(secrets)
+    _OUTPUT.update(numeric_level, SecretRedactor(secrets), _renderer(as_json, _is_terminal(output)), output)
 
     handler = logging.StreamHandler(output)
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[*_event_context(), structlog.stdlib.ExtraAdder()],
-            processors=[
-                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.format_exc_info,
-                redact,
-                _renderer(as_json, colors=_is_terminal(output)),
-            ],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *_OUTPUT.tail()],
         )
     )
     root = logging.getLogger()
@@ -67,16 +74,62 @@ def configure_logging(
 
     structlog.configure(
         processors=[
-            structlog.stdlib.filter_by_level,
+            _OUTPUT.drop_below_level,
             *_event_context(),
-            structlog.stdlib.PositionalArgumentsFormatter(),
             structlog.processors.StackInfoRenderer(),
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+            *_OUTPUT.tail(),
         ],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        logger_factory=_OUTPUT.logger,
+        wrapper_class=structlog.make_filtering_bound_logger(logging.NOTSET),
         cache_logger_on_first_use=True,
     )
+
+
+class LogOutput:
+    """The configurable end of the pipeline: level, redaction, renderer and stream."""
+
+    def __init__(self) -> None:
+        self.level = logging.INFO
+        self.redactor = SecretRedactor(())
+        self.renderer: Processor = structlog.processors.JSONRenderer(default=repr)
+        self.stream: TextIO = sys.stdout
+
+    def update(self, level: int, redactor: SecretRedactor, renderer: Processor, stream: TextIO) -> None:
+        self.level, self.redactor, self.renderer, self.stream = level, redactor, renderer, stream
+
+    def tail(self) -> list[Processor]:
+        """Processors shared by structlog events and stdlib records, after the context is added."""
+        return [structlog.processors.format_exc_info, self.redact, self.render]
+
+    def drop_below_level(self, _logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
+        if _METHOD_LEVELS.get(method, logging.CRITICAL) < self.level:
+            raise structlog.DropEvent
+        return event_dict
+
+    def redact(self, logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
+        return self.redactor(logger, method, event_dict)
+
+    def render(self, logger: WrappedLogger, method: str, event_dict: EventDict) -> Any:
+        return self.renderer(logger, method, event_dict)
+
+    def logger(self, *args: Any) -> StreamLogger:
+        """structlog's logger factory: `get_logger(name)` gives a logger writing to our stream."""
+        return StreamLogger(self, str(args[0]) if args else None)
+
+
+class StreamLogger:
+    """Writes rendered lines to whatever stream the output is configured with now."""
+
+    def __init__(self, output: LogOutput, name: str | None) -> None:
+        self._output = output
+        self.name = name
+
+    def msg(self, message: str) -> None:
+        stream = self._output.stream
+        stream.write(message + "\n")
+        stream.flush()
+
+    log = debug = info = warn = warning = err = error = critical = exception = fatal = msg
 
 
 def add_trace_context(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
@@ -93,47 +146,52 @@ class SecretRedactor:
 
     def __init__(self, secrets: Iterable[str]) -> None:
         # Longest first, so a secret that contains another is replaced whole.
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        ordered = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
     def __call__(self, _logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
         return {key: self._value(key, value) for key, value in event_dict.items()}
 
     def _value(self, key: object, value: Any) -> Any:
-        if isinstance(key, str) and SECRET_KEY.search(key) and value is not None:
+        if value is not None and isinstance(key, str) and _is_secret_key(key):
             return REDACTED
         return self._scrub(value)
 
     def _scrub(self, value: Any) -> Any:
         if isinstance(value, str):
-            return self._scrub_text(value)
+            return self._pattern.sub(REDACTED, value) if self._pattern else value
+        if value is None or isinstance(value, bool | int | float):
+            return value
         if isinstance(value, Mapping):
             return {k: self._value(k, v) for k, v in value.items()}
         if isinstance(value, list | tuple | set | frozenset):
             return [self._scrub(item) for item in value]
-        if value is None or isinstance(value, bool | int | float):
+        if self._pattern is None:
             return value
-        if isinstance(value, bytes):
-            text = value.decode("utf-8", "replace")
-            return self._scrub_text(text) if self._contains_secret(text) else value
-        # Any other object is rendered by its repr; check that repr rather than trusting the object.
-        text = repr(value)
-        return self._scrub_text(text) if self._contains_secret(text) else value
+        # Any other object is rendered by its repr (or decoded); check that text, not the object.
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else repr(value)
+        return self._pattern.sub(REDACTED, text) if self._pattern.search(text) else value
 
-    def _contains_secret(self, text: str) -> bool:
-        return any(secret in text for secret in self._secrets)
 
-    def _scrub_text(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+@functools.lru_cache(maxsize=1024)
+def _is_secret_key(key: str) -> bool:
+    return SECRET_KEY.search(key) is not None
+
+
+def _add_logger_name(logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    record = event_dict.get("_record")
+    name = record.name if record is not None else getattr(logger, "name", None)
+    if name:
+        event_dict["logger"] = name
+    return event_dict
 
 
 def _event_context() -> list[Processor]:
     """Processors that capture context at the call site (level, time, the current span)."""
     return [
         structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_logger_name,
-        structlog.stdlib.add_log_level,
+        _add_logger_name,
+        structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         add_trace_context,
     ]
@@ -157,3 +215,6 @@ def _level_number(level: str | int) -> int:
     if not isinstance(number, int):
         raise ValueError(f"unknown log level {level!r}; use DEBUG, INFO, WARNING, ERROR or CRITICAL")
     return number
+
+
+_OUTPUT = LogOutput()  # process-wide, like the root logger and structlog's own configuration

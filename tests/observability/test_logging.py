@@ -175,3 +175,25 @@ def test_events_below_the_level_are_dropped() -> None:
 def test_an_unknown_level_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown log level 'LOUD'"):
         configure_logging(level="LOUD", stream=io.StringIO())
+
+
+def test_loggers_already_in_use_follow_a_new_configuration() -> None:
+    first, second = io.StringIO(), io.StringIO()
+    log = structlog.get_logger("tandem.cached")
+    configure_logging(level="DEBUG", json=True, stream=first)
+    log.debug("seen")
+    configure_logging(level="WARNING", json=False, stream=second)
+    log.info("dropped now")
+    log.warning("rendered for the console")
+    assert [line["event"] for line in json_lines(first)] == ["seen"]
+    assert "dropped now" not in second.getvalue()
+    assert "rendered for the console" in second.getvalue() and not second.getvalue().startswith("{")
+
+
+def test_positional_arguments_and_bound_context_are_rendered() -> None:
+    out = io.StringIO()
+    configure_logging(json=True, stream=out)
+    structlog.get_logger().bind(flow="orders").info("retry %d of %d", 2, 5)
+    (line,) = json_lines(out)
+    assert (line["event"], line["flow"]) == ("retry 2 of 5", "orders")
+    assert "logger" not in line  # an unnamed logger adds no name

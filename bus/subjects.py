@@ -51,6 +51,10 @@ def decode_token(token: str) -> str:
     """Inverse of encode_token; raises ValueError on a token encode_token cannot produce."""
     if token == _EMPTY:
         return ""
+    if _ESCAPE not in token:  # the common case: a plain SKU or id, nothing escaped
+        if not _SAFE.issuperset(token):
+            raise ValueError(f"subject token {token!r} has characters encode_token never produces")
+        return token
     raw = bytearray()
     i = 0
     while i < len(token):

@@ -25,20 +25,21 @@ import anyio
 import msgspec
 import nats.errors
 import structlog
+from opentelemetry import trace
+from opentelemetry.trace import INVALID_SPAN
 from anyio.abc import TaskGroup
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from actors.behaviour import Behaviour
 from actors.runtime.cell import ActorCell, Snapshot
-from actors.runtime.effects import to_outgoing
 from actors.runtime.persistence import SnapshotStore, read_log
 from actors.runtime.timers import TimerService
+from actors.runtime.turn import Decision, decide_turn
 from actors.behaviour import CancelTimer, StartTimer
 from bus import subjects
 from bus.bus import Bus
-from bus.envelope import EnvelopeCodec, EnvelopeError
-from bus.tracing import record_error
+from bus.envelope import EnvelopeCodec
 from supervisors.drain import drain_shield
 from supervisors.policy import Backoff
 
@@ -69,10 +70,12 @@ class Delivery(msgspec.Struct, kw_only=True):
     attempts_before: int = 0
     msg: Msg | None = None
     execute_effects: bool = True
+    decision: Any = None  # a Decision computed inline by the dispatcher, to be committed by the cell's task
 
 
 class HostStats(msgspec.Struct, kw_only=True):
     turns: int = 0  # live messages folded in (including duplicates and dead letters)
+    inline_turns: int = 0  # of which needed no I/O and ran in the dispatcher
     replayed: int = 0
     duplicates: int = 0
     crashes: int = 0
@@ -174,10 +177,14 @@ class ActorHost:
                 log.warning("actors.fetch_failed", kind=self.kind, error=repr(exc))
                 await anyio.sleep(0.5)
                 continue
+            acks: list[Msg] = []
             for msg in msgs:
-                self._dispatch(msg)
+                self._dispatch(msg, acks)
+            for msg in acks:
+                await msg.ack()
 
-    def _dispatch(self, msg: Msg) -> None:
+    def _dispatch(self, msg: Msg, acks: list[Msg]) -> None:
+        """Route a fetched message to its cell; a turn that needs no I/O runs right here."""
         assert self._tg is not None
         try:
             _, key = subjects.key_of_actor_subject(msg.subject)
@@ -188,22 +195,49 @@ class ActorHost:
         cell = self._cells.get(key)
         if cell is None:
             cell = self._cells[key] = ActorCell(key)
+        cell.last_active = self._clock()
         meta = msg.metadata
+        seq = meta.sequence.stream
+        decision = None
+        if cell.loaded and not cell.busy:
+            if seq <= cell.applied_seq:  # folded in already by a replay
+                acks.append(msg)
+                return
+            decision = decide_turn(
+                self.behaviour, self._codec, self.bus.tracer, self.durable, cell, msg.subject, msg.data, msg.headers
+            )
+            snapshot_due = cell.turns_since_snapshot + 1 >= self.config.snapshot_every
+            if not decision.needs_io and not snapshot_due:
+                self._apply(cell, seq, decision)
+                self.stats.turns += 1
+                self.stats.inline_turns += 1
+                acks.append(msg)
+                return
         cell.mailbox.append(
             Delivery(
-                seq=meta.sequence.stream,
+                seq=seq,
                 subject=msg.subject,
                 data=msg.data,
                 headers=msg.headers,
                 attempts_before=max(meta.num_delivered - 1, 0),
                 msg=msg,
+                decision=decision,
             )
         )
-        cell.last_active = self._clock()
         self._inflight += 1
         if not cell.busy:
             cell.busy = True
             self._tg.start_soon(self._drain_cell, cell)
+
+    def _apply(self, cell: ActorCell, seq: int, decision: Decision) -> None:
+        """Advance the cell past `seq` with what the turn decided (no I/O left to do)."""
+        if decision.duplicate:
+            self.stats.duplicates += 1
+        if decision.undecodable or decision.duplicate:
+            cell.applied(seq, cell.state, None)
+        else:
+            assert decision.envelope is not None
+            cell.applied(seq, decision.state, decision.envelope.id)
 
     async def _reject_subject(self, msg: Msg, exc: Exception) -> None:
         try:
@@ -220,27 +254,27 @@ class ActorHost:
             self._idle.set()
 
     async def _drain_cell(self, cell: ActorCell) -> None:
+        # Turns already fetched finish and ack even when the host is being stopped, within the
+        # shutdown deadline (supervisors.drain); one shield per burst keeps the hot path cheap.
         try:
-            while cell.mailbox:
-                delivery = cell.mailbox[0]
-                # A turn that started finishes and acks even when the host is being stopped,
-                # within the shutdown deadline (supervisors.drain).
-                with drain_shield(max_duration=self.config.ack_wait):
-                    await self._with_infra_retry(self._handle_live, cell, delivery)
-                cell.mailbox.popleft()
-                cell.last_active = self._clock()
-                self._release()
+            with drain_shield(max_duration=self.config.ack_wait):
+                while cell.mailbox:
+                    await self._with_infra_retry(self._handle_live, cell, cell.mailbox[0])
+                    cell.mailbox.popleft()
+                    cell.last_active = self._clock()
+                    self._release()
         finally:
             cell.busy = False
 
     async def _with_infra_retry(self, fn: Callable[..., Any], *args: Any) -> None:
         """NATS trouble is not the actor's fault: rebuild the cell and try again until it works."""
-        backoff = Backoff(min_delay=0.1, max_delay=5.0)
+        backoff: Backoff | None = None
         while True:
             try:
                 await fn(*args)
                 return
             except INFRA_ERRORS as exc:
+                backoff = backoff or Backoff(min_delay=0.1, max_delay=5.0)
                 delay = backoff.next_delay(self._clock())
                 log.warning("actors.infra_retry", kind=self.kind, error=repr(exc), delay=round(delay, 3))
                 cell = args[0]
@@ -281,55 +315,47 @@ class ActorHost:
             )
 
     async def _fold(self, cell: ActorCell, delivery: Delivery) -> None:
-        """Apply one message: decode, dedupe, decide (retrying crashes), store effects, advance."""
-        try:
-            envelope = self._codec.decode(delivery.data)
-        except EnvelopeError as exc:
-            if delivery.execute_effects:
-                await self._dead_letter(delivery.subject, delivery.data, delivery.headers, "undecodable", exc, delivery.seq)
-            cell.applied(delivery.seq, cell.state, None)
-            return
-        if cell.has_seen(envelope.id):
-            self.stats.duplicates += 1
-            cell.applied(delivery.seq, cell.state, None)
-            return
+        """Apply one message: decide (retrying crashes), store its effects, advance the cell."""
+        decision = delivery.decision or self._decide(cell, delivery)
+        delivery.decision = None
         attempts = delivery.attempts_before
-        backoff = Backoff(min_delay=self.config.crash_backoff_min, max_delay=self.config.crash_backoff_max)
-        tracer = self.bus.tracer
-        while True:
-            with tracer.process(
-                delivery.subject, delivery.headers, msg_id=envelope.id, consumer=self.durable,
-                template=f"act.{self.kind}.{{key}}",
-            ) as span, tracer.turn(self.kind, cell.key, message_type=envelope.type):
-                try:
-                    new_state, effects = self.behaviour.decide(cell.state, envelope)
-                    outgoing, timer_changes = to_outgoing(self.kind, envelope, effects)
-                except Exception as exc:  # an actor's bug or bad input: crash only this actor
-                    record_error(span, exc)
-                    attempts += 1
-                    self.stats.crashes += 1
-                    if attempts >= self.config.max_deliver:
-                        await self._give_up(cell, delivery, envelope.id, exc)
-                        return
-                    delay = backoff.next_delay(self._clock())
-                    log.warning(
-                        "actors.turn_crashed", kind=self.kind, key=cell.key, seq=delivery.seq,
-                        attempt=attempts, error=repr(exc), retry_in=round(delay, 3),
-                    )
-                    failure: Exception | None = exc
-                else:
-                    failure = None
-                    if delivery.execute_effects:
-                        await self._execute(cell.key, outgoing, timer_changes)
-            if failure is None:
-                break
+        backoff: Backoff | None = None
+        while decision.error is not None:
+            assert decision.envelope is not None
+            attempts += 1
+            self.stats.crashes += 1
+            if attempts >= self.config.max_deliver:
+                await self._give_up(cell, delivery, decision.envelope.id, decision.error)
+                return
+            backoff = backoff or Backoff(self.config.crash_backoff_min, self.config.crash_backoff_max)
+            delay = backoff.next_delay(self._clock())
+            log.warning(
+                "actors.turn_crashed", kind=self.kind, key=cell.key, seq=delivery.seq,
+                attempt=attempts, error=repr(decision.error), retry_in=round(delay, 3),
+            )
             if delivery.msg is not None:
                 await delivery.msg.in_progress()
             await anyio.sleep(delay)
             await self._restart(cell, delivery)
-        cell.applied(delivery.seq, new_state, envelope.id)
+            decision = self._decide(cell, delivery)
+        if delivery.execute_effects:
+            if decision.undecodable is not None:
+                await self._dead_letter(
+                    delivery.subject, delivery.data, delivery.headers, "undecodable", decision.undecodable, delivery.seq
+                )
+            if decision.outgoing or decision.timers:
+                # Effects publish as children of the turn's process span: one trace per flow.
+                with trace.use_span(decision.span or INVALID_SPAN, end_on_exit=False):
+                    await self._execute(cell.key, decision.outgoing, decision.timers)
+        self._apply(cell, delivery.seq, decision)
         if cell.turns_since_snapshot >= self.config.snapshot_every:
             await self._save_snapshot(cell)
+
+    def _decide(self, cell: ActorCell, delivery: Delivery) -> Decision:
+        return decide_turn(
+            self.behaviour, self._codec, self.bus.tracer, self.durable, cell,
+            delivery.subject, delivery.data, delivery.headers,
+        )
 
     async def _restart(self, cell: ActorCell, delivery: Delivery) -> None:
         """Rebuild the crashed actor from durable state, up to just before the failing message."""

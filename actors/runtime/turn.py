@@ -1,0 +1,74 @@
+"""One turn, the synchronous part: decode, dedupe, decide, and the effects as bus messages. No I/O.
+
+The host runs this inline for the common turn that needs no I/O (the state changes, nothing to
+publish), and hands a Decision that does need I/O to the cell's task, which stores its effects in
+JetStream before the message is acked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opentelemetry.trace import Span
+
+from actors.behaviour import Behaviour
+from actors.runtime.cell import ActorCell
+from actors.runtime.effects import to_outgoing
+from bus.bus import Outgoing
+from bus.envelope import Envelope, EnvelopeCodec, EnvelopeError
+from bus.tracing import BusTracer, record_error
+
+
+class Decision:
+    """What a turn decided; exactly one of: undecodable, duplicate, error, or a new state."""
+
+    __slots__ = ("duplicate", "envelope", "error", "outgoing", "span", "state", "timers", "undecodable")
+
+    def __init__(self) -> None:
+        self.envelope: Envelope[Any] | None = None
+        self.undecodable: EnvelopeError | None = None
+        self.duplicate = False
+        self.error: Exception | None = None
+        self.state: Any = None
+        self.outgoing: list[Outgoing] = []
+        self.timers: list[tuple[int, Any]] = []
+        self.span: Span | None = None
+
+    @property
+    def needs_io(self) -> bool:
+        return bool(self.undecodable or self.error or self.outgoing or self.timers)
+
+
+def decide_turn(
+    behaviour: Behaviour[Any, Any],
+    codec: EnvelopeCodec[Any],
+    tracer: BusTracer,
+    consumer: str,
+    cell: ActorCell,
+    subject: str,
+    data: bytes,
+    headers: dict[str, str] | None,
+) -> Decision:
+    """Run the actor's decide on one message; an exception from decide is captured, not raised."""
+    decision = Decision()
+    try:
+        envelope = codec.decode(data)
+    except EnvelopeError as exc:
+        decision.undecodable = exc
+        return decision
+    decision.envelope = envelope
+    if cell.has_seen(envelope.id):
+        decision.duplicate = True
+        return decision
+    with tracer.process(
+        subject, headers, msg_id=envelope.id, consumer=consumer, template=f"act.{behaviour.kind}.{{key}}"
+    ) as span, tracer.turn(behaviour.kind, cell.key, message_type=envelope.type) as turn_span:
+        decision.span = span
+        try:
+            decision.state, effects = behaviour.decide(cell.state, envelope)
+            decision.outgoing, decision.timers = to_outgoing(behaviour.kind, envelope, effects)
+        except Exception as exc:  # an actor's bug or bad input: it crashes only this actor
+            record_error(turn_span, exc)
+            record_error(span, exc)
+            decision.error = exc
+    return decision

@@ -1,0 +1,144 @@
+"""Durable actor throughput vs raw nats-py JetStream, measured in the same run on the same server.
+
+  actor: publish envelopes → JetStream → ActorHost turn (counter actor) → ack
+  raw:   nats-py JetStream publish (pipelined) → pull fetch → ack, no actor layer
+
+Both publish with a Nats-Msg-Id (dedupe at the door, as production does) and consume concurrently
+with publishing. Rounds alternate between the two so that machine noise hits both alike; the
+figure per side is the median of its rounds. Last line: one JSON object.
+
+    python bench/runtime.py            # 100k messages a round, 3 rounds
+    python bench/runtime.py --quick    # 20k messages a round, 2 rounds (< 60 s)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import anyio
+import nats.errors
+from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from actors.counter import CounterBehaviour, Increment  # noqa: E402
+from actors.runtime.host import ActorHost, HostConfig  # noqa: E402
+from bus import subjects  # noqa: E402
+from bus.bus import Bus, Outgoing  # noqa: E402
+from bus.connection import connect  # noqa: E402
+from bus.embedded import embedded_nats  # noqa: E402
+from bus.envelope import encode, make_envelope  # noqa: E402
+from bus.streams import provision  # noqa: E402
+from bus.tracing import BusTracer  # noqa: E402
+from observability.tracing import configure_tracing  # noqa: E402
+
+KEYS = 1000
+CHUNK = 500
+
+
+async def publish_actor_messages(bus: Bus, count: int, round_no: int) -> None:
+    for start in range(0, count, CHUNK):
+        batch = [
+            Outgoing(
+                subject=subjects.actor("counter", f"r{round_no}-k{i % KEYS}"),
+                envelope=make_envelope(Increment(by=1), key=f"r{round_no}-k{i % KEYS}"),
+            )
+            for i in range(start, min(start + CHUNK, count))
+        ]
+        await bus.publish_many(batch)
+
+
+async def actor_round(bus: Bus, count: int, round_no: int) -> float:
+    host = ActorHost(bus, CounterBehaviour(), HostConfig(idle_after=3600))
+    async with anyio.create_task_group() as tg:
+        await tg.start(host.run)
+        started = time.perf_counter()
+        tg.start_soon(publish_actor_messages, bus, count, round_no)
+        while host.stats.turns < count:
+            await anyio.sleep(0.002)
+        elapsed = time.perf_counter() - started
+        host.stop()
+    return count / elapsed
+
+
+async def raw_round(bus: Bus, count: int, round_no: int) -> float:
+    js = bus.js
+    stream = f"BENCH_RAW_{round_no}"
+    await js.add_stream(StreamConfig(name=stream, subjects=[f"bench.raw{round_no}.>"]))
+    durable = f"raw{round_no}"
+    await js.add_consumer(stream, ConsumerConfig(durable_name=durable, ack_policy=AckPolicy.EXPLICIT, max_ack_pending=20_000))
+    sub = await js.pull_subscribe_bind(durable, stream=stream)
+    payload = encode(make_envelope(Increment(by=1), key="k"))
+
+    async def publish() -> None:
+        for start in range(0, count, CHUNK):
+            futures = [
+                await js.publish_async(
+                    f"bench.raw{round_no}.k{i % KEYS}", payload, headers={"Nats-Msg-Id": f"{round_no}-{i}"}
+                )
+                for i in range(start, min(start + CHUNK, count))
+            ]
+            for future in futures:
+                await future
+
+    consumed = 0
+    started = time.perf_counter()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(publish)
+        while consumed < count:
+            try:
+                msgs = await sub.fetch(256, timeout=0.5)
+            except (nats.errors.TimeoutError, TimeoutError):
+                continue
+            for msg in msgs:
+                await msg.ack()
+            consumed += len(msgs)
+    elapsed = time.perf_counter() - started
+    await sub.unsubscribe()
+    await js.delete_stream(stream)
+    return count / elapsed
+
+
+async def main(quick: bool) -> dict[str, float]:
+    count, rounds = (20_000, 2) if quick else (100_000, 3)
+    actor_rates: list[float] = []
+    raw_rates: list[float] = []
+    with tempfile.TemporaryDirectory() as data:
+        async with embedded_nats(Path(data)) as url:
+            nc = await connect(url)
+            # Tracing as `tandem run` configures it from the environment (no endpoint: not recorded).
+            bus = Bus(nc, BusTracer(configure_tracing("tandem-bench")))
+            await provision(bus.js)
+            for round_no in range(rounds):
+                raw_rates.append(await raw_round(bus, count, round_no))
+                actor_rates.append(await actor_round(bus, count, round_no))
+                print(
+                    f"round {round_no + 1}/{rounds}: raw {raw_rates[-1]:>9,.0f} msg/s   "
+                    f"actor {actor_rates[-1]:>9,.0f} msg/s   ({count:,} messages, {KEYS} keys)",
+                    flush=True,
+                )
+            await bus.close()
+    actor = statistics.median(actor_rates)
+    raw = statistics.median(raw_rates)
+    print(f"\n{'path':<8}{'median msg/s':>14}\n{'raw':<8}{raw:>14,.0f}\n{'actor':<8}{actor:>14,.0f}")
+    print(f"ratio actor/raw: {actor / raw:.2f}")
+    return {"actor_msgs_per_s": round(actor), "raw_js_msgs_per_s": round(raw), "ratio": round(actor / raw, 3)}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small run that finishes within 60 s")
+    args = parser.parse_args()
+    import logging
+
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    result = anyio.run(main, args.quick, backend_options={"use_uvloop": True})
+    print(json.dumps(result))

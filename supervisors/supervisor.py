@@ -190,7 +190,7 @@ class Supervisor:
         if child.readiness.ready:
             return None
         if child.finished.is_set():  # it ended before it was ready; its exit is already reported
-            return NotStarted(child.last_exit or failed(RuntimeError("exited before ready")), True)
+            return NotStarted(child.last_exit or ExitReason("failed", "exited before ready"), True)
         log.error("supervisor.child_not_ready", supervisor=self.name, child=child.spec.id, timeout=timeout)
         await self._stop(child)
         return NotStarted(ExitReason("failed", f"not ready within {timeout} s"), False)

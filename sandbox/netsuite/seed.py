@@ -9,6 +9,22 @@ from .record_service import RecordService
 
 def seed_demo_account(service: RecordService) -> dict[str, Any]:
     """Create the demo data through the record service (so every rule applies); returns its ids."""
+    usd, locations = _currencies_and_locations(service)
+    items = _items(service)
+    _stock_up(service, locations, items)
+    customer = service.create(
+        "customer",
+        {
+            "firstName": "Ada",
+            "lastName": "Lovelace",
+            "email": "ada@example.com",
+            "externalId": "shopify-customer-1",
+        },
+    )
+    return {"currency": usd, "locations": locations, "items": items, "customer": customer.id}
+
+
+def _currencies_and_locations(service: RecordService) -> tuple[int, dict[str, int]]:
     create = service.create
     usd = create("currency", {"name": "US Dollar", "symbol": "USD", "isBaseCurrency": True})
     cad = create("currency", {"name": "Canadian Dollar", "symbol": "CAD", "exchangeRate": 0.73})
@@ -29,6 +45,11 @@ def seed_demo_account(service: RecordService) -> dict[str, Any]:
             ("STORE-SOHO", "SoHo Store"),
         )
     }
+    return usd.id, locations
+
+
+def _items(service: RecordService) -> dict[str, int]:
+    create = service.create
     items = {}
     for sku, name, price in (
         ("TEE-BLK-M", "Black Tee M", "25.00"),
@@ -79,17 +100,7 @@ def seed_demo_account(service: RecordService) -> dict[str, Any]:
     items["GIFT-CARD"] = create("giftCertificateItem", {"itemId": "Gift Card"}).id
     items["SHIPPING"] = create("otherChargeSaleItem", {"itemId": "Shipping", "basePrice": "0"}).id
     create("promotionCode", {"code": "WELCOME10", "rate": "-10%", "discount": {"id": str(items["DISCOUNT"])}})
-    _stock_up(service, locations, items)
-    customer = create(
-        "customer",
-        {
-            "firstName": "Ada",
-            "lastName": "Lovelace",
-            "email": "ada@example.com",
-            "externalId": "shopify-customer-1",
-        },
-    )
-    return {"currency": usd.id, "locations": locations, "items": items, "customer": customer.id}
+    return items
 
 
 def _stock_up(service: RecordService, locations: dict[str, int], items: dict[str, int]) -> None:

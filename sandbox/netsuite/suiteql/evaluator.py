@@ -29,7 +29,8 @@ from .syntax import (
     has_aggregate,
     walk,
 )
-from .tables import TABLES, DataView, Row, TableDef
+from .table_model import Row
+from .tables import TABLES, DataView, TableDef
 from .values import arithmetic, compare, like, sort_key
 
 Env = dict[str, Row | None]

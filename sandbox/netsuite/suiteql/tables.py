@@ -1,267 +1,24 @@
-"""SuiteQL tables over the account: NetSuite's table and column names, typed Python values."""
+"""The SuiteQL tables: NetSuite's table and column names over the account (reference §2)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
-from ..record_types import KINDS, OUTBOUND_CODES, STOCKED_ITEM_KINDS, Family
-from ..references import ENUM_NAMES, TRANSACTION_LABELS, record_title
+from ..record_types import KINDS, Family
+from ..references import ENUM_NAMES, TRANSACTION_LABELS
 from ..rules_base import STATUS_NAMES
-from ..store import RecordStore, StoredRecord
-from ..warehouse import StockLevel
+from .rows import (
+    assignment_rows,
+    customer_rows,
+    item_rows,
+    line_rows,
+    member_rows,
+    stock_rows,
+    transaction_rows,
+)
+from .table_model import DataView, TableDef, as_date, body, body_ref, flag, simple, title_in
 
-Row = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class DataView:
-    """What a query sees: the records and stock levels (possibly as of a moment in the past)."""
-
-    store: RecordStore
-    level: Callable[[int, int], StockLevel]
-
-
-@dataclass(frozen=True)
-class TableDef:
-    name: str
-    columns: tuple[str, ...]
-    rows: Callable[[DataView], Iterator[Row]]
-    custom_prefix: str | None = None
-    # column -> how BUILTIN.DF shows its value
-    displays: dict[str, Callable[[DataView, Any], str | None]] = field(default_factory=dict)
-
-    def has_column(self, name: str) -> bool:
-        return name in self.columns or bool(self.custom_prefix and name.startswith(self.custom_prefix))
-
-
-def _flag(value: Any) -> str:
-    return "T" if value else "F"
-
-
-def _ref(value: Any) -> int | None:
-    return int(value["id"]) if isinstance(value, dict) and value.get("id") is not None else None
-
-
-def _date(value: Any) -> date | None:
-    return date.fromisoformat(str(value)[:10]) if value else None
-
-
-def _customs(source: dict[str, Any], prefix: str) -> Row:
-    return {
-        k.lower(): (_ref(v) if isinstance(v, dict) else v) for k, v in source.items() if k.startswith(prefix)
-    }
-
-
-def _title_in(family: Family | str) -> Callable[[DataView, Any], str | None]:
-    def display(view: DataView, value: Any) -> str | None:
-        if value is None:
-            return None
-        if isinstance(family, Family):
-            record = view.store.get_in_family(family, int(value))
-        else:
-            record = next((r for r in view.store.of_kind(family) if r.id == int(value)), None)
-        return record_title(record) if record else None
-
-    return display
-
-
-def status_letter(record: StoredRecord) -> str | None:
-    status = record.body.get("orderStatus") or record.body.get("status")
-    return str(status["id"]) if isinstance(status, dict) else None
-
-
-def _transaction_rows(view: DataView) -> Iterator[Row]:
-    for record in view.store.of_family(Family.TRANSACTION):
-        body = record.body
-        letter = status_letter(record)
-        packages = record.sublists.get("package", [])
-        yield {
-            "id": record.id,
-            "tranid": body.get("tranId"),
-            "type": record.kind.code,
-            "recordtype": record.kind.name.lower(),
-            "status": f"{record.kind.code}:{letter}" if letter else None,
-            "trandate": _date(body.get("tranDate")),
-            "entity": _ref(body.get("entity") or body.get("customer")),
-            "otherrefnum": body.get("otherRefNum"),
-            "externalid": record.external_id,
-            "currency": _ref(body.get("currency")),
-            "exchangerate": body.get("exchangeRate"),
-            "foreigntotal": body.get("total"),
-            "memo": body.get("memo"),
-            "createddate": record.created,
-            "lastmodifieddate": record.last_modified,
-            "createdfrom": _ref(body.get("createdFrom")),
-            "shipcarrier": body.get("shipCarrier"),
-            "trackingnumberlist": ",".join(
-                str(p["packageTrackingNumber"]) for p in packages if p.get("packageTrackingNumber")
-            )
-            or None,
-            **_customs(body, "custbody"),
-        }
-
-
-def _line_rows(view: DataView) -> Iterator[Row]:
-    for record in view.store.of_family(Family.TRANSACTION):
-        sign = -1 if record.kind.code in OUTBOUND_CODES else 1
-        created_from = _ref(record.body.get("createdFrom"))
-        yield {
-            "transaction": record.id,
-            "id": 0,
-            "linesequencenumber": 0,
-            "mainline": "T",
-            "taxline": "F",
-            "item": None,
-            "quantity": None,
-            "netamount": record.body.get("total"),
-            "location": _ref(record.body.get("location")),
-            "createdfrom": created_from,
-            "entity": _ref(record.body.get("entity")),
-            "donotdisplayline": "F",
-            "isclosed": "F",
-        }
-        for line in record.sublists.get("item", []) + record.sublists.get("inventory", []):
-            quantity = line.get("quantity", line.get("adjustQtyBy"))
-            amount = line.get("amount")
-            yield {
-                "transaction": record.id,
-                "id": int(line.get("line", 0)),
-                "linesequencenumber": int(line.get("line", 0)),
-                "mainline": "F",
-                "taxline": "F",
-                "item": _ref(line.get("item")),
-                "itemtype": (line.get("itemType") or {}).get("id"),
-                "quantity": sign * quantity if quantity is not None else None,
-                "rate": line.get("rate"),
-                "rateamount": line.get("rate"),
-                "netamount": sign * amount if amount is not None else None,
-                "location": _ref(line.get("location")),
-                "createdfrom": created_from,
-                "entity": _ref(record.body.get("entity")),
-                "quantityshiprecv": line.get("quantityFulfilled", line.get("quantityReceived")),
-                "quantitybilled": line.get("quantityBilled"),
-                "quantitycommitted": line.get("quantityCommitted"),
-                "quantitybackordered": line.get("quantityBackOrdered"),
-                "orderline": line.get("orderLine"),
-                "isclosed": _flag(line.get("isClosed")),
-                "donotdisplayline": "F",
-                "memo": line.get("description"),
-                **_customs(line, "custcol"),
-            }
-
-
-def _item_rows(view: DataView) -> Iterator[Row]:
-    for item in view.store.of_family(Family.ITEM):
-        body = item.body
-        yield {
-            "id": item.id,
-            "itemid": body.get("itemId"),
-            "fullname": body.get("itemId"),
-            "displayname": body.get("displayName"),
-            "description": body.get("salesDescription"),
-            "itemtype": item.kind.code,
-            "isinactive": _flag(body.get("isInactive")),
-            "isserialitem": _flag(body.get("isSerialItem")),
-            "islotitem": _flag(body.get("isLotItem")),
-            "externalid": item.external_id,
-            "upccode": body.get("upcCode"),
-            "baseprice": body.get("basePrice"),
-            "createddate": item.created,
-            "lastmodifieddate": item.last_modified,
-            **_customs(body, "custitem"),
-        }
-
-
-def _member_rows(view: DataView) -> Iterator[Row]:
-    for item in view.store.of_family(Family.ITEM):
-        for line in item.sublists.get("member", []):
-            yield {"parentitem": item.id, "item": _ref(line.get("item")), "quantity": line.get("quantity")}
-
-
-def _stock_rows(view: DataView) -> Iterator[Row]:
-    locations = view.store.of_kind("location")
-    for item in view.store.of_family(Family.ITEM):
-        if item.kind.name not in STOCKED_ITEM_KINDS:
-            continue
-        for location in locations:
-            level = view.level(item.id, location.id)
-            yield {
-                "item": item.id,
-                "location": location.id,
-                "quantityonhand": level.on_hand,
-                "quantityavailable": level.available,
-                "quantitycommitted": level.committed,
-                "quantityonorder": level.on_order,
-                "quantitybackordered": level.backordered,
-                "quantityintransit": level.in_transit,
-                "lastquantityavailablechange": level.last_available_change,
-                "lastmodifieddate": level.last_modified,
-                "preferredstocklevel": None,
-                "reorderpoint": None,
-                "averagecostmli": None,
-            }
-
-
-def _assignment_rows(view: DataView) -> Iterator[Row]:
-    for record in view.store.of_family(Family.TRANSACTION):
-        for line in record.sublists.get("item", []) + record.sublists.get("inventory", []):
-            detail = (line.get("inventoryDetail") or {}).get("inventoryAssignment") or {}
-            for assignment in detail.get("items", []):
-                if "inventoryNumberId" in assignment:
-                    yield {
-                        "transaction": record.id,
-                        "transactionline": int(line.get("line", 0)),
-                        "inventorynumber": assignment["inventoryNumberId"],
-                        "quantity": assignment["quantity"],
-                        "binnumber": None,
-                        "inventorystatus": None,
-                    }
-
-
-def _simple(
-    kind: str, columns: dict[str, Callable[[StoredRecord], Any]]
-) -> Callable[[DataView], Iterator[Row]]:
-    def rows(view: DataView) -> Iterator[Row]:
-        for record in view.store.of_kind(kind):
-            yield {name: read(record) for name, read in columns.items()}
-
-    return rows
-
-
-def _body(key: str) -> Callable[[StoredRecord], Any]:
-    return lambda record: record.body.get(key)
-
-
-def _body_ref(key: str) -> Callable[[StoredRecord], Any]:
-    return lambda record: _ref(record.body.get(key))
-
-
-def _customer_row(record: StoredRecord) -> Row:
-    body = record.body
-    return {
-        "id": record.id,
-        "entityid": body.get("entityId"),
-        "companyname": body.get("companyName"),
-        "firstname": body.get("firstName"),
-        "lastname": body.get("lastName"),
-        "email": body.get("email"),
-        "phone": body.get("phone"),
-        "isperson": _flag(body.get("isPerson")),
-        "externalid": record.external_id,
-        "currency": _ref(body.get("currency")),
-        "isinactive": _flag(body.get("isInactive")),
-        "datecreated": record.created,
-        "lastmodifieddate": record.last_modified,
-        **_customs(body, "custentity"),
-    }
-
-
-def _customer_rows(view: DataView) -> Iterator[Row]:
-    for record in view.store.of_kind("customer"):
-        yield _customer_row(record)
+__all__ = ["TABLES", "DataView", "TableDef"]
 
 
 def _display_type(view: DataView, value: Any) -> str | None:
@@ -277,8 +34,8 @@ def _display_status(view: DataView, value: Any) -> str | None:
     return f"{_display_type(view, code)} : {names.get(letter, letter)}"
 
 
-_ITEM, _LOCATION, _ENTITY = _title_in(Family.ITEM), _title_in("location"), _title_in(Family.ENTITY)
-_CURRENCY, _TRANSACTION = _title_in("currency"), _title_in(Family.TRANSACTION)
+_ITEM, _LOCATION, _ENTITY = title_in(Family.ITEM), title_in("location"), title_in(Family.ENTITY)
+_CURRENCY, _TRANSACTION = title_in("currency"), title_in(Family.TRANSACTION)
 
 _TABLES = [
     TableDef(
@@ -303,7 +60,7 @@ _TABLES = [
             "shipcarrier",
             "trackingnumberlist",
         ),
-        _transaction_rows,
+        transaction_rows,
         "custbody",
         {
             "type": _display_type,
@@ -339,7 +96,7 @@ _TABLES = [
             "donotdisplayline",
             "memo",
         ),
-        _line_rows,
+        line_rows,
         "custcol",
         {
             "item": _ITEM,
@@ -367,13 +124,13 @@ _TABLES = [
             "createddate",
             "lastmodifieddate",
         ),
-        _item_rows,
+        item_rows,
         "custitem",
     ),
     TableDef(
         "itemmember",
         ("parentitem", "item", "quantity"),
-        _member_rows,
+        member_rows,
         None,
         {"parentitem": _ITEM, "item": _ITEM},
     ),
@@ -394,19 +151,19 @@ _TABLES = [
             "datecreated",
             "lastmodifieddate",
         ),
-        _customer_rows,
+        customer_rows,
         "custentity",
         {"currency": _CURRENCY},
     ),
     TableDef(
         "location",
         ("id", "name", "isinactive", "externalid", "lastmodifieddate"),
-        _simple(
+        simple(
             "location",
             {
                 "id": lambda r: r.id,
-                "name": _body("name"),
-                "isinactive": lambda r: _flag(r.body.get("isInactive")),
+                "name": body("name"),
+                "isinactive": lambda r: flag(r.body.get("isInactive")),
                 "externalid": lambda r: r.external_id,
                 "lastmodifieddate": lambda r: r.last_modified,
             },
@@ -415,20 +172,20 @@ _TABLES = [
     TableDef(
         "inventoryassignment",
         ("transaction", "transactionline", "inventorynumber", "quantity", "binnumber", "inventorystatus"),
-        _assignment_rows,
+        assignment_rows,
         None,
-        {"transaction": _TRANSACTION, "inventorynumber": _title_in("inventoryNumber")},
+        {"transaction": _TRANSACTION, "inventorynumber": title_in("inventoryNumber")},
     ),
     TableDef(
         "inventorynumber",
         ("id", "inventorynumber", "item", "expirationdate"),
-        _simple(
+        simple(
             "inventoryNumber",
             {
                 "id": lambda r: r.id,
-                "inventorynumber": _body("inventoryNumber"),
-                "item": _body_ref("item"),
-                "expirationdate": lambda r: _date(r.body.get("expirationDate")),
+                "inventorynumber": body("inventoryNumber"),
+                "item": body_ref("item"),
+                "expirationdate": lambda r: as_date(r.body.get("expirationDate")),
             },
         ),
         None,
@@ -437,28 +194,28 @@ _TABLES = [
     TableDef(
         "currency",
         ("id", "name", "symbol", "isbasecurrency", "exchangerate"),
-        _simple(
+        simple(
             "currency",
             {
                 "id": lambda r: r.id,
-                "name": _body("name"),
-                "symbol": _body("symbol"),
-                "isbasecurrency": lambda r: _flag(r.body.get("isBaseCurrency")),
-                "exchangerate": _body("exchangeRate"),
+                "name": body("name"),
+                "symbol": body("symbol"),
+                "isbasecurrency": lambda r: flag(r.body.get("isBaseCurrency")),
+                "exchangerate": body("exchangeRate"),
             },
         ),
     ),
     TableDef(
         "currencyrate",
         ("id", "basecurrency", "transactioncurrency", "exchangerate", "effectivedate"),
-        _simple(
+        simple(
             "currencyRate",
             {
                 "id": lambda r: r.id,
-                "basecurrency": _body_ref("baseCurrency"),
-                "transactioncurrency": _body_ref("transactionCurrency"),
-                "exchangerate": _body("exchangeRate"),
-                "effectivedate": lambda r: _date(r.body.get("effectiveDate")),
+                "basecurrency": body_ref("baseCurrency"),
+                "transactioncurrency": body_ref("transactionCurrency"),
+                "exchangerate": body("exchangeRate"),
+                "effectivedate": lambda r: as_date(r.body.get("effectiveDate")),
             },
         ),
         None,
@@ -476,17 +233,17 @@ _TABLES = [
             "expirationdate",
             "item",
         ),
-        _simple(
+        simple(
             "giftCertificate",
             {
                 "id": lambda r: r.id,
-                "giftcertcode": _body("giftCertCode"),
-                "originalamount": _body("originalAmount"),
-                "amountremaining": _body("amountRemaining"),
-                "email": _body("email"),
-                "name": _body("name"),
-                "expirationdate": lambda r: _date(r.body.get("expirationDate")),
-                "item": _body_ref("item"),
+                "giftcertcode": body("giftCertCode"),
+                "originalamount": body("originalAmount"),
+                "amountremaining": body("amountRemaining"),
+                "email": body("email"),
+                "name": body("name"),
+                "expirationdate": lambda r: as_date(r.body.get("expirationDate")),
+                "item": body_ref("item"),
             },
         ),
         None,
@@ -495,22 +252,22 @@ _TABLES = [
     TableDef(
         "promotioncode",
         ("id", "code", "name", "rate", "discount", "isinactive"),
-        _simple(
+        simple(
             "promotionCode",
             {
                 "id": lambda r: r.id,
-                "code": _body("code"),
-                "name": _body("name"),
-                "rate": _body("rate"),
-                "discount": _body_ref("discount"),
-                "isinactive": lambda r: _flag(r.body.get("isInactive")),
+                "code": body("code"),
+                "name": body("name"),
+                "rate": body("rate"),
+                "discount": body_ref("discount"),
+                "isinactive": lambda r: flag(r.body.get("isInactive")),
             },
         ),
         None,
         {"discount": _ITEM},
     ),
     TableDef(
-        "subsidiary", ("id", "name"), _simple("subsidiary", {"id": lambda r: r.id, "name": _body("name")})
+        "subsidiary", ("id", "name"), simple("subsidiary", {"id": lambda r: r.id, "name": body("name")})
     ),
     TableDef("dual", (), lambda view: iter([{}])),
 ]
@@ -530,7 +287,7 @@ _STOCK_COLUMNS = (
     "averagecostmli",
 )
 _TABLES += [
-    TableDef(name, _STOCK_COLUMNS, _stock_rows, None, {"item": _ITEM, "location": _LOCATION})
+    TableDef(name, _STOCK_COLUMNS, stock_rows, None, {"item": _ITEM, "location": _LOCATION})
     for name in ("inventoryitemlocations", "aggregateitemlocation")
 ]
 

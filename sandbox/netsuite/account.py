@@ -63,6 +63,7 @@ class Account:
             self.tran_numbers, self.inventory_numbers = counters, numbers
             for record, body, sublists, last_modified in copies:
                 record.body, record.sublists, record.last_modified = body, sublists, last_modified
+                self.store.reindex(record)
             raise
 
     def record(self, kind_name: str, record_id: int) -> StoredRecord:

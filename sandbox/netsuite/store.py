@@ -1,15 +1,17 @@
-"""The generic record store: every record of every type, by id and external id, with history."""
+"""The generic record store: every record of every type, by id and external id, with recent history."""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from .clock import SandboxClock
 from .record_types import Family, RecordKind
+
+RecordKey = tuple[str, int]  # (kind name, id)
 
 
 @dataclass
@@ -39,23 +41,38 @@ class StoredRecord:
 
 @dataclass(frozen=True)
 class RecordEvent:
-    """One write, for ground truth and for stale reads: the record as it was after the write."""
+    """One write (ground truth: what was created, changed and deleted, and when)."""
 
+    sequence: int
     at: datetime
     op: str  # "create" | "update" | "delete"
     kind: str
     id: int
     external_id: str | None
-    snapshot: StoredRecord | None
+
+
+@dataclass(frozen=True)
+class _Version:
+    sequence: int
+    at: datetime
+    snapshot: StoredRecord | None  # None: deleted
 
 
 class RecordStore:
-    """All records of the account; families share an id space (transactions, items, entities)."""
+    """All records of the account; families share an id space (transactions, items, entities).
 
-    def __init__(self, clock: SandboxClock) -> None:
+    Past versions are kept for `history_seconds` so reads can be served stale (fault injection);
+    older versions are pruned, keeping the newest one before the horizon as the baseline.
+    """
+
+    def __init__(self, clock: SandboxClock, history_seconds: float = 600.0) -> None:
         self._clock = clock
+        self._history = timedelta(seconds=history_seconds)
         self._records: dict[str, dict[int, StoredRecord]] = {}
         self._next_id: dict[str, int] = {}
+        self._by_external: dict[tuple[str, str], set[int]] = {}
+        self._indexed_external: dict[RecordKey, str] = {}
+        self._versions: dict[RecordKey, list[_Version]] = {}
         self.events: list[RecordEvent] = []
 
     def insert(
@@ -77,9 +94,8 @@ class RecordStore:
 
     def delete(self, record: StoredRecord) -> None:
         del self._records[record.kind.name][record.id]
-        self.events.append(
-            RecordEvent(self._clock.now(), "delete", record.kind.name, record.id, record.external_id, None)
-        )
+        self._index_external(record.kind.name, record.id, None)
+        self._log("delete", record, None)
 
     def get(self, kind: RecordKind, record_id: int) -> StoredRecord | None:
         return self._records.get(kind.name, {}).get(record_id)
@@ -93,50 +109,74 @@ class RecordStore:
         return None
 
     def find_external(self, kind: RecordKind, external_id: str) -> list[StoredRecord]:
-        return [r for r in self.of_kind(kind.name) if r.external_id == external_id]
+        ids = sorted(self._by_external.get((kind.name, external_id), ()))
+        records = self._records.get(kind.name, {})
+        return [records[record_id] for record_id in ids if record_id in records]
 
     def of_kind(self, kind_name: str) -> list[StoredRecord]:
         return list(self._records.get(kind_name, {}).values())
 
     def of_family(self, family: Family) -> Iterator[StoredRecord]:
-        for records in self._records.values():
-            for record in records.values():
+        for records in list(self._records.values()):
+            for record in list(records.values()):
                 if record.kind.family is family:
                     yield record
 
     def as_of(self, moment: datetime) -> RecordStore:
-        """A read-only view of the store as it was at `moment` (stale reads)."""
-        view = RecordStore(self._clock)
-        for event in self.events:
-            if event.at > moment:
-                break
-            bucket = view._records.setdefault(event.kind, {})
-            if event.snapshot is None:
-                bucket.pop(event.id, None)
-            else:
-                bucket[event.id] = event.snapshot
+        """A read-only view of the store as it was at `moment` (within the kept history)."""
+        view = RecordStore(self._clock, 0)
+        for (kind_name, record_id), versions in self._versions.items():
+            past = [v for v in versions if v.at <= moment]
+            if past and past[-1].snapshot is not None:
+                view._records.setdefault(kind_name, {})[record_id] = past[-1].snapshot
+                view._index_external(kind_name, record_id, past[-1].snapshot.external_id)
         return view
-
-    def _remember(self, op: str, record: StoredRecord) -> None:
-        self.events.append(
-            RecordEvent(
-                record.last_modified or self._clock.now(),
-                op,
-                record.kind.name,
-                record.id,
-                record.external_id,
-                copy.deepcopy(record),
-            )
-        )
 
     def savepoint(self) -> tuple[int, dict[str, int]]:
         return len(self.events), dict(self._next_id)
 
     def rollback(self, savepoint: tuple[int, dict[str, int]]) -> None:
-        """Forget records created since the savepoint (a failed write leaves nothing behind)."""
+        """Forget what happened since the savepoint (a failed write leaves nothing behind)."""
         event_count, next_id = savepoint
+        cut = self.events[event_count].sequence if event_count < len(self.events) else None
         for event in reversed(self.events[event_count:]):
             if event.op == "create":
                 self._records.get(event.kind, {}).pop(event.id, None)
+                self._index_external(event.kind, event.id, None)
+        if cut is not None:
+            for key, versions in list(self._versions.items()):
+                kept = [v for v in versions if v.sequence < cut]
+                if kept:
+                    self._versions[key] = kept
+                else:
+                    del self._versions[key]
         del self.events[event_count:]
         self._next_id = next_id
+
+    def reindex(self, record: StoredRecord) -> None:
+        """Refresh the external-id index of a record restored in place (rollback of an edit)."""
+        self._index_external(record.kind.name, record.id, record.external_id)
+
+    def _remember(self, op: str, record: StoredRecord) -> None:
+        self._index_external(record.kind.name, record.id, record.external_id)
+        self._log(op, record, copy.deepcopy(record))
+
+    def _log(self, op: str, record: StoredRecord, snapshot: StoredRecord | None) -> None:
+        now = record.last_modified if snapshot is not None and record.last_modified else self._clock.now()
+        sequence = self.events[-1].sequence + 1 if self.events else 1
+        self.events.append(RecordEvent(sequence, now, op, record.kind.name, record.id, record.external_id))
+        versions = self._versions.setdefault((record.kind.name, record.id), [])
+        versions.append(_Version(sequence, now, snapshot))
+        horizon = now - self._history
+        old = [index for index, version in enumerate(versions) if version.at < horizon]
+        if len(old) > 1:
+            del versions[: old[-1]]  # keep the newest version before the horizon as the baseline
+
+    def _index_external(self, kind_name: str, record_id: int, external_id: str | None) -> None:
+        key = (kind_name, record_id)
+        previous = self._indexed_external.pop(key, None)
+        if previous is not None:
+            self._by_external.get((kind_name, previous), set()).discard(record_id)
+        if external_id is not None:
+            self._indexed_external[key] = external_id
+            self._by_external.setdefault((kind_name, external_id), set()).add(record_id)

@@ -64,6 +64,7 @@ class Warehouse:
     demands: dict[DemandKey, Demand] = field(default_factory=dict)
     numbers: dict[StockKey, dict[str, Decimal]] = field(default_factory=dict)
     movements: list[StockMovement] = field(default_factory=list)
+    _history: dict[StockKey, list[StockMovement]] = field(default_factory=dict)
     # Transactions whose demands got stock committed by a later arrival (their lines need a refresh).
     reallocated: set[int] = field(default_factory=set)
 
@@ -238,19 +239,25 @@ class Warehouse:
         level.last_modified = now
         if level.available != available_before or level.last_available_change is None:
             level.last_available_change = now
-        self.movements.append(StockMovement(now, item, location, reason, txn, deltas))
+        movement = StockMovement(now, item, location, reason, txn, deltas)
+        self.movements.append(movement)
+        self._history.setdefault((item, location), []).append(movement)
 
     def level_at(self, item: int, location: int, moment: datetime) -> StockLevel:
-        """The stock level as it was at `moment`, rebuilt from the movements (stale reads)."""
-        level = StockLevel()
-        for movement in self.movements:
-            if movement.at > moment:
+        """The stock level as it was at `moment`: today's, with the later movements undone."""
+        current = self.level(item, location)
+        level = StockLevel(
+            current.on_hand, current.committed, current.on_order, current.in_transit, current.backordered
+        )
+        earlier: StockMovement | None = None
+        for movement in reversed(self._history.get((item, location), [])):
+            if movement.at <= moment:
+                earlier = movement
                 break
-            if (movement.item, movement.location) == (item, location):
-                for name, value in movement.deltas.items():
-                    setattr(level, name, getattr(level, name) + value)
-                level.last_modified = movement.at
-                level.last_available_change = movement.at
+            for name, value in movement.deltas.items():
+                setattr(level, name, getattr(level, name) - value)
+        if earlier is not None:
+            level.last_modified = level.last_available_change = earlier.at
         return level
 
     def savepoint(self) -> tuple[int, dict[DemandKey, Demand], dict[StockKey, dict[str, Decimal]]]:
@@ -268,6 +275,7 @@ class Warehouse:
             level = self.level(movement.item, movement.location)
             for name, value in movement.deltas.items():
                 setattr(level, name, getattr(level, name) - value)
+            self._history[(movement.item, movement.location)].pop()
         del self.movements[movement_count:]
         self.demands = demands
         self.numbers = numbers

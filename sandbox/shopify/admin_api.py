@@ -46,7 +46,9 @@ async def graphql_endpoint(request: web.Request, sandbox: ShopifySandbox) -> web
         await anyio.sleep(runtime.faults.api_latency())
     failure = runtime.faults.server_error()
     if failure is not None:
-        return _json(failure, {"errors": "Internal Server Error" if failure == 500 else "Service Unavailable"})
+        return _json(
+            failure, {"errors": "Internal Server Error" if failure == 500 else "Service Unavailable"}
+        )
     try:
         body = await request.json()
     except ValueError:

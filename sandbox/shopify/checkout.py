@@ -16,14 +16,18 @@ from .fulfillment import ship
 from .ids import gid
 from .inventory import commit_for_order, convert_hold_to_order
 from .ledger import UnitsMoved
-from .money import MoneyBag, to_cents
 from .model import (
-    CheckoutHold, Customer, DiscountApplication, FulfillmentOrder, FulfillmentOrderLine, LineItem, Location,
-    Order, ShippingLine, TaxLine, Transaction, Variant,
+    CheckoutHold,
+    Customer,
+    FulfillmentOrder,
+    FulfillmentOrderLine,
+    Location,
+    Order,
 )
+from .order_builder import OrderTerms, build_order, issue_sold_gift_cards, take_payment
 from .order_status import financial_status
-from .pricing import Discount, PricedLine, price_order
-from .requests import CustomerSpec, GiftCardSpec, OrderSpec
+from .pricing import Discount
+from .requests import CustomerSpec, OrderSpec
 from .store import ShopState, _number
 from .user_errors import DomainRefusal
 
@@ -41,8 +45,11 @@ def _candidate_locations(state: ShopState, spec: OrderSpec, item_id: int) -> lis
     if spec.location is not None:
         return [state.location(spec.location)]
     # Web orders route to active online-fulfilling locations that stock the item, oldest first.
-    return [loc for loc in sorted(state.locations.values(), key=lambda l: l.id)
-            if loc.is_active and loc.fulfills_online_orders and (item_id, loc.id) in state.levels]
+    return [
+        loc
+        for loc in sorted(state.locations.values(), key=lambda loc: loc.id)
+        if loc.is_active and loc.fulfills_online_orders and (item_id, loc.id) in state.levels
+    ]
 
 
 def _allocate(state: ShopState, spec: OrderSpec, holds: list[CheckoutHold]) -> list[list[Take]]:
@@ -76,13 +83,21 @@ def _allocate(state: ShopState, spec: OrderSpec, holds: list[CheckoutHold]) -> l
         if remaining > 0:
             if variant.inventory_policy == "DENY" and item.tracked:
                 where = candidates[0].name if len(candidates) == 1 else "online locations"
-                raise DomainRefusal("INSUFFICIENT_INVENTORY",
-                                    f"Only {line.quantity - remaining} of '{line.sku}' available at {where}; "
-                                    f"{line.quantity} requested.", sku=line.sku, requested=line.quantity,
-                                    available=line.quantity - remaining, location=where)
+                raise DomainRefusal(
+                    "INSUFFICIENT_INVENTORY",
+                    f"Only {line.quantity - remaining} of '{line.sku}' available at {where}; "
+                    f"{line.quantity} requested.",
+                    sku=line.sku,
+                    requested=line.quantity,
+                    available=line.quantity - remaining,
+                    location=where,
+                )
             if not candidates:
-                raise DomainRefusal("NOT_STOCKED", f"'{line.sku}' is not stocked at any location that can sell it.",
-                                    sku=line.sku)
+                raise DomainRefusal(
+                    "NOT_STOCKED",
+                    f"'{line.sku}' is not stocked at any location that can sell it.",
+                    sku=line.sku,
+                )
             takes.append(Take(candidates[0].id, remaining))  # CONTINUE: oversell on purpose
         plan.append(takes)
     return plan
@@ -93,7 +108,9 @@ def _validate(state: ShopState, spec: OrderSpec) -> tuple[Decimal, Location | No
         raise DomainRefusal("EMPTY_ORDER", "An order needs at least one line.")
     for line in spec.lines:
         if line.quantity <= 0:
-            raise DomainRefusal("INVALID_QUANTITY", f"Quantity of '{line.sku}' must be positive.", sku=line.sku)
+            raise DomainRefusal(
+                "INVALID_QUANTITY", f"Quantity of '{line.sku}' must be positive.", sku=line.sku
+            )
     location = state.location(spec.location) if spec.location is not None else None
     if spec.source == "pos" and (location is None or not location.is_pos):
         raise DomainRefusal("NOT_A_POS_LOCATION", "A POS sale needs `location` naming a POS location.")
@@ -110,7 +127,9 @@ def _holds(state: ShopState, hold_ids: list[str], now: datetime) -> list[Checkou
     for reference in hold_ids:
         hold = state.holds.get(_number(reference, "CheckoutHold"))
         if hold is None or hold.state != "held" or hold.expires_at <= now:
-            raise DomainRefusal("HOLD_NOT_ACTIVE", f"Checkout hold {reference} is not active (expired or released).")
+            raise DomainRefusal(
+                "HOLD_NOT_ACTIVE", f"Checkout hold {reference} is not active (expired or released)."
+            )
         holds.append(hold)
     return holds
 
@@ -124,8 +143,9 @@ def _discount(state: ShopState, code: str | None) -> tuple[Discount | None, str 
     return Discount(found.value_type, found.value), found.code
 
 
-def _customer(state: ShopState, spec: CustomerSpec | None, now: datetime,
-              events: EventLog) -> Customer | None:
+def _customer(
+    state: ShopState, spec: CustomerSpec | None, now: datetime, events: EventLog
+) -> Customer | None:
     if spec is None:
         return None
     if spec.id is not None:
@@ -148,8 +168,11 @@ def place_order(state: ShopState, spec: OrderSpec, now: datetime) -> tuple[Order
     variants = [state.variant_by_sku(line.sku) for line in spec.lines]
     plan = _allocate(state, spec, holds)
     gift_card = _gift_card(state, spec.gift_card_code)
-    if spec.customer is not None and spec.customer.id is not None \
-            and _number(spec.customer.id, "Customer") not in state.customers:
+    if (
+        spec.customer is not None
+        and spec.customer.id is not None
+        and _number(spec.customer.id, "Customer") not in state.customers
+    ):
         raise DomainRefusal("UNKNOWN_CUSTOMER", f"No customer {spec.customer.id}.")
     discount, code = _discount(state, spec.discount_code)
     # Everything is validated: from here on the order is accepted and the shop changes.
@@ -158,10 +181,10 @@ def place_order(state: ShopState, spec: OrderSpec, now: datetime) -> tuple[Order
         if code is not None and discount_code.code == code:
             discount_code.usage_count += 1
     customer = _customer(state, spec.customer, now, events)
-    order = _build_order(state, spec, variants, rate, discount, code, customer, pos_location, now)
-    _take_payment(state, order, gift_card, now)
+    order = build_order(state, OrderTerms(spec, variants, rate, discount, code, customer, pos_location), now)
+    take_payment(state, order, gift_card, now)
     _commit_stock(state, order, plan, holds, now, events)
-    _issue_sold_gift_cards(state, order, now)
+    issue_sold_gift_cards(state, order, now)
     if customer is not None:
         customer.orders_count += 1
         customer.amount_spent += order.total_price.shop
@@ -183,88 +206,21 @@ def _gift_card(state: ShopState, code: str | None):  # -> GiftCard | None
     return card
 
 
-def _build_order(state: ShopState, spec: OrderSpec, variants: list[Variant], rate: Decimal,
-                 discount: Discount | None, code: str | None, customer: Customer | None,
-                 pos_location: Location | None, now: datetime) -> Order:
-    shop_currency = state.config.currency
-    currency = spec.presentment_currency or shop_currency
-    gift_flags = [state.products[v.product_id].is_gift_card for v in variants]
-    tax_rate = (pos_location.tax_rate if pos_location and pos_location.tax_rate is not None
-                else state.config.tax_rate)
-    shipping_price = spec.shipping.price if spec.shipping and spec.source == "web" else Decimal(0)
-
-    def priced(unit_prices: list[Decimal], discount_in_currency: Discount | None, shipping: Decimal):
-        lines = [PricedLine(price, line.quantity, variant.taxable, gift)
-                 for price, line, variant, gift in zip(unit_prices, spec.lines, variants, gift_flags, strict=True)]
-        return price_order(lines, discount_in_currency, shipping, tax_rate)
-
-    shop_p = priced([v.price for v in variants], discount, shipping_price)
-    pres_discount = discount if discount is None or discount.value_type == "percentage" else \
-        Discount(discount.value_type, to_cents(discount.value * rate))
-    pres_prices = [to_cents(v.price * rate) for v in variants]
-    pres_p = priced(pres_prices, pres_discount, to_cents(shipping_price * rate))
-
-    def bag(shop_amount: Decimal, pres_amount: Decimal) -> MoneyBag:
-        return MoneyBag(shop_amount, pres_amount, shop_currency, currency)
-
-    line_items = []
-    for index, (line, variant, gift) in enumerate(zip(spec.lines, variants, gift_flags, strict=True)):
-        product = state.products[variant.product_id]
-        tax = bag(shop_p.lines[index].tax, pres_p.lines[index].tax)
-        line_items.append(LineItem(
-            state.ids.next(), variant.id, product.id, line.sku, product.title,
-            "" if variant.title == "Default Title" else variant.title, product.vendor, line.quantity,
-            bag(variant.price, pres_prices[index]), bag(shop_p.lines[index].discount, pres_p.lines[index].discount),
-            [TaxLine("Sales Tax", tax_rate, tax)] if tax.shop or (variant.taxable and not gift) else [],
-            taxable=variant.taxable and not gift, is_gift_card=gift,
-            requires_shipping=state.items[variant.inventory_item_id].requires_shipping and not gift,
-            grams=variant.grams, current_quantity=line.quantity,
-            fulfilled_quantity=line.quantity if gift else 0))
-    applications = [] if discount is None or code is None else [
-        DiscountApplication(0, code, discount.value_type, discount.value)]
-    shipping_lines = [] if spec.source != "web" or spec.shipping is None else [
-        ShippingLine(state.ids.next(), spec.shipping.title, spec.shipping.title.lower().replace(" ", "_"),
-                     bag(shop_p.shipping, pres_p.shipping))]
-    number = state.next_order_number
-    state.next_order_number += 1
-    return Order(
-        state.ids.next(), number, now, now, shop_currency, currency, spec.source, line_items, shipping_lines,
-        applications, [], bag(shop_p.subtotal, pres_p.subtotal), bag(shop_p.total_discounts, pres_p.total_discounts),
-        bag(shop_p.total_tax, pres_p.total_tax), bag(shop_p.shipping, pres_p.shipping),
-        bag(shop_p.total, pres_p.total), email=customer.email if customer else None,
-        customer_id=customer.id if customer else None,
-        retail_location_id=pos_location.id if spec.source == "pos" and pos_location else None,
-        device_id=1 if spec.source == "pos" else None, note=spec.note, tags=list(spec.tags))
-
-
-def _take_payment(state: ShopState, order: Order, gift_card, now: datetime) -> None:  # noqa: ANN001
-    """Gift card first (a payment, not a discount), the rest by card (web) or cash (POS)."""
-    total = order.total_price
-    paid_by_card = total.zero_like()
-    if gift_card is not None:
-        shop_part = min(gift_card.balance, total.shop)
-        pres_part = total.presentment if shop_part == total.shop else \
-            to_cents(shop_part * total.presentment / total.shop)
-        paid_by_card = MoneyBag(shop_part, pres_part, total.shop_currency, total.presentment_currency)
-        gift_card.balance -= shop_part
-        gift_card.updated_at = now
-        order.transactions.append(Transaction(state.ids.next(), "SALE", "SUCCESS", "gift_card", paid_by_card, now,
-                                              location_id=order.retail_location_id, source_name=order.source_name,
-                                              gift_card_id=gift_card.id))
-    rest = total - paid_by_card
-    if rest.shop > 0 or not order.transactions:
-        gateway = "cash" if order.source_name == "pos" else "shopify_payments"
-        order.transactions.append(Transaction(state.ids.next(), "SALE", "SUCCESS", gateway, rest, now,
-                                              location_id=order.retail_location_id, source_name=order.source_name))
-
-
-def _commit_stock(state: ShopState, order: Order, plan: list[list[Take]], holds: list[CheckoutHold],
-                  now: datetime, events: EventLog) -> None:
+def _commit_stock(
+    state: ShopState,
+    order: Order,
+    plan: list[list[Take]],
+    holds: list[CheckoutHold],
+    now: datetime,
+    events: EventLog,
+) -> None:
     by_location: dict[int, list[FulfillmentOrderLine]] = defaultdict(list)
     for line, takes in zip(order.line_items, plan, strict=True):
         item_id = state.variants[line.variant_id].inventory_item_id  # type: ignore[index]
         for take in takes:
-            level = state.stock_level(item_id, take.location_id, now) if state.items[item_id].tracked else None
+            level = (
+                state.stock_level(item_id, take.location_id, now) if state.items[item_id].tracked else None
+            )
             if level is not None:
                 available_before = level.quantities["available"]
                 convert_hold_to_order(level, take.held, now)
@@ -273,26 +229,36 @@ def _commit_stock(state: ShopState, order: Order, plan: list[list[Take]], holds:
             else:
                 available_before = None
             location = state.locations[take.location_id]
-            state.ledger.movements.append(UnitsMoved(
-                now, "sold", gid("Order", order.id), order.name, line.sku, gid("Location", location.id),
-                location.name, take.quantity, order.source_name, available_before))
+            state.ledger.movements.append(
+                UnitsMoved(
+                    now,
+                    "sold",
+                    gid("Order", order.id),
+                    order.name,
+                    line.sku,
+                    gid("Location", location.id),
+                    location.name,
+                    take.quantity,
+                    order.source_name,
+                    available_before,
+                )
+            )
             by_location[take.location_id].append(
-                FulfillmentOrderLine(state.ids.next(), line.id, take.quantity, take.quantity))
+                FulfillmentOrderLine(state.ids.next(), line.id, take.quantity, take.quantity)
+            )
     for hold in holds:
         hold.state = "converted"
     for location_id, lines in by_location.items():
-        order.fulfillment_orders.append(FulfillmentOrder(state.ids.next(), order.id, location_id, now, now, lines))
-
-
-def _issue_sold_gift_cards(state: ShopState, order: Order, now: datetime) -> None:
-    for line in order.line_items:
-        if line.is_gift_card:
-            for unit in range(line.quantity):
-                state.add_gift_card(GiftCardSpec(f"GC{order.number}{line.id}{unit}", line.unit_price.shop), now,
-                                    order_id=order.id)
+        order.fulfillment_orders.append(
+            FulfillmentOrder(state.ids.next(), order.id, location_id, now, now, lines)
+        )
 
 
 def _carry_out(state: ShopState, order: Order, now: datetime, events: EventLog) -> None:
-    rows = [(fo, fo_line.id, fo_line.remaining_quantity) for fo in order.fulfillment_orders for fo_line in fo.lines]
+    rows = [
+        (fo, fo_line.id, fo_line.remaining_quantity)
+        for fo in order.fulfillment_orders
+        for fo_line in fo.lines
+    ]
     if rows:
         ship(state, order, rows, [], False, now, events)

@@ -14,8 +14,19 @@ import msgspec
 from aiohttp import web
 
 from .requests import (
-    CancelSpec, CustomerSpec, DiscountCodeSpec, EditSpec, FaultSpec, GiftCardSpec, HoldSpec, LocationSpec,
-    OrderSpec, ProductSpec, RefundSpec, ShopSpec, StockSpec,
+    CancelSpec,
+    CustomerSpec,
+    DiscountCodeSpec,
+    EditSpec,
+    FaultSpec,
+    GiftCardSpec,
+    HoldSpec,
+    LocationSpec,
+    OrderSpec,
+    ProductSpec,
+    RefundSpec,
+    ShopSpec,
+    StockSpec,
 )
 from .user_errors import DomainRefusal
 
@@ -47,6 +58,7 @@ async def _body(request: web.Request, kind: type[T]) -> T:
 
 def _guarded(handler: Handler) -> Handler:
     """Turns refusals and bad input into clear JSON errors."""
+
     async def run(request: web.Request) -> web.Response:
         try:
             return await handler(request)
@@ -57,79 +69,103 @@ def _guarded(handler: Handler) -> Handler:
             return _error(400, "INVALID_REQUEST", str(error))
         except ValueError as error:
             return _error(400, "INVALID_REQUEST", str(error))
+
     return run
 
 
-def control_routes(sandbox: ShopifySandbox) -> list[web.RouteDef]:
-    def shop(request: web.Request) -> str:
-        return request.match_info["shop"]
+def _shop(request: web.Request) -> str:
+    return request.match_info["shop"]
 
-    async def list_shops(request: web.Request) -> web.Response:
-        return _encode(200, [sandbox.shop_info(name) for name in sandbox.shops])
 
-    async def create_shop(request: web.Request) -> web.Response:
-        return _encode(201, sandbox.add_shop(await _body(request, ShopSpec)))
+def _creating(method: Callable[[str, Any], Any], kind: type[Any]) -> Handler:
+    """POST a Struct body to a per-shop sandbox method; 201 with what it returns."""
 
-    async def get_shop(request: web.Request) -> web.Response:
-        return _encode(200, sandbox.shop_info(sandbox.runtime(shop(request)).name))
+    async def create(request: web.Request) -> web.Response:
+        return _encode(201, method(_shop(request), await _body(request, kind)))
 
-    def seeding(method: Callable[[str, Any], Any], kind: type[Any]) -> Handler:
-        async def seed(request: web.Request) -> web.Response:
-            return _encode(201, method(shop(request), await _body(request, kind)))
-        return seed
+    return create
 
-    def order_action(method: Callable[[str, str, Any], Any], kind: type[Any]) -> Handler:
-        async def act(request: web.Request) -> web.Response:
-            return _encode(200, method(shop(request), request.match_info["order_id"], await _body(request, kind)))
-        return act
 
-    def reading(method: Callable[[str], Any]) -> Handler:
-        async def read(request: web.Request) -> web.Response:
-            return _encode(200, method(shop(request)))
-        return read
+def _order_action(method: Callable[[str, str, Any], Any], kind: type[Any]) -> Handler:
+    async def act(request: web.Request) -> web.Response:
+        body = await _body(request, kind)
+        return _encode(200, method(_shop(request), request.match_info["order_id"], body))
 
-    async def inventory(request: web.Request) -> web.Response:
-        return _encode(200, sandbox.inventory(shop(request), request.query.get("sku")))
+    return act
 
-    async def release_hold(request: web.Request) -> web.Response:
-        return _encode(200, sandbox.release_hold(shop(request), request.match_info["hold_id"]))
 
-    async def faults(request: web.Request) -> web.Response:
+def _reading(method: Callable[[str], Any]) -> Handler:
+    async def read(request: web.Request) -> web.Response:
+        return _encode(200, method(_shop(request)))
+
+    return read
+
+
+class _Handlers:
+    """The endpoints that are more than a method call with a body."""
+
+    def __init__(self, sandbox: ShopifySandbox) -> None:
+        self.sandbox = sandbox
+
+    async def list_shops(self, request: web.Request) -> web.Response:
+        return _encode(200, [self.sandbox.shop_info(name) for name in self.sandbox.shops])
+
+    async def create_shop(self, request: web.Request) -> web.Response:
+        return _encode(201, self.sandbox.add_shop(await _body(request, ShopSpec)))
+
+    async def get_shop(self, request: web.Request) -> web.Response:
+        return _encode(200, self.sandbox.shop_info(self.sandbox.runtime(_shop(request)).name))
+
+    async def inventory(self, request: web.Request) -> web.Response:
+        return _encode(200, self.sandbox.inventory(_shop(request), request.query.get("sku")))
+
+    async def release_hold(self, request: web.Request) -> web.Response:
+        return _encode(200, self.sandbox.release_hold(_shop(request), request.match_info["hold_id"]))
+
+    async def faults(self, request: web.Request) -> web.Response:
         spec = await _body(request, FaultSpec)
-        sandbox.set_faults(shop(request), spec)
+        self.sandbox.set_faults(_shop(request), spec)
         return _encode(200, spec)
 
-    async def throttle(request: web.Request) -> web.Response:
+    async def throttle(self, request: web.Request) -> web.Response:
         spec = await _body(request, ThrottleSpec)
-        runtime = sandbox.runtime(shop(request))
-        sandbox.configure_throttle(runtime.name, spec.bucket_size or runtime.bucket.maximum,
-                                   spec.restore_rate or runtime.bucket.restore_rate)
+        runtime = self.sandbox.runtime(_shop(request))
+        bucket = runtime.bucket
+        self.sandbox.configure_throttle(
+            runtime.name, spec.bucket_size or bucket.maximum, spec.restore_rate or bucket.restore_rate
+        )
         if spec.drain:
-            sandbox.drain_bucket(runtime.name)
-        return _encode(200, runtime.bucket.status())
+            self.sandbox.drain_bucket(runtime.name)
+        return _encode(200, bucket.status())
 
-    base = "/_sandbox/shops/{shop}"
+
+def control_routes(sandbox: ShopifySandbox) -> list[web.RouteDef]:
+    """Every /_sandbox/ route; README.md in this folder documents them."""
+    handlers, base = _Handlers(sandbox), "/_sandbox/shops/{shop}"
     routes = [
-        web.get("/_sandbox/shops", list_shops), web.post("/_sandbox/shops", create_shop), web.get(base, get_shop),
-        web.post(f"{base}/locations", seeding(sandbox.add_location, LocationSpec)),
-        web.post(f"{base}/products", seeding(sandbox.add_product, ProductSpec)),
-        web.post(f"{base}/stock", seeding(sandbox.set_stock, StockSpec)),
-        web.post(f"{base}/discount_codes", seeding(sandbox.add_discount_code, DiscountCodeSpec)),
-        web.post(f"{base}/gift_cards", seeding(sandbox.add_gift_card, GiftCardSpec)),
-        web.post(f"{base}/customers", seeding(sandbox.add_customer, CustomerSpec)),
-        web.post(f"{base}/orders", seeding(sandbox.place_order, OrderSpec)),
-        web.get(f"{base}/orders", reading(sandbox.orders)),
-        web.post(f"{base}/orders/{{order_id}}/cancel", order_action(sandbox.cancel_order, CancelSpec)),
-        web.post(f"{base}/orders/{{order_id}}/edit", order_action(sandbox.edit_order, EditSpec)),
-        web.post(f"{base}/orders/{{order_id}}/refunds", order_action(sandbox.refund_order, RefundSpec)),
-        web.post(f"{base}/holds", seeding(sandbox.create_hold, HoldSpec)),
-        web.delete(f"{base}/holds/{{hold_id}}", release_hold),
-        web.get(f"{base}/inventory", inventory),
-        web.get(f"{base}/units_sold", reading(sandbox.units_sold)),
-        web.get(f"{base}/movements", reading(sandbox.unit_movements)),
-        web.get(f"{base}/quantity_writes", reading(sandbox.quantity_writes)),
-        web.get(f"{base}/seeded_stock", reading(sandbox.seeded_stock)),
-        web.get(f"{base}/webhook_attempts", reading(sandbox.webhook_attempts)),
-        web.put(f"{base}/faults", faults), web.put(f"{base}/throttle", throttle),
+        web.get("/_sandbox/shops", handlers.list_shops),
+        web.post("/_sandbox/shops", handlers.create_shop),
+        web.get(base, handlers.get_shop),
+        web.post(f"{base}/locations", _creating(sandbox.add_location, LocationSpec)),
+        web.post(f"{base}/products", _creating(sandbox.add_product, ProductSpec)),
+        web.post(f"{base}/stock", _creating(sandbox.set_stock, StockSpec)),
+        web.post(f"{base}/discount_codes", _creating(sandbox.add_discount_code, DiscountCodeSpec)),
+        web.post(f"{base}/gift_cards", _creating(sandbox.add_gift_card, GiftCardSpec)),
+        web.post(f"{base}/customers", _creating(sandbox.add_customer, CustomerSpec)),
+        web.post(f"{base}/orders", _creating(sandbox.place_order, OrderSpec)),
+        web.get(f"{base}/orders", _reading(sandbox.orders)),
+        web.post(f"{base}/orders/{{order_id}}/cancel", _order_action(sandbox.cancel_order, CancelSpec)),
+        web.post(f"{base}/orders/{{order_id}}/edit", _order_action(sandbox.edit_order, EditSpec)),
+        web.post(f"{base}/orders/{{order_id}}/refunds", _order_action(sandbox.refund_order, RefundSpec)),
+        web.post(f"{base}/holds", _creating(sandbox.create_hold, HoldSpec)),
+        web.delete(f"{base}/holds/{{hold_id}}", handlers.release_hold),
+        web.get(f"{base}/inventory", handlers.inventory),
+        web.get(f"{base}/units_sold", _reading(sandbox.units_sold)),
+        web.get(f"{base}/movements", _reading(sandbox.unit_movements)),
+        web.get(f"{base}/quantity_writes", _reading(sandbox.quantity_writes)),
+        web.get(f"{base}/seeded_stock", _reading(sandbox.seeded_stock)),
+        web.get(f"{base}/webhook_attempts", _reading(sandbox.webhook_attempts)),
+        web.put(f"{base}/faults", handlers.faults),
+        web.put(f"{base}/throttle", handlers.throttle),
     ]
     return [web.RouteDef(r.method, r.path, _guarded(r.handler), r.kwargs) for r in routes]  # type: ignore[arg-type]

@@ -8,9 +8,20 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import (
-    DocumentNode, FieldNode, FragmentDefinitionNode, FragmentSpreadNode, GraphQLInt, GraphQLObjectType,
-    GraphQLSchema, InlineFragmentNode, OperationDefinitionNode, OperationType, SelectionSetNode, get_named_type,
-    is_leaf_type, value_from_ast,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLInt,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    get_named_type,
+    is_leaf_type,
+    value_from_ast,
 )
 from graphql.utilities import get_operation_ast
 
@@ -23,7 +34,9 @@ class _Calculator:
     def __init__(self, schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any]) -> None:
         self.schema = schema
         self.variables = variables
-        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
 
     def selection(self, selection_set: SelectionSetNode | None, parent: Any, data: Any) -> int:
         if selection_set is None or data is None:
@@ -33,12 +46,15 @@ class _Calculator:
             if isinstance(node, FieldNode):
                 total += self.field(node, parent, data)
             elif isinstance(node, InlineFragmentNode):
-                target = self.schema.get_type(node.type_condition.name.value) if node.type_condition else parent
+                target = (
+                    self.schema.get_type(node.type_condition.name.value) if node.type_condition else parent
+                )
                 total += self.selection(node.selection_set, target, data)
             elif isinstance(node, FragmentSpreadNode) and node.name.value in self.fragments:
                 fragment = self.fragments[node.name.value]
-                total += self.selection(fragment.selection_set,
-                                        self.schema.get_type(fragment.type_condition.name.value), data)
+                total += self.selection(
+                    fragment.selection_set, self.schema.get_type(fragment.type_condition.name.value), data
+                )
         return total
 
     def field(self, node: FieldNode, parent: Any, data: Any) -> int:
@@ -48,8 +64,15 @@ class _Calculator:
         named = get_named_type(fields[node.name.value].type)
         if is_leaf_type(named):
             return 0
-        value = data if data is _NOT_RUN else (data.get(node.alias.value if node.alias else node.name.value)
-                                               if isinstance(data, dict) else None)
+        value = (
+            data
+            if data is _NOT_RUN
+            else (
+                data.get(node.alias.value if node.alias else node.name.value)
+                if isinstance(data, dict)
+                else None
+            )
+        )
         if named.name.endswith("Connection") and isinstance(named, GraphQLObjectType):
             return self.connection(node, named, value)
         if isinstance(value, list):
@@ -84,9 +107,13 @@ def _node_selections(node: FieldNode) -> list[SelectionSetNode]:
         if child.name.value == "nodes":
             found.append(child.selection_set)
         elif child.name.value == "edges":
-            found += [grandchild.selection_set for grandchild in child.selection_set.selections
-                      if isinstance(grandchild, FieldNode) and grandchild.name.value == "node"
-                      and grandchild.selection_set is not None]
+            found += [
+                grandchild.selection_set
+                for grandchild in child.selection_set.selections
+                if isinstance(grandchild, FieldNode)
+                and grandchild.name.value == "node"
+                and grandchild.selection_set is not None
+            ]
     return found
 
 
@@ -94,8 +121,13 @@ def _operation(document: DocumentNode, operation_name: str | None) -> OperationD
     return get_operation_ast(document, operation_name)
 
 
-def query_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
-               variables: dict[str, Any] | None, data: Any = _NOT_RUN) -> int:
+def query_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    data: Any = _NOT_RUN,
+) -> int:
     """Requested cost (no `data`) or actual cost (with the response `data`)."""
     operation = _operation(document, operation_name)
     if operation is None:

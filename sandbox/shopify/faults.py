@@ -47,7 +47,9 @@ class FaultInjector:
         spec = self.spec
         if spec.webhook_drop_rate and self._random.random() < spec.webhook_drop_rate:
             return DeliveryPlan(0, ())
-        copies = 2 if spec.webhook_duplicate_rate and self._random.random() < spec.webhook_duplicate_rate else 1
+        copies = (
+            2 if spec.webhook_duplicate_rate and self._random.random() < spec.webhook_duplicate_rate else 1
+        )
         delays = []
         for _ in range(copies):
             jitter = self._random.uniform(0, spec.webhook_reorder_window) if spec.webhook_reorder else 0.0

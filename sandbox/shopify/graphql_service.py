@@ -10,7 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from graphql import (
-    DocumentNode, GraphQLSyntaxError, ListValueNode, OperationType, Visitor, execute, parse, validate,
+    DocumentNode,
+    GraphQLSyntaxError,
+    ListValueNode,
+    OperationType,
+    Visitor,
+    execute,
+    parse,
+    validate,
     visit,
 )
 from graphql.execution.values import get_variable_values
@@ -34,8 +41,13 @@ class GraphQLReply:
 
 
 def _cost(runtime: ShopRuntime, requested: int, actual: int | None) -> dict[str, Any]:
-    return {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual,
-                     "throttleStatus": runtime.bucket.status()}}
+    return {
+        "cost": {
+            "requestedQueryCost": requested,
+            "actualQueryCost": actual,
+            "throttleStatus": runtime.bucket.status(),
+        }
+    }
 
 
 def _errors_reply(runtime: ShopRuntime, errors: list[dict[str, Any]], requested: int = 0) -> GraphQLReply:
@@ -62,13 +74,21 @@ def _oversized_inputs(document: DocumentNode, variables: dict[str, Any]) -> list
                 walk(item, [*path, key])
 
     walk(variables, [])
-    return [{"message": f"The input array size of {size} is greater than the maximum allowed of {MAX_INPUT_SIZE}.",
-             "path": path or None, "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"}}
-            for size, path in sizes if size > MAX_INPUT_SIZE]
+    return [
+        {
+            "message": f"The input array size of {size} is greater than the maximum allowed "
+            f"of {MAX_INPUT_SIZE}.",
+            "path": path or None,
+            "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"},
+        }
+        for size, path in sizes
+        if size > MAX_INPUT_SIZE
+    ]
 
 
-def _variable_errors(document: DocumentNode, operation_name: str | None,
-                     variables: dict[str, Any]) -> list[dict[str, Any]]:
+def _variable_errors(
+    document: DocumentNode, operation_name: str | None, variables: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Variables that do not fit their declared types: Shopify's INVALID_VARIABLE, before any execution."""
     operation = get_operation_ast(document, operation_name)
     if operation is None:
@@ -76,9 +96,16 @@ def _variable_errors(document: DocumentNode, operation_name: str | None,
     coerced = get_variable_values(admin_schema(), operation.variable_definitions or [], variables)
     if not isinstance(coerced, list):
         return []
-    return [{**error.formatted, "extensions": {"code": "INVALID_VARIABLE",
-                                               "problems": [{"path": [], "explanation": error.message}]}}
-            for error in coerced]
+    return [
+        {
+            **error.formatted,
+            "extensions": {
+                "code": "INVALID_VARIABLE",
+                "problems": [{"path": [], "explanation": error.message}],
+            },
+        }
+        for error in coerced
+    ]
 
 
 def _request_parts(body: Any) -> tuple[str, dict[str, Any], str | None] | str:
@@ -91,45 +118,82 @@ def _request_parts(body: Any) -> tuple[str, dict[str, Any], str | None] | str:
     return body["query"], variables, operation if isinstance(operation, str) else None
 
 
-def run_graphql(runtime: ShopRuntime, body: Any, *, app: str, api_version: str, now: datetime) -> GraphQLReply:
-    """Executes one request body `{"query", "variables", "operationName"}` for a shop."""
+@dataclass(frozen=True)
+class _Request:
+    document: DocumentNode
+    variables: dict[str, Any]
+    operation_name: str | None
+
+
+def _checked_request(runtime: ShopRuntime, body: Any) -> _Request | GraphQLReply:
+    """Parse and validate everything Shopify checks before spending any cost."""
     parts = _request_parts(body)
     if isinstance(parts, str):
         return GraphQLReply(400, {"errors": {"query": parts}})
     query, variables, operation_name = parts
-    schema = admin_schema()
     try:
         document = parse(query)
     except GraphQLSyntaxError as error:
         return _errors_reply(runtime, [error.formatted])
-    invalid = validate(schema, document)
-    if invalid:
-        return _errors_reply(runtime, [error.formatted for error in invalid])
-    oversized = _oversized_inputs(document, variables)
-    if oversized:
-        return _errors_reply(runtime, oversized)
-    invalid_variables = _variable_errors(document, operation_name, variables)
-    if invalid_variables:
-        return _errors_reply(runtime, invalid_variables)
-    requested = query_cost(schema, document, operation_name, variables)
+    errors = [error.formatted for error in validate(admin_schema(), document)]
+    errors = errors or _oversized_inputs(document, variables)
+    errors = errors or _variable_errors(document, operation_name, variables)
+    return _errors_reply(runtime, errors) if errors else _Request(document, variables, operation_name)
+
+
+def _over_limit_or_throttled(runtime: ShopRuntime, requested: int) -> GraphQLReply | None:
     if requested > MAX_QUERY_COST:
-        return _errors_reply(runtime, [{
-            "message": f"Query cost is {requested}, which exceeds the single query max cost limit "
-                       f"({MAX_QUERY_COST}).",
-            "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": MAX_QUERY_COST}}], requested)
+        message = (
+            f"Query cost is {requested}, which exceeds the single query max cost limit ({MAX_QUERY_COST})."
+        )
+        extensions = {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": MAX_QUERY_COST}
+        return _errors_reply(runtime, [{"message": message, "extensions": extensions}], requested)
     if runtime.faults.forced_throttle():
         runtime.bucket.drain()
     if not runtime.bucket.try_take(requested):
         # Throttled is HTTP 200 with no data [reference §1]: clients must read the body, not the status.
-        return _errors_reply(runtime, [{"message": "Throttled", "extensions": {
-            "code": "THROTTLED", "documentation": RATE_LIMIT_DOCS}}], requested)
+        throttled = {
+            "message": "Throttled",
+            "extensions": {"code": "THROTTLED", "documentation": RATE_LIMIT_DOCS},
+        }
+        return _errors_reply(runtime, [throttled], requested)
+    return None
+
+
+def run_graphql(
+    runtime: ShopRuntime, body: Any, *, app: str, api_version: str, now: datetime
+) -> GraphQLReply:
+    """Executes one request body `{"query", "variables", "operationName"}` for a shop."""
+    request = _checked_request(runtime, body)
+    if isinstance(request, GraphQLReply):
+        return request
+    schema, document, variables, name = (
+        admin_schema(),
+        request.document,
+        request.variables,
+        request.operation_name,
+    )
+    requested = query_cost(schema, document, name, variables)
+    refusal = _over_limit_or_throttled(runtime, requested)
+    if refusal is not None:
+        return refusal
     context = RequestContext(runtime.state, now, app, api_version, runtime.idempotency)
-    result = execute(schema, document, variable_values=variables, operation_name=operation_name,
-                     context_value=context, field_resolver=resolve_field)
-    operation = get_operation_ast(document, operation_name)
+    result = execute(
+        schema,
+        document,
+        variable_values=variables,
+        operation_name=name,
+        context_value=context,
+        field_resolver=resolve_field,
+    )
+    operation = get_operation_ast(document, name)
     is_mutation = operation is not None and operation.operation == OperationType.MUTATION
-    actual = requested if is_mutation or result.data is None else query_cost(
-        schema, document, operation_name, variables, result.data)
+    # The reservation was the requested cost; what a query did not use goes back to the bucket.
+    actual = (
+        requested
+        if is_mutation or result.data is None
+        else query_cost(schema, document, name, variables, result.data)
+    )
     runtime.bucket.give_back(requested - actual)
     response: dict[str, Any] = {}
     if result.errors:

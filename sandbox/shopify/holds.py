@@ -21,12 +21,21 @@ def create_hold(state: ShopState, spec: HoldSpec, now: datetime) -> tuple[Checko
     level = state.levels.get((variant.inventory_item_id, location.id))
     available = level.quantities["available"] if level else 0
     if level is None or (variant.inventory_policy == "DENY" and spec.quantity > available):
-        raise DomainRefusal("INSUFFICIENT_INVENTORY",
-                            f"Only {available} of '{spec.sku}' available at {location.name}; "
-                            f"{spec.quantity} requested.", sku=spec.sku, requested=spec.quantity,
-                            available=available, location=location.name)
-    hold = CheckoutHold(state.ids.next(), variant.inventory_item_id, location.id, spec.quantity,
-                        now + timedelta(seconds=spec.expires_in_seconds))
+        raise DomainRefusal(
+            "INSUFFICIENT_INVENTORY",
+            f"Only {available} of '{spec.sku}' available at {location.name}; {spec.quantity} requested.",
+            sku=spec.sku,
+            requested=spec.quantity,
+            available=available,
+            location=location.name,
+        )
+    hold = CheckoutHold(
+        state.ids.next(),
+        variant.inventory_item_id,
+        location.id,
+        spec.quantity,
+        now + timedelta(seconds=spec.expires_in_seconds),
+    )
     hold_for_checkout(level, spec.quantity, now)
     state.holds[hold.id] = hold
     events = EventLog()
@@ -34,7 +43,9 @@ def create_hold(state: ShopState, spec: HoldSpec, now: datetime) -> tuple[Checko
     return hold, events.events
 
 
-def release(state: ShopState, hold: CheckoutHold, now: datetime, outcome: str = "released") -> list[ShopEvent]:
+def release(
+    state: ShopState, hold: CheckoutHold, now: datetime, outcome: str = "released"
+) -> list[ShopEvent]:
     """Give held units back to available; releasing a hold twice is refused."""
     if hold.state != "held":
         raise DomainRefusal("HOLD_NOT_ACTIVE", f"Hold {hold.id} is already {hold.state}.")

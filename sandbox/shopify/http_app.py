@@ -18,11 +18,13 @@ def build_app(sandbox: ShopifySandbox) -> web.Application:
         return await graphql_endpoint(request, sandbox)
 
     app = web.Application(client_max_size=8 * 1024 * 1024)
-    app.add_routes([
-        # Real Shopify: https://<shop>.myshopify.com/admin/api/<version>/graphql.json (shop from Host).
-        web.post("/admin/api/{version}/graphql.json", graphql),
-        # Localhost-friendly: the shop in the path, so one port serves every shop without DNS.
-        web.post("/shops/{shop}/admin/api/{version}/graphql.json", graphql),
-        *control_routes(sandbox),
-    ])
+    app.add_routes(
+        [
+            # Real Shopify: https://<shop>.myshopify.com/admin/api/<version>/graphql.json (shop from Host).
+            web.post("/admin/api/{version}/graphql.json", graphql),
+            # Localhost-friendly: the shop in the path, so one port serves every shop without DNS.
+            web.post("/shops/{shop}/admin/api/{version}/graphql.json", graphql),
+            *control_routes(sandbox),
+        ]
+    )
     return app

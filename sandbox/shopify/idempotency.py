@@ -1,4 +1,5 @@
-"""The `@idempotent(key:)` directive: required on inventory writes and refundCreate in 2026-04 [reference §2.3].
+"""The `@idempotent(key:)` directive: required on inventory writes and refundCreate in 2026-04
+[reference §2.3].
 
 A key replays the first outcome when the same mutation comes again with the same arguments, and is
 refused when reused with different ones, so a client retrying a timed-out call never applies it twice.
@@ -32,15 +33,24 @@ class IdempotencyStore:
     def __init__(self) -> None:
         self._seen: dict[str, tuple[str, str, Any]] = {}
 
-    def run(self, key: str, mutation: str, arguments: dict[str, Any], empty_payload: dict[str, Any],
-            perform: Callable[[], Any]) -> Any:
+    def run(
+        self,
+        key: str,
+        mutation: str,
+        arguments: dict[str, Any],
+        empty_payload: dict[str, Any],
+        perform: Callable[[], Any],
+    ) -> Any:
         fingerprint = json.dumps(arguments, sort_keys=True, default=str)
         if key in self._seen:
             seen_mutation, seen_fingerprint, payload = self._seen[key]
             if (seen_mutation, seen_fingerprint) == (mutation, fingerprint):
                 return payload
-            error = UserError(None, "The same idempotency key was used with different parameters.",
-                              "IDEMPOTENCY_KEY_PARAMETER_MISMATCH")
+            error = UserError(
+                None,
+                "The same idempotency key was used with different parameters.",
+                "IDEMPOTENCY_KEY_PARAMETER_MISMATCH",
+            )
             return {**empty_payload, "userErrors": [error]}
         payload = perform()
         self._seen[key] = (mutation, fingerprint, payload)

@@ -16,9 +16,22 @@ from .user_errors import UserError
 SETTABLE_NAMES = ("available", "on_hand")
 ADJUSTABLE_NAMES = ("available", "damaged", "incoming", "quality_control", "reserved", "safety_stock")
 REASONS = (
-    "correction", "cycle_count_available", "damaged", "movement_canceled", "movement_created",
-    "movement_received", "movement_updated", "other", "promotion", "quality_control", "received",
-    "reservation_created", "reservation_deleted", "reservation_updated", "restock", "safety_stock",
+    "correction",
+    "cycle_count_available",
+    "damaged",
+    "movement_canceled",
+    "movement_created",
+    "movement_received",
+    "movement_updated",
+    "other",
+    "promotion",
+    "quality_control",
+    "received",
+    "reservation_created",
+    "reservation_deleted",
+    "reservation_updated",
+    "restock",
+    "safety_stock",
     "shrinkage",
 )
 MAX_QUANTITY = 1_000_000_000
@@ -64,50 +77,86 @@ def _row_errors(rows: list[QuantityRow], scope: InventoryScope, list_field: str)
     for index, row in enumerate(rows):
         path = ["input", list_field, str(index)]
         if row.item_id is None or row.item_id not in scope.item_ids:
-            errors.append(UserError([*path, "inventoryItemId"], "The specified inventory item could not be found.",
-                                    "INVALID_INVENTORY_ITEM"))
+            errors.append(
+                UserError(
+                    [*path, "inventoryItemId"],
+                    "The specified inventory item could not be found.",
+                    "INVALID_INVENTORY_ITEM",
+                )
+            )
             continue
         if row.location_id is None or row.location_id not in scope.location_ids:
-            errors.append(UserError([*path, "locationId"], "The specified location could not be found.",
-                                    "INVALID_LOCATION"))
+            errors.append(
+                UserError(
+                    [*path, "locationId"], "The specified location could not be found.", "INVALID_LOCATION"
+                )
+            )
             continue
         pair = (row.item_id, row.location_id)
         if pair in seen:
-            errors.append(UserError([*path], "The combination of inventoryItemId and locationId must be unique.",
-                                    "NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR"))
+            errors.append(
+                UserError(
+                    [*path],
+                    "The combination of inventoryItemId and locationId must be unique.",
+                    "NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR",
+                )
+            )
         seen.add(pair)
         if pair not in scope.levels:
-            errors.append(UserError([*path, "locationId"],
-                                    "The specified inventory item is not stocked at the location.",
-                                    "ITEM_NOT_STOCKED_AT_LOCATION"))
+            errors.append(
+                UserError(
+                    [*path, "locationId"],
+                    "The specified inventory item is not stocked at the location.",
+                    "ITEM_NOT_STOCKED_AT_LOCATION",
+                )
+            )
     return errors
 
 
 def _reason_errors(reason: str, reference_document: str | None) -> list[UserError]:
     errors = []
     if reason not in REASONS:
-        errors.append(UserError(["input", "reason"],
-                                "The quantity couldn't be updated because the reason is invalid. Valid values are: "
-                                + ", ".join(REASONS) + ".", "INVALID_REASON"))
+        errors.append(
+            UserError(
+                ["input", "reason"],
+                "The quantity couldn't be updated because the reason is invalid. Valid values are: "
+                + ", ".join(REASONS)
+                + ".",
+                "INVALID_REASON",
+            )
+        )
     if reference_document is not None and ":" not in reference_document:
-        errors.append(UserError(["input", "referenceDocumentUri"],
-                                "The reference document URI is invalid.", "INVALID_REFERENCE_DOCUMENT"))
+        errors.append(
+            UserError(
+                ["input", "referenceDocumentUri"],
+                "The reference document URI is invalid.",
+                "INVALID_REFERENCE_DOCUMENT",
+            )
+        )
     return errors
 
 
 def _stale(path: list[str], current: int) -> UserError:
-    return UserError([*path, "changeFromQuantity"],
-                     f"The specified changeFromQuantity is stale: the current quantity is {current}.",
-                     "CHANGE_FROM_QUANTITY_STALE")
+    return UserError(
+        [*path, "changeFromQuantity"],
+        f"The specified changeFromQuantity is stale: the current quantity is {current}.",
+        "CHANGE_FROM_QUANTITY_STALE",
+    )
 
 
-def plan_set(name: str, reason: str, reference_document: str | None, rows: list[QuantityRow],
-             scope: InventoryScope) -> tuple[list[UserError], list[tuple[InventoryLevel, int]]]:
+def plan_set(
+    name: str, reason: str, reference_document: str | None, rows: list[QuantityRow], scope: InventoryScope
+) -> tuple[list[UserError], list[tuple[InventoryLevel, int]]]:
     """Validate an inventorySetQuantities call; returns errors, or (level, delta on `available`) per row."""
     errors = _reason_errors(reason, reference_document)
     if name not in SETTABLE_NAMES:
-        errors.append(UserError(["input", "name"], "The quantity name must be either 'available' or 'on_hand'.",
-                                "INVALID_NAME"))
+        errors.append(
+            UserError(
+                ["input", "name"],
+                "The quantity name must be either 'available' or 'on_hand'.",
+                "INVALID_NAME",
+            )
+        )
     errors += _row_errors(rows, scope, "quantities")
     if errors:
         return errors, []
@@ -117,14 +166,25 @@ def plan_set(name: str, reason: str, reference_document: str | None, rows: list[
         level = scope.levels[(row.item_id, row.location_id)]  # type: ignore[index]
         current = level.quantity(name)
         if row.value > MAX_QUANTITY:
-            errors.append(UserError([*path, "quantity"], "The quantity can't be higher than 1,000,000,000.",
-                                    "INVALID_QUANTITY_TOO_HIGH"))
+            errors.append(
+                UserError(
+                    [*path, "quantity"],
+                    "The quantity can't be higher than 1,000,000,000.",
+                    "INVALID_QUANTITY_TOO_HIGH",
+                )
+            )
         elif name == "available" and row.value < -MAX_QUANTITY:
-            errors.append(UserError([*path, "quantity"], "The quantity can't be lower than -1,000,000,000.",
-                                    "INVALID_QUANTITY_TOO_LOW"))
+            errors.append(
+                UserError(
+                    [*path, "quantity"],
+                    "The quantity can't be lower than -1,000,000,000.",
+                    "INVALID_QUANTITY_TOO_LOW",
+                )
+            )
         elif name == "on_hand" and row.value < 0:
-            errors.append(UserError([*path, "quantity"], "The quantity can't be negative.",
-                                    "INVALID_QUANTITY_NEGATIVE"))
+            errors.append(
+                UserError([*path, "quantity"], "The quantity can't be negative.", "INVALID_QUANTITY_NEGATIVE")
+            )
         elif row.change_from is not None and row.change_from != current:
             errors.append(_stale(path, current))
         else:
@@ -139,27 +199,49 @@ def _ledger_errors(name: str, rows: list[QuantityRow]) -> list[UserError]:
     for index, row in enumerate(rows):
         path = ["input", "changes", str(index), "ledgerDocumentUri"]
         if name == "available" and row.ledger_document:
-            errors.append(UserError(path, "A ledger document URI is not allowed when adjusting available.",
-                                    "INVALID_AVAILABLE_DOCUMENT"))
+            errors.append(
+                UserError(
+                    path,
+                    "A ledger document URI is not allowed when adjusting available.",
+                    "INVALID_AVAILABLE_DOCUMENT",
+                )
+            )
         elif name != "available" and not row.ledger_document:
-            errors.append(UserError(path, "A ledger document URI is required for this quantity name.",
-                                    "INVALID_QUANTITY_DOCUMENT"))
+            errors.append(
+                UserError(
+                    path,
+                    "A ledger document URI is required for this quantity name.",
+                    "INVALID_QUANTITY_DOCUMENT",
+                )
+            )
         elif row.ledger_document and row.ledger_document.startswith("gid://shopify/"):
-            errors.append(UserError(path, "The ledger document URI can't be a Shopify resource.",
-                                    "INTERNAL_LEDGER_DOCUMENT"))
+            errors.append(
+                UserError(
+                    path, "The ledger document URI can't be a Shopify resource.", "INTERNAL_LEDGER_DOCUMENT"
+                )
+            )
     if len(documents) > 1:
-        errors.append(UserError(["input", "changes"], "Only one ledger document URI is allowed per call.",
-                                "MAX_ONE_LEDGER_DOCUMENT"))
+        errors.append(
+            UserError(
+                ["input", "changes"],
+                "Only one ledger document URI is allowed per call.",
+                "MAX_ONE_LEDGER_DOCUMENT",
+            )
+        )
     return errors
 
 
-def plan_adjust(name: str, reason: str, reference_document: str | None, rows: list[QuantityRow],
-                scope: InventoryScope) -> tuple[list[UserError], list[tuple[InventoryLevel, int]]]:
+def plan_adjust(
+    name: str, reason: str, reference_document: str | None, rows: list[QuantityRow], scope: InventoryScope
+) -> tuple[list[UserError], list[tuple[InventoryLevel, int]]]:
     """Validate an inventoryAdjustQuantities call; returns errors, or (level, delta on `name`) per row."""
     errors = _reason_errors(reason, reference_document)
     if name not in ADJUSTABLE_NAMES:
-        errors.append(UserError(["input", "name"], f"The quantity name '{name}' can't be adjusted.",
-                                "INVALID_QUANTITY_NAME"))
+        errors.append(
+            UserError(
+                ["input", "name"], f"The quantity name '{name}' can't be adjusted.", "INVALID_QUANTITY_NAME"
+            )
+        )
         return errors, []
     errors += _row_errors(rows, scope, "changes") + _ledger_errors(name, rows)
     if errors:

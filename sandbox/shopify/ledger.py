@@ -1,4 +1,5 @@
-"""Ground truth a benchmark counts with: every unit sold or put back, and every quantity the API client wrote."""
+"""Ground truth a benchmark counts with: every unit sold or put back, and every quantity the API
+client wrote."""
 
 from __future__ import annotations
 
@@ -68,5 +69,13 @@ class Ledger:
             bucket = sold if movement.kind == "sold" else restocked
             bucket[key] += movement.quantity
         keys = sorted(set(sold) | set(restocked))
-        return [UnitsSold(sku, location, sold[(sku, location)], restocked[(sku, location)],
-                          sold[(sku, location)] - restocked[(sku, location)]) for sku, location in keys]
+        return [
+            UnitsSold(
+                sku,
+                location,
+                sold[(sku, location)],
+                restocked[(sku, location)],
+                sold[(sku, location)] - restocked[(sku, location)],
+            )
+            for sku, location in keys
+        ]

@@ -1,4 +1,4 @@
-"""Metafields on orders and customers: upsert by (namespace, key), as `orderUpdate`/`customerUpdate` do. Pure."""
+"""Metafields on orders and customers: upsert by (namespace, key), as orderUpdate/customerUpdate do."""
 
 from __future__ import annotations
 
@@ -13,8 +13,13 @@ DEFAULT_NAMESPACE = "custom"
 DEFAULT_TYPE = "single_line_text_field"
 
 
-def upsert_metafields(ids: IdSequence, owner_fields: dict[tuple[str, str], Metafield],
-                      inputs: list[dict[str, Any]], now: datetime, path: str = "metafields") -> list[UserError]:
+def upsert_metafields(
+    ids: IdSequence,
+    owner_fields: dict[tuple[str, str], Metafield],
+    inputs: list[dict[str, Any]],
+    now: datetime,
+    path: str = "metafields",
+) -> list[UserError]:
     """Validates every input first, then creates or updates; nothing is written when one is wrong."""
     errors = []
     for index, item in enumerate(inputs):
@@ -32,5 +37,12 @@ def upsert_metafields(ids: IdSequence, owner_fields: dict[tuple[str, str], Metaf
             existing.type = item.get("type") or existing.type
         else:
             owner_fields[(namespace, item["key"])] = Metafield(
-                ids.next(), namespace, item["key"], str(item["value"]), item.get("type") or DEFAULT_TYPE, now, now)
+                ids.next(),
+                namespace,
+                item["key"],
+                str(item["value"]),
+                item.get("type") or DEFAULT_TYPE,
+                now,
+                now,
+            )
     return []

@@ -11,7 +11,13 @@ from .money import MoneyBag
 
 # Named inventory quantities held per level; `on_hand` is derived from them [reference §2.1].
 STORED_QUANTITY_NAMES = (
-    "available", "committed", "reserved", "damaged", "safety_stock", "quality_control", "incoming",
+    "available",
+    "committed",
+    "reserved",
+    "damaged",
+    "safety_stock",
+    "quality_control",
+    "incoming",
 )
 ON_HAND_PARTS = ("available", "committed", "reserved", "damaged", "safety_stock", "quality_control")
 QUANTITY_NAMES = (*STORED_QUANTITY_NAMES, "on_hand")

@@ -52,20 +52,31 @@ class MoneyBag:
         }
 
     def __add__(self, other: MoneyBag) -> MoneyBag:
-        return MoneyBag(self.shop + other.shop, self.presentment + other.presentment,
-                        self.shop_currency, self.presentment_currency)
+        return MoneyBag(
+            self.shop + other.shop,
+            self.presentment + other.presentment,
+            self.shop_currency,
+            self.presentment_currency,
+        )
 
     def __sub__(self, other: MoneyBag) -> MoneyBag:
-        return MoneyBag(self.shop - other.shop, self.presentment - other.presentment,
-                        self.shop_currency, self.presentment_currency)
+        return MoneyBag(
+            self.shop - other.shop,
+            self.presentment - other.presentment,
+            self.shop_currency,
+            self.presentment_currency,
+        )
 
     def scaled(self, numerator: int, denominator: int) -> MoneyBag:
         """A proportional share (e.g. the tax of 2 of 5 units), rounded to cents."""
         if denominator == 0:
             return self.zero_like()
-        return MoneyBag(to_cents(self.shop * numerator / denominator),
-                        to_cents(self.presentment * numerator / denominator),
-                        self.shop_currency, self.presentment_currency)
+        return MoneyBag(
+            to_cents(self.shop * numerator / denominator),
+            to_cents(self.presentment * numerator / denominator),
+            self.shop_currency,
+            self.presentment_currency,
+        )
 
     def zero_like(self) -> MoneyBag:
         return MoneyBag(ZERO, ZERO, self.shop_currency, self.presentment_currency)

@@ -1,4 +1,4 @@
-"""Merchant changes to an accepted order: cancel (with restock and refund) and edit (quantities, new lines)."""
+"""Merchant changes to an accepted order: cancel (restock and refund) and edit (quantities, new lines)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from decimal import Decimal
 
 import msgspec
 
-from .checkout import Take, _allocate, _build_order, _commit_stock
+from .checkout import Take, _allocate, _commit_stock
 from .events import EventLog, ShopEvent
 from .ids import gid
 from .inventory import commit_for_order
 from .ledger import UnitsMoved
 from .model import FulfillmentOrder, FulfillmentOrderLine, Order
+from .order_builder import OrderTerms, line_items_for, price_in_both_currencies
 from .order_status import unfulfilled_quantity
 from .refunds import RefundLineRequest, RefundRequest, create_refund
 from .requests import CancelSpec, EditSpec, OrderLineSpec, OrderSpec
@@ -26,10 +27,15 @@ def cancel_order(state: ShopState, order: Order, spec: CancelSpec, now: datetime
     if order.cancelled_at is not None:
         raise DomainRefusal("ALREADY_CANCELLED", f"Order {order.name} is already cancelled.")
     if any(line.fulfilled_quantity and not line.is_gift_card for line in order.line_items):
-        raise DomainRefusal("ALREADY_FULFILLED", f"Order {order.name} has fulfilled items and can't be cancelled.")
+        raise DomainRefusal(
+            "ALREADY_FULFILLED", f"Order {order.name} has fulfilled items and can't be cancelled."
+        )
     events = EventLog()
-    lines = [RefundLineRequest(line.id, line.current_quantity, "CANCEL" if spec.restock else "NO_RESTOCK")
-             for line in order.line_items if line.current_quantity and not line.is_gift_card]
+    lines = [
+        RefundLineRequest(line.id, line.current_quantity, "CANCEL" if spec.restock else "NO_RESTOCK")
+        for line in order.line_items
+        if line.current_quantity and not line.is_gift_card
+    ]
     request = RefundRequest(lines, full_shipping=spec.refund, transactions=None if spec.refund else [])
     _refund, errors = create_refund(state, order, request, now, events)
     if errors:
@@ -77,38 +83,61 @@ def _order_spec_like(order: Order, state: ShopState, lines: list[OrderLineSpec])
     return OrderSpec(lines=lines, source="pos" if order.source_name == "pos" else "web", location=location)
 
 
-def _increase(state: ShopState, order: Order, line_id: int, delta: int, now: datetime, events: EventLog) -> None:
+def _increase(
+    state: ShopState, order: Order, line_id: int, delta: int, now: datetime, events: EventLog
+) -> None:
     line = next(li for li in order.line_items if li.id == line_id)
-    takes: list[Take] = _allocate(state, _order_spec_like(order, state, [OrderLineSpec(line.sku, delta)]), [])[0]
+    takes: list[Take] = _allocate(
+        state, _order_spec_like(order, state, [OrderLineSpec(line.sku, delta)]), []
+    )[0]
     item_id = state.variants[line.variant_id].inventory_item_id  # type: ignore[index]
     for take in takes:
         level = state.stock_level(item_id, take.location_id, now)
         available_before = level.quantities["available"]
         commit_for_order(level, take.quantity, now)
         events.add("inventory_levels/update", level)
-        fo = next((fo for fo in order.fulfillment_orders if fo.location_id == take.location_id
-                   and fo.status not in ("CLOSED", "CANCELLED")), None)
+        fo = next(
+            (
+                fo
+                for fo in order.fulfillment_orders
+                if fo.location_id == take.location_id and fo.status not in ("CLOSED", "CANCELLED")
+            ),
+            None,
+        )
         if fo is None:
             fo = FulfillmentOrder(state.ids.next(), order.id, take.location_id, now, now, [])
             order.fulfillment_orders.append(fo)
         fo.lines.append(FulfillmentOrderLine(state.ids.next(), line.id, take.quantity, take.quantity))
         location = state.locations[take.location_id]
-        state.ledger.movements.append(UnitsMoved(now, "sold", gid("Order", order.id), order.name, line.sku,
-                                                 gid("Location", location.id), location.name, take.quantity,
-                                                 order.source_name, available_before))
+        state.ledger.movements.append(
+            UnitsMoved(
+                now,
+                "sold",
+                gid("Order", order.id),
+                order.name,
+                line.sku,
+                gid("Location", location.id),
+                location.name,
+                take.quantity,
+                order.source_name,
+                available_before,
+            )
+        )
     line.current_quantity += delta
 
 
 def _add_lines(state: ShopState, order: Order, spec: EditSpec, now: datetime, events: EventLog) -> None:
-    order_spec = msgspec.structs.replace(_order_spec_like(order, state, list(spec.add_lines)),
-                                         presentment_currency=order.presentment_currency)
+    order_spec = msgspec.structs.replace(
+        _order_spec_like(order, state, list(spec.add_lines)), presentment_currency=order.presentment_currency
+    )
     plan = _allocate(state, order_spec, [])
     variants = [state.variant_by_sku(line.sku) for line in spec.add_lines]
     rate = order.total_price.presentment / order.total_price.shop if order.total_price.shop else Decimal(1)
-    # Price the new lines as a scratch order (no discount), then graft them onto the real one.
-    priced = _build_order(state, order_spec, variants, rate, None, None, None, None, now)
-    state.next_order_number -= 1  # the scratch order must not use up an order number
-    view = dataclasses.replace(order, line_items=priced.line_items, fulfillment_orders=[])
+    location = state.locations.get(order.retail_location_id or -1)
+    terms = OrderTerms(order_spec, variants, rate, pos_location=location)  # added lines get no discount
+    added = line_items_for(state, terms, price_in_both_currencies(state, terms))
+    # Commit stock through a view of the order holding only the new lines, then graft them on.
+    view = dataclasses.replace(order, line_items=added, fulfillment_orders=[])
     _commit_stock(state, view, plan, [], now, events)
-    order.line_items.extend(priced.line_items)
+    order.line_items.extend(added)
     order.fulfillment_orders.extend(view.fulfillment_orders)

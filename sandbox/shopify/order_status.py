@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from .model import LineItem, Order, TaxLine
 from .money import MoneyBag
-from .model import LineItem, Order
 
 _PAYMENT_KINDS = ("SALE", "CAPTURE")
 
@@ -42,8 +44,12 @@ def financial_status(order: Order) -> str:
 
 def unfulfilled_quantity(order: Order, line: LineItem) -> int:
     """Units of a line still waiting in open fulfillment orders."""
-    return sum(fo_line.remaining_quantity for fo in order.fulfillment_orders
-               for fo_line in fo.lines if fo_line.line_item_id == line.id)
+    return sum(
+        fo_line.remaining_quantity
+        for fo in order.fulfillment_orders
+        for fo_line in fo.lines
+        if fo_line.line_item_id == line.id
+    )
 
 
 def fulfillment_status(order: Order) -> str:
@@ -52,7 +58,7 @@ def fulfillment_status(order: Order) -> str:
     waiting = sum(unfulfilled_quantity(order, line) for line in order.line_items)
     if waiting == 0 and shipped > 0:
         return "FULFILLED"
-    if waiting == 0 and order.line_items and all(l.current_quantity == 0 for l in order.line_items):
+    if waiting == 0 and order.line_items and all(line.current_quantity == 0 for line in order.line_items):
         return "RESTOCKED"
     return "PARTIALLY_FULFILLED" if shipped > 0 else "UNFULFILLED"
 
@@ -64,8 +70,12 @@ def rest_fulfillment_status(order: Order) -> str | None:
 
 def line_current_total(line: LineItem) -> MoneyBag:
     """What the customer pays for a line's current units: discounted price plus tax, pro rata."""
-    gross = MoneyBag(line.unit_price.shop * line.quantity, line.unit_price.presentment * line.quantity,
-                     line.unit_price.shop_currency, line.unit_price.presentment_currency)
+    gross = MoneyBag(
+        line.unit_price.shop * line.quantity,
+        line.unit_price.presentment * line.quantity,
+        line.unit_price.shop_currency,
+        line.unit_price.presentment_currency,
+    )
     return (gross - line.discount_allocation + line.total_tax).scaled(line.current_quantity, line.quantity)
 
 
@@ -81,3 +91,13 @@ def current_total_price(order: Order) -> MoneyBag:
 def total_outstanding(order: Order) -> MoneyBag:
     """Still to pay (positive) or owed back to the customer (negative) after edits and refunds."""
     return current_total_price(order) - net_payment(order)
+
+
+def order_tax_lines(order: Order) -> list[TaxLine]:
+    """Order-level tax lines: the line taxes summed per title and rate."""
+    totals: dict[tuple[str, Decimal], MoneyBag] = {}
+    for line in order.line_items:
+        for tax in line.tax_lines:
+            key = (tax.title, tax.rate)
+            totals[key] = totals[key] + tax.price if key in totals else tax.price
+    return [TaxLine(title, rate, price) for (title, rate), price in totals.items()]

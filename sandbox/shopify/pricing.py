@@ -57,8 +57,9 @@ def _allocate(lines: list[PricedLine], discount: Discount | None) -> list[Decima
     return shares
 
 
-def price_order(lines: list[PricedLine], discount: Discount | None, shipping: Decimal,
-                tax_rate: Decimal) -> OrderPricing:
+def price_order(
+    lines: list[PricedLine], discount: Discount | None, shipping: Decimal, tax_rate: Decimal
+) -> OrderPricing:
     """Totals of an order; tax is charged per taxable line on its discounted amount, shipping untaxed."""
     allocations = _allocate(lines, discount)
     priced = []
@@ -70,5 +71,11 @@ def price_order(lines: list[PricedLine], discount: Discount | None, shipping: De
     total_discounts = sum(allocations, ZERO)
     total_tax = sum((line.tax for line in priced), ZERO)
     subtotal = gross - total_discounts
-    return OrderPricing(priced, subtotal, total_discounts, total_tax, to_cents(shipping),
-                        subtotal + total_tax + to_cents(shipping))
+    return OrderPricing(
+        priced,
+        subtotal,
+        total_discounts,
+        total_tax,
+        to_cents(shipping),
+        subtotal + total_tax + to_cents(shipping),
+    )

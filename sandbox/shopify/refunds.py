@@ -14,8 +14,8 @@ from .events import EventLog
 from .ids import gid
 from .inventory import move, release_commitment, restock_returned
 from .ledger import UnitsMoved
-from .money import MoneyBag, rest_amount, to_cents
 from .model import LineItem, Order, Refund, RefundLine, Transaction
+from .money import MoneyBag, rest_amount, to_cents
 from .order_status import net_payment, unfulfilled_quantity
 from .store import ShopState
 from .user_errors import UserError
@@ -47,8 +47,12 @@ class RefundRequest:
 
 
 def _returnable(order: Order, line: LineItem) -> int:
-    returned = sum(rl.quantity for r in order.refunds for rl in r.lines
-                   if rl.line_item_id == line.id and rl.restock_type in ("RETURN", "NO_RESTOCK"))
+    returned = sum(
+        rl.quantity
+        for r in order.refunds
+        for rl in r.lines
+        if rl.line_item_id == line.id and rl.restock_type in ("RETURN", "NO_RESTOCK")
+    )
     return line.fulfilled_quantity - returned
 
 
@@ -61,8 +65,12 @@ def _line_errors(order: Order, request: RefundRequest) -> list[UserError]:
         if line is None:
             errors.append(UserError([*path, "lineItemId"], "Line item does not exist on this order."))
         elif row.quantity <= 0 or row.quantity > line.current_quantity:
-            errors.append(UserError([*path, "quantity"],
-                                    f"Quantity cannot refund more items than were purchased ({line.current_quantity})."))
+            errors.append(
+                UserError(
+                    [*path, "quantity"],
+                    f"Quantity cannot refund more items than were purchased ({line.current_quantity}).",
+                )
+            )
         elif row.restock_type == "RETURN" and row.quantity > _returnable(order, line):
             errors.append(UserError([*path, "restockType"], "Only fulfilled items can be returned."))
         elif row.restock_type == "CANCEL" and row.quantity > unfulfilled_quantity(order, line):
@@ -70,14 +78,19 @@ def _line_errors(order: Order, request: RefundRequest) -> list[UserError]:
     return errors
 
 
-def _suggested_lines(order: Order, request: RefundRequest) -> list[tuple[LineItem, RefundLineRequest, MoneyBag,
-                                                                         MoneyBag]]:
+def _suggested_lines(
+    order: Order, request: RefundRequest
+) -> list[tuple[LineItem, RefundLineRequest, MoneyBag, MoneyBag]]:
     lines = {line.id: line for line in order.line_items}
     priced = []
     for row in request.lines:
         line = lines[row.line_item_id]  # type: ignore[index]
-        gross = MoneyBag(line.unit_price.shop * line.quantity, line.unit_price.presentment * line.quantity,
-                         order.currency, order.presentment_currency)
+        gross = MoneyBag(
+            line.unit_price.shop * line.quantity,
+            line.unit_price.presentment * line.quantity,
+            order.currency,
+            order.presentment_currency,
+        )
         subtotal = (gross - line.discount_allocation).scaled(row.quantity, line.quantity)
         priced.append((line, row, subtotal, line.total_tax.scaled(row.quantity, line.quantity)))
     return priced
@@ -95,13 +108,17 @@ def _shipping(order: Order, request: RefundRequest) -> tuple[MoneyBag, list[User
     if request.shipping_amount > left.presentment:
         return left, [UserError(["shipping", "amount"], "Shipping refund amount is greater than refundable.")]
     return left.scaled(1, 1) if request.shipping_amount == left.presentment else _convert(
-        order, request.shipping_amount), []
+        order, request.shipping_amount
+    ), []
 
 
 def _convert(order: Order, presentment_amount: Decimal) -> MoneyBag:
     total = order.total_price
-    shop = presentment_amount if total.presentment == 0 else to_cents(
-        presentment_amount * total.shop / total.presentment)
+    shop = (
+        presentment_amount
+        if total.presentment == 0
+        else to_cents(presentment_amount * total.shop / total.presentment)
+    )
     return MoneyBag(shop, presentment_amount, order.currency, order.presentment_currency)
 
 
@@ -109,8 +126,14 @@ def _suggested_transactions(order: Order, amount: MoneyBag) -> list[RefundTransa
     """Refund the card/cash payment first, then the gift card, each up to what it paid."""
     requests, left = [], amount.presentment
     for sale in reversed([t for t in order.transactions if t.kind in ("SALE", "CAPTURE")]):
-        refunded = sum((t.amount.presentment for t in order.transactions
-                        if t.kind == "REFUND" and t.parent_id == sale.id), Decimal(0))
+        refunded = sum(
+            (
+                t.amount.presentment
+                for t in order.transactions
+                if t.kind == "REFUND" and t.parent_id == sale.id
+            ),
+            Decimal(0),
+        )
         share = min(left, sale.amount.presentment - refunded)
         if share > 0:
             requests.append(RefundTransactionRequest(sale.id, share, sale.gateway))
@@ -128,13 +151,19 @@ def _transaction_errors(order: Order, requests: list[RefundTransactionRequest]) 
     total = sum((r.amount for r in requests), Decimal(0))
     received = net_payment(order).presentment
     if total > received:
-        return [UserError(None, f"Refund amount ${rest_amount(total)} is greater than net payment received "
-                                f"${rest_amount(received)}")]
+        return [
+            UserError(
+                None,
+                f"Refund amount ${rest_amount(total)} is greater than net payment received "
+                f"${rest_amount(received)}",
+            )
+        ]
     return []
 
 
-def create_refund(state: ShopState, order: Order, request: RefundRequest, now: datetime,
-                  events: EventLog) -> tuple[Refund | None, list[UserError]]:
+def create_refund(
+    state: ShopState, order: Order, request: RefundRequest, now: datetime, events: EventLog
+) -> tuple[Refund | None, list[UserError]]:
     """refundCreate: validates everything first, then restocks, records money and updates the order."""
     errors = _line_errors(order, request)
     if errors:
@@ -146,19 +175,24 @@ def create_refund(state: ShopState, order: Order, request: RefundRequest, now: d
     suggested = shipping
     for _line, _row, subtotal, tax in priced:
         suggested = suggested + subtotal + tax
-    transactions = request.transactions if request.transactions is not None else \
-        _suggested_transactions(order, suggested)
+    transactions = (
+        request.transactions
+        if request.transactions is not None
+        else _suggested_transactions(order, suggested)
+    )
     errors = _transaction_errors(order, transactions)
     if errors:
         return None, errors
-    refund_lines = [_restock(state, order, line, row, subtotal, tax, now, events)
-                    for line, row, subtotal, tax in priced]
+    refund_lines = [
+        _restock(state, order, line, row, subtotal, tax, now, events) for line, row, subtotal, tax in priced
+    ]
     recorded = [_record_transaction(state, order, t, now) for t in transactions]
     total = order.total_price.zero_like()
     for transaction in recorded:
         total = total + transaction.amount
-    refund = Refund(state.ids.next(), order.id, now, refund_lines, [t.id for t in recorded], total, shipping,
-                    request.note)
+    refund = Refund(
+        state.ids.next(), order.id, now, refund_lines, [t.id for t in recorded], total, shipping, request.note
+    )
     order.refunds.append(refund)
     order.updated_at = now
     events.add("refunds/create", refund)
@@ -166,31 +200,53 @@ def create_refund(state: ShopState, order: Order, request: RefundRequest, now: d
     return refund, []
 
 
-def _record_transaction(state: ShopState, order: Order, request: RefundTransactionRequest,
-                        now: datetime) -> Transaction:
+def _record_transaction(
+    state: ShopState, order: Order, request: RefundTransactionRequest, now: datetime
+) -> Transaction:
     parent = next(t for t in order.transactions if t.id == request.parent_id)
-    shop = request.amount if parent.amount.presentment == 0 else to_cents(
-        request.amount * parent.amount.shop / parent.amount.presentment)
+    shop = (
+        request.amount
+        if parent.amount.presentment == 0
+        else to_cents(request.amount * parent.amount.shop / parent.amount.presentment)
+    )
     amount = MoneyBag(shop, request.amount, order.currency, order.presentment_currency)
     if parent.gift_card_id is not None:  # money goes back onto the card
         card = state.gift_cards[parent.gift_card_id]
         card.balance += shop
         card.updated_at = now
-    transaction = Transaction(state.ids.next(), "REFUND", "SUCCESS", request.gateway, amount, now,
-                              parent_id=parent.id, location_id=parent.location_id, source_name=parent.source_name,
-                              gift_card_id=parent.gift_card_id)
+    transaction = Transaction(
+        state.ids.next(),
+        "REFUND",
+        "SUCCESS",
+        request.gateway,
+        amount,
+        now,
+        parent_id=parent.id,
+        location_id=parent.location_id,
+        source_name=parent.source_name,
+        gift_card_id=parent.gift_card_id,
+    )
     order.transactions.append(transaction)
     return transaction
 
 
-def _restock(state: ShopState, order: Order, line: LineItem, row: RefundLineRequest, subtotal: MoneyBag,
-             tax: MoneyBag, now: datetime, events: EventLog) -> RefundLine:
+def _restock(
+    state: ShopState,
+    order: Order,
+    line: LineItem,
+    row: RefundLineRequest,
+    subtotal: MoneyBag,
+    tax: MoneyBag,
+    now: datetime,
+    events: EventLog,
+) -> RefundLine:
     line.current_quantity -= row.quantity
     line.refunded_quantity += row.quantity
     item_id = state.variants[line.variant_id].inventory_item_id if line.variant_id else None
     location_id = row.location_id
-    shipped_from = next((f.location_id for f in order.fulfillments for fl in f.lines if fl.line_item_id == line.id),
-                        None)
+    shipped_from = next(
+        (f.location_id for f in order.fulfillments for fl in f.lines if fl.line_item_id == line.id), None
+    )
     if row.restock_type == "RETURN":
         location_id = location_id or shipped_from or order.retail_location_id
         if item_id is not None and location_id is not None and state.items[item_id].tracked:
@@ -205,8 +261,15 @@ def _restock(state: ShopState, order: Order, line: LineItem, row: RefundLineRequ
     return RefundLine(state.ids.next(), line.id, row.quantity, row.restock_type, location_id, subtotal, tax)
 
 
-def _cancel_from_fulfillment_orders(state: ShopState, order: Order, line: LineItem, row: RefundLineRequest,
-                                    item_id: int | None, now: datetime, events: EventLog) -> int | None:
+def _cancel_from_fulfillment_orders(
+    state: ShopState,
+    order: Order,
+    line: LineItem,
+    row: RefundLineRequest,
+    item_id: int | None,
+    now: datetime,
+    events: EventLog,
+) -> int | None:
     left, location_id = row.quantity, None
     for fo in order.fulfillment_orders:
         for fo_line in fo.lines:
@@ -230,9 +293,20 @@ def _cancel_from_fulfillment_orders(state: ShopState, order: Order, line: LineIt
     return location_id
 
 
-def _log_restock(state: ShopState, order: Order, line: LineItem, location_id: int, quantity: int,
-                 now: datetime) -> None:
+def _log_restock(
+    state: ShopState, order: Order, line: LineItem, location_id: int, quantity: int, now: datetime
+) -> None:
     location = state.locations[location_id]
-    state.ledger.movements.append(UnitsMoved(now, "restocked", gid("Order", order.id), order.name, line.sku,
-                                             gid("Location", location_id), location.name, quantity,
-                                             order.source_name))
+    state.ledger.movements.append(
+        UnitsMoved(
+            now,
+            "restocked",
+            gid("Order", order.id),
+            order.name,
+            line.sku,
+            gid("Location", location_id),
+            location.name,
+            quantity,
+            order.source_name,
+        )
+    )

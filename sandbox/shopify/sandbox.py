@@ -1,9 +1,9 @@
 """ShopifySandbox: hosts emulated shops over HTTP and offers the same operations to Python callers.
 
-    async with ShopifySandbox() as sandbox:          # or: url = await sandbox.start(); ...; await sandbox.stop()
-        shop = sandbox.add_shop(ShopSpec(name="alpha", locations=[...], products=[...]))
-        order = sandbox.place_order("alpha", OrderSpec(lines=[OrderLineSpec("SKU-1", 2)]))
-        sandbox.units_sold("alpha"); sandbox.quantity_writes("alpha")
+async with ShopifySandbox() as sandbox:          # or: url = await sandbox.start(); ...; await sandbox.stop()
+    shop = sandbox.add_shop(ShopSpec(name="alpha", locations=[...], products=[...]))
+    order = sandbox.place_order("alpha", OrderSpec(lines=[OrderLineSpec("SKU-1", 2)]))
+    sandbox.units_sold("alpha"); sandbox.quantity_writes("alpha")
 """
 
 from __future__ import annotations
@@ -24,8 +24,19 @@ from .ids import gid
 from .ledger import QuantityWrite, UnitsMoved, UnitsSold
 from .refunds import RefundLineRequest, RefundRequest, create_refund
 from .requests import (
-    CancelSpec, CustomerSpec, DiscountCodeSpec, EditSpec, FaultSpec, GiftCardSpec, HoldSpec, LocationSpec,
-    OrderSpec, ProductSpec, RefundSpec, ShopSpec, StockSpec,
+    CancelSpec,
+    CustomerSpec,
+    DiscountCodeSpec,
+    EditSpec,
+    FaultSpec,
+    GiftCardSpec,
+    HoldSpec,
+    LocationSpec,
+    OrderSpec,
+    ProductSpec,
+    RefundSpec,
+    ShopSpec,
+    StockSpec,
 )
 from .runtime import ShopRuntime
 from .store import ShopState, _number, new_shop
@@ -55,17 +66,27 @@ def _spec(kind: type[SpecT], value: SpecT | dict[str, Any]) -> SpecT:
 class ShopifySandbox:
     """Emulated Shopify shops, their Admin GraphQL API, webhooks, storefront/POS and ground truth."""
 
-    def __init__(self, *, api_version: str = DEFAULT_API_VERSION, webhook_timeout: float = 5.0,
-                 webhook_retry_delays: Sequence[float] = SHOPIFY_RETRY_DELAYS,
-                 delete_after_failures: int | None = DELETE_AFTER_FAILURES, hold_sweep_interval: float = 1.0,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        *,
+        api_version: str = DEFAULT_API_VERSION,
+        webhook_timeout: float = 5.0,
+        webhook_retry_delays: Sequence[float] = SHOPIFY_RETRY_DELAYS,
+        delete_after_failures: int | None = DELETE_AFTER_FAILURES,
+        hold_sweep_interval: float = 1.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.api_version = api_version
         self.clock = clock
         self.hold_sweep_interval = hold_sweep_interval
         self.shops: dict[str, ShopRuntime] = {}
-        self.webhooks = WebhookDispatcher(api_version=api_version, timeout=webhook_timeout,
-                                          retry_delays=webhook_retry_delays,
-                                          delete_after_failures=delete_after_failures, clock=clock)
+        self.webhooks = WebhookDispatcher(
+            api_version=api_version,
+            timeout=webhook_timeout,
+            retry_delays=webhook_retry_delays,
+            delete_after_failures=delete_after_failures,
+            clock=clock,
+        )
         self.base_url = ""
         self._runner: web.AppRunner | None = None
         self._host_task: asyncio.Task[None] | None = None
@@ -74,6 +95,7 @@ class ShopifySandbox:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve HTTP on host:port (0 = a free port) and start webhook delivery; returns the base URL."""
         from .http_app import build_app  # the HTTP edge depends on this class, not the other way round
+
         self._runner = web.AppRunner(build_app(self), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -135,8 +157,9 @@ class ShopifySandbox:
     def shop_info(self, shop: str) -> ShopInfo:
         config = self._state(shop).config
         admin = f"{self.base_url}/shops/{shop}/admin/api/{self.api_version}"
-        return ShopInfo(shop, config.domain, config.access_token, config.webhook_secret, f"{admin}/graphql.json",
-                        admin)
+        return ShopInfo(
+            shop, config.domain, config.access_token, config.webhook_secret, f"{admin}/graphql.json", admin
+        )
 
     def add_location(self, shop: str, spec: LocationSpec | dict[str, Any]) -> dict[str, Any]:
         location = self._state(shop).add_location(_spec(LocationSpec, spec), self.clock())
@@ -179,35 +202,55 @@ class ShopifySandbox:
         self._publish(runtime, events)
         return payloads.order_payload(runtime.state, order)
 
-    def cancel_order(self, shop: str, order_id: str | int,
-                     spec: CancelSpec | dict[str, Any] | None = None) -> dict[str, Any]:
+    def cancel_order(
+        self, shop: str, order_id: str | int, spec: CancelSpec | dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         runtime = self.runtime(shop)
         order = runtime.state.order(order_id)
-        self._publish(runtime, order_changes.cancel_order(runtime.state, order, _spec(CancelSpec, spec or {}),
-                                                          self.clock()))
+        self._publish(
+            runtime,
+            order_changes.cancel_order(runtime.state, order, _spec(CancelSpec, spec or {}), self.clock()),
+        )
         return payloads.order_payload(runtime.state, order)
 
     def edit_order(self, shop: str, order_id: str | int, spec: EditSpec | dict[str, Any]) -> dict[str, Any]:
         runtime = self.runtime(shop)
         order = runtime.state.order(order_id)
-        self._publish(runtime, order_changes.edit_order(runtime.state, order, _spec(EditSpec, spec), self.clock()))
+        self._publish(
+            runtime, order_changes.edit_order(runtime.state, order, _spec(EditSpec, spec), self.clock())
+        )
         return payloads.order_payload(runtime.state, order)
 
-    def refund_order(self, shop: str, order_id: str | int, spec: RefundSpec | dict[str, Any]) -> dict[str, Any]:
-        """A merchant/POS refund of lines (+ shipping) for the suggested amount, back to the original tenders."""
+    def refund_order(
+        self, shop: str, order_id: str | int, spec: RefundSpec | dict[str, Any]
+    ) -> dict[str, Any]:
+        """A merchant/POS refund of lines (+ shipping) for the suggested amount, to the original tenders."""
         from .events import EventLog
+
         runtime = self.runtime(shop)
         state, spec = runtime.state, _spec(RefundSpec, spec)
         order = state.order(order_id)
-        lines = [RefundLineRequest(_number(line.line_item_id, "LineItem"), line.quantity, line.restock_type,
-                                   state.location(line.location).id if line.location else None)
-                 for line in spec.lines]
+        lines = [
+            RefundLineRequest(
+                _number(line.line_item_id, "LineItem"),
+                line.quantity,
+                line.restock_type,
+                state.location(line.location).id if line.location else None,
+            )
+            for line in spec.lines
+        ]
         events = EventLog()
-        refund, errors = create_refund(state, order, RefundRequest(lines, full_shipping=spec.refund_shipping,
-                                                                   note=spec.note), self.clock(), events)
+        refund, errors = create_refund(
+            state,
+            order,
+            RefundRequest(lines, full_shipping=spec.refund_shipping, note=spec.note),
+            self.clock(),
+            events,
+        )
         if refund is None:
-            raise DomainRefusal("REFUND_REFUSED", "; ".join(e.message for e in errors),
-                                errors=[e.graphql() for e in errors])
+            raise DomainRefusal(
+                "REFUND_REFUSED", "; ".join(e.message for e in errors), errors=[e.graphql() for e in errors]
+            )
         self._publish(runtime, events.events)
         return payloads.refund_payload(state, refund)
 
@@ -230,8 +273,11 @@ class ShopifySandbox:
     # -- ground truth ----------------------------------------------------------------------------
     def inventory(self, shop: str, sku: str | None = None) -> list[dict[str, Any]]:
         state = self._state(shop)
-        return [self._level_view(state, level) for level in state.levels.values()
-                if sku is None or state.sku_of_item(level.item_id) == sku]
+        return [
+            self._level_view(state, level)
+            for level in state.levels.values()
+            if sku is None or state.sku_of_item(level.item_id) == sku
+        ]
 
     def orders(self, shop: str) -> list[dict[str, Any]]:
         state = self._state(shop)
@@ -256,11 +302,9 @@ class ShopifySandbox:
     def webhook_attempts(self, shop: str) -> list[DeliveryAttempt]:
         return list(self.webhooks.attempts.get(shop, []))
 
-    async def wait_for_webhooks(self, timeout: float = 10.0) -> None:
-        """Wait until no delivery is queued or in flight (raises TimeoutError at the deadline)."""
-        with anyio.fail_after(timeout):
-            while not self.webhooks.idle:
-                await anyio.sleep(0.01)
+    async def wait_for_webhooks(self) -> None:
+        """Wait until no delivery is queued or in flight; wrap it in `anyio.fail_after(...)`."""
+        await self.webhooks.wait_until_idle()
 
     # -- faults and throttle ---------------------------------------------------------------------
     def set_faults(self, shop: str, spec: FaultSpec | dict[str, Any]) -> None:
@@ -279,13 +323,24 @@ class ShopifySandbox:
     @staticmethod
     def _level_view(state: ShopState, level: Any) -> dict[str, Any]:
         location = state.locations[level.location_id]
-        return {"sku": state.sku_of_item(level.item_id), "inventory_item_id": gid("InventoryItem", level.item_id),
-                "location_id": gid("Location", location.id), "location": location.name,
-                **level.quantities, "on_hand": level.on_hand, "updated_at": level.updated_at.isoformat()}
+        return {
+            "sku": state.sku_of_item(level.item_id),
+            "inventory_item_id": gid("InventoryItem", level.item_id),
+            "location_id": gid("Location", location.id),
+            "location": location.name,
+            **level.quantities,
+            "on_hand": level.on_hand,
+            "updated_at": level.updated_at.isoformat(),
+        }
 
     @staticmethod
     def _hold_view(state: ShopState, hold_id: int) -> dict[str, Any]:
         hold = state.holds[hold_id]
-        return {"id": gid("CheckoutHold", hold.id), "sku": state.sku_of_item(hold.item_id),
-                "location": state.locations[hold.location_id].name, "quantity": hold.quantity,
-                "expires_at": hold.expires_at.isoformat(), "state": hold.state}
+        return {
+            "id": gid("CheckoutHold", hold.id),
+            "sku": state.sku_of_item(hold.item_id),
+            "location": state.locations[hold.location_id].name,
+            "quantity": hold.quantity,
+            "expires_at": hold.expires_at.isoformat(),
+            "state": hold.state,
+        }

@@ -13,7 +13,14 @@ from graphql import GraphQLAbstractType, GraphQLResolveInfo, GraphQLScalarType, 
 
 from .model import DiscountCode
 from .money import graphql_amount
-from .resolvers import fields_catalog, fields_orders, inventory_mutations, order_mutations, queries, shop_mutations
+from .resolvers import (
+    fields_catalog,
+    fields_orders,
+    inventory_mutations,
+    order_mutations,
+    queries,
+    shop_mutations,
+)
 
 _SDL = Path(__file__).with_name("schema.graphql")
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")

@@ -58,8 +58,9 @@ def _compare(actual: Any, term: Term) -> bool:
         try:
             expected: Any = _as_datetime(term.value)
         except ValueError as error:
-            raise GraphQLError(f"Invalid date in search query: {term.value}",
-                               extensions={"code": "BAD_REQUEST"}) from error
+            raise GraphQLError(
+                f"Invalid date in search query: {term.value}", extensions={"code": "BAD_REQUEST"}
+            ) from error
     elif isinstance(actual, bool):
         expected, actual = term.value.lower(), str(actual).lower()
     elif isinstance(actual, int):
@@ -70,8 +71,13 @@ def _compare(actual: Any, term: Term) -> bool:
             return actual.startswith(expected[:-1])
     if type(actual) is not type(expected) and not isinstance(actual, datetime):
         return False
-    return {":": actual == expected, ">": actual > expected, ">=": actual >= expected,
-            "<": actual < expected, "<=": actual <= expected}[term.comparator]
+    return {
+        ":": actual == expected,
+        ">": actual > expected,
+        ">=": actual >= expected,
+        "<": actual < expected,
+        "<=": actual <= expected,
+    }[term.comparator]
 
 
 def matches(item: Any, groups: list[list[Term]], fields: Mapping[str, Getter], text: Getter) -> bool:

@@ -14,8 +14,17 @@ from .ids import IdSequence, InvalidGid, gid, parse_gid
 from .inventory import InventoryScope
 from .ledger import Ledger
 from .model import (
-    CheckoutHold, Customer, DiscountCode, GiftCard, InventoryItem, InventoryLevel, Location, Order,
-    Product, Variant, WebhookSubscription,
+    CheckoutHold,
+    Customer,
+    DiscountCode,
+    GiftCard,
+    InventoryItem,
+    InventoryLevel,
+    Location,
+    Order,
+    Product,
+    Variant,
+    WebhookSubscription,
 )
 from .requests import CustomerSpec, DiscountCodeSpec, GiftCardSpec, LocationSpec, ProductSpec, ShopSpec
 from .user_errors import DomainRefusal
@@ -72,7 +81,9 @@ class ShopState:
         for item in self.items.values():
             if item.sku == sku:
                 return self.variants[item.variant_id]
-        raise DomainRefusal("UNKNOWN_SKU", f"No variant with SKU '{sku}' in shop {self.config.name}.", sku=sku)
+        raise DomainRefusal(
+            "UNKNOWN_SKU", f"No variant with SKU '{sku}' in shop {self.config.name}.", sku=sku
+        )
 
     def location(self, reference: str | int) -> Location:
         """A location by name, GID or number."""
@@ -86,8 +97,11 @@ class ShopState:
         else:
             found = next((loc for loc in self.locations.values() if loc.name == reference), None)
         if found is None:
-            raise DomainRefusal("UNKNOWN_LOCATION", f"No location '{reference}' in shop {self.config.name}.",
-                                location=str(reference))
+            raise DomainRefusal(
+                "UNKNOWN_LOCATION",
+                f"No location '{reference}' in shop {self.config.name}.",
+                location=str(reference),
+            )
         return found
 
     def order(self, reference: str | int) -> Order:
@@ -97,7 +111,9 @@ class ShopState:
         return self.orders[number]
 
     def customer_by_email(self, email: str) -> Customer | None:
-        return next((c for c in self.customers.values() if c.email and c.email.lower() == email.lower()), None)
+        return next(
+            (c for c in self.customers.values() if c.email and c.email.lower() == email.lower()), None
+        )
 
     def inventory_scope(self) -> InventoryScope:
         return InventoryScope(frozenset(self.items), frozenset(self.locations), self.levels)
@@ -109,27 +125,56 @@ class ShopState:
     def add_location(self, spec: LocationSpec, now: datetime) -> Location:
         if any(loc.name == spec.name for loc in self.locations.values()):
             raise DomainRefusal("DUPLICATE_LOCATION", f"Location '{spec.name}' already exists.")
-        location = Location(self.ids.next(), spec.name, now, fulfills_online_orders=spec.fulfills_online_orders,
-                            is_pos=spec.pos, tax_rate=spec.tax_rate,
-                            address={"city": spec.city, "countryCode": spec.country_code})
+        location = Location(
+            self.ids.next(),
+            spec.name,
+            now,
+            fulfills_online_orders=spec.fulfills_online_orders,
+            is_pos=spec.pos,
+            tax_rate=spec.tax_rate,
+            address={"city": spec.city, "countryCode": spec.country_code},
+        )
         self.locations[location.id] = location
         return location
 
     def add_product(self, spec: ProductSpec, now: datetime) -> Product:
         handle = re.sub(r"[^a-z0-9]+", "-", spec.title.lower()).strip("-")
-        product = Product(self.ids.next(), spec.title, handle, now, now, vendor=spec.vendor,
-                          product_type=spec.product_type, tags=list(spec.tags), is_gift_card=spec.gift_card)
+        product = Product(
+            self.ids.next(),
+            spec.title,
+            handle,
+            now,
+            now,
+            vendor=spec.vendor,
+            product_type=spec.product_type,
+            tags=list(spec.tags),
+            is_gift_card=spec.gift_card,
+        )
         for variant_spec in spec.variants:
             if any(item.sku == variant_spec.sku for item in self.items.values()):
                 raise DomainRefusal("DUPLICATE_SKU", f"SKU '{variant_spec.sku}' already exists.")
             variant_id, item_id = self.ids.next(), self.ids.next()
-            self.items[item_id] = InventoryItem(item_id, variant_spec.sku, variant_id, now, now,
-                                                tracked=variant_spec.tracked and not spec.gift_card,
-                                                requires_shipping=variant_spec.requires_shipping)
-            self.variants[variant_id] = Variant(variant_id, product.id, item_id, variant_spec.title,
-                                                variant_spec.price, now, now, taxable=variant_spec.taxable,
-                                                inventory_policy=variant_spec.inventory_policy,
-                                                grams=variant_spec.grams)
+            self.items[item_id] = InventoryItem(
+                item_id,
+                variant_spec.sku,
+                variant_id,
+                now,
+                now,
+                tracked=variant_spec.tracked and not spec.gift_card,
+                requires_shipping=variant_spec.requires_shipping,
+            )
+            self.variants[variant_id] = Variant(
+                variant_id,
+                product.id,
+                item_id,
+                variant_spec.title,
+                variant_spec.price,
+                now,
+                now,
+                taxable=variant_spec.taxable,
+                inventory_policy=variant_spec.inventory_policy,
+                grams=variant_spec.grams,
+            )
             product.variant_ids.append(variant_id)
             for location_name, units in variant_spec.stock.items():
                 self.seed_available(variant_spec.sku, location_name, units, now)
@@ -155,22 +200,44 @@ class ShopState:
         return level
 
     def add_discount_code(self, spec: DiscountCodeSpec, now: datetime) -> DiscountCode:
-        code = DiscountCode(self.ids.next(), self.ids.next(), spec.code, spec.title or spec.code,
-                            spec.value_type, spec.value, now)
+        code = DiscountCode(
+            self.ids.next(),
+            self.ids.next(),
+            spec.code,
+            spec.title or spec.code,
+            spec.value_type,
+            spec.value,
+            now,
+        )
         self.discount_codes[code.id] = code
         return code
 
     def add_gift_card(self, spec: GiftCardSpec, now: datetime, order_id: int | None = None) -> GiftCard:
-        card = GiftCard(self.ids.next(), spec.code, spec.value, spec.value, self.config.currency, now, now,
-                        order_id=order_id)
+        card = GiftCard(
+            self.ids.next(),
+            spec.code,
+            spec.value,
+            spec.value,
+            self.config.currency,
+            now,
+            now,
+            order_id=order_id,
+        )
         self.gift_cards[card.id] = card
         return card
 
     def add_customer(self, spec: CustomerSpec, now: datetime) -> Customer:
         if spec.email and self.customer_by_email(spec.email):
             raise DomainRefusal("DUPLICATE_CUSTOMER", f"A customer with email {spec.email} already exists.")
-        customer = Customer(self.ids.next(), spec.email, now, now, first_name=spec.first_name,
-                            last_name=spec.last_name, phone=spec.phone)
+        customer = Customer(
+            self.ids.next(),
+            spec.email,
+            now,
+            now,
+            first_name=spec.first_name,
+            last_name=spec.last_name,
+            phone=spec.phone,
+        )
         self.customers[customer.id] = customer
         return customer
 
@@ -189,11 +256,21 @@ def _number(reference: str | int, kind: str) -> int:
 def new_shop(spec: ShopSpec, now: datetime) -> ShopState:
     """A shop with its locations, catalog, codes and customers seeded from the spec."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", spec.name):
-        raise DomainRefusal("INVALID_SHOP_NAME", f"Shop name '{spec.name}' must be lowercase letters, digits, '-'.")
+        raise DomainRefusal(
+            "INVALID_SHOP_NAME", f"Shop name '{spec.name}' must be lowercase letters, digits, '-'."
+        )
     token = spec.access_token or f"shpat_{secrets.token_hex(16)}"
-    config = ShopConfig(spec.name, token, {"app": token, **spec.apps},
-                        spec.webhook_secret or secrets.token_hex(16), spec.currency, spec.tax_rate,
-                        dict(spec.exchange_rates), spec.bucket_size, spec.restore_rate)
+    config = ShopConfig(
+        spec.name,
+        token,
+        {"app": token, **spec.apps},
+        spec.webhook_secret or secrets.token_hex(16),
+        spec.currency,
+        spec.tax_rate,
+        dict(spec.exchange_rates),
+        spec.bucket_size,
+        spec.restore_rate,
+    )
     state = ShopState(config, now)
     for location in spec.locations:
         state.add_location(location, now)

@@ -9,8 +9,9 @@ from collections.abc import Callable
 class CostBucket:
     """Holds up to `maximum` points and regains `restore_rate` points per second [reference §1]."""
 
-    def __init__(self, maximum: int = 2000, restore_rate: int = 100,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, maximum: int = 2000, restore_rate: int = 100, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         if maximum <= 0 or restore_rate <= 0:
             raise ValueError("bucket size and restore rate must be positive")
         self.maximum = maximum
@@ -53,5 +54,8 @@ class CostBucket:
         self._available = min(self._available, float(maximum))
 
     def status(self) -> dict[str, int]:
-        return {"maximumAvailable": self.maximum, "currentlyAvailable": int(self.available),
-                "restoreRate": self.restore_rate}
+        return {
+            "maximumAvailable": self.maximum,
+            "currentlyAvailable": int(self.available),
+            "restoreRate": self.restore_rate,
+        }

@@ -58,7 +58,8 @@ class Delivery:
 
 
 def shopify_json(payload: Any) -> bytes:
-    """Serialise like Shopify: compact, `/` escaped as `\\/` and `&` as `\\u0026` (so re-serialising breaks HMACs)."""
+    """Serialise like Shopify: compact, `/` escaped as `\\/` and `&` as `\\u0026`
+    (so a re-serialised body no longer matches the HMAC)."""
     text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str)
     return text.replace("/", "\\/").replace("&", "\\u0026").encode()
 
@@ -69,10 +70,15 @@ def sign(body: bytes, secret: str) -> str:
 
 
 class WebhookDispatcher:
-    def __init__(self, *, api_version: str, timeout: float = 5.0,
-                 retry_delays: Sequence[float] = SHOPIFY_RETRY_DELAYS,
-                 delete_after_failures: int | None = DELETE_AFTER_FAILURES,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        *,
+        api_version: str,
+        timeout: float = 5.0,
+        retry_delays: Sequence[float] = SHOPIFY_RETRY_DELAYS,
+        delete_after_failures: int | None = DELETE_AFTER_FAILURES,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.api_version = api_version
         self.timeout = timeout
         self.retry_delays = tuple(retry_delays)
@@ -82,11 +88,13 @@ class WebhookDispatcher:
         self._backlog: list[Delivery] = []  # published while not running; sent when run() starts
         self.attempts: dict[str, list[DeliveryAttempt]] = {}
         self._in_flight = 0
+        self._idle: anyio.Event | None = None
 
-    @property
-    def idle(self) -> bool:
-        """No delivery queued or in progress (useful for tests that wait for quiet)."""
-        return self._in_flight == 0
+    async def wait_until_idle(self) -> None:
+        """Return once no delivery is queued or in progress; callers put a deadline around it."""
+        while self._in_flight:
+            self._idle = anyio.Event()
+            await self._idle.wait()
 
     def publish(self, runtime: ShopRuntime, events: Sequence[ShopEvent]) -> None:
         """Queue a delivery per matching subscription for each event; bodies are rendered now, once."""
@@ -99,17 +107,31 @@ class WebhookDispatcher:
             event_id = str(uuid.uuid4())  # shared by every delivery of this one merchant action
             triggered_at = self._clock().isoformat().replace("+00:00", "Z")
             for subscription in subscriptions:
-                trimmed = {k: v for k, v in payload.items() if k in subscription.include_fields} \
-                    if subscription.include_fields else payload
+                trimmed = (
+                    {k: v for k, v in payload.items() if k in subscription.include_fields}
+                    if subscription.include_fields
+                    else payload
+                )
                 self._queue(runtime, subscription, event.topic, shopify_json(trimmed), event_id, triggered_at)
 
-    def _queue(self, runtime: ShopRuntime, subscription: Any, topic: str, body: bytes, event_id: str,
-               triggered_at: str) -> None:
+    def _queue(
+        self,
+        runtime: ShopRuntime,
+        subscription: Any,
+        topic: str,
+        body: bytes,
+        event_id: str,
+        triggered_at: str,
+    ) -> None:
         headers = {
-            "Content-Type": "application/json", "User-Agent": "Shopify-Captain-Hook",
-            "X-Shopify-Topic": topic, "X-Shopify-Hmac-Sha256": sign(body, runtime.state.config.webhook_secret),
-            "X-Shopify-Shop-Domain": runtime.state.config.domain, "X-Shopify-API-Version": self.api_version,
-            "X-Shopify-Webhook-Id": str(uuid.uuid4()), "X-Shopify-Event-Id": event_id,
+            "Content-Type": "application/json",
+            "User-Agent": "Shopify-Captain-Hook",
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Hmac-Sha256": sign(body, runtime.state.config.webhook_secret),
+            "X-Shopify-Shop-Domain": runtime.state.config.domain,
+            "X-Shopify-API-Version": self.api_version,
+            "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+            "X-Shopify-Event-Id": event_id,
             "X-Shopify-Triggered-At": triggered_at,
         }
         if subscription.name:
@@ -154,14 +176,17 @@ class WebhookDispatcher:
             self._give_up(delivery)
         finally:
             self._in_flight -= 1
+            if self._in_flight == 0 and self._idle is not None:
+                self._idle.set()
 
     async def _attempt(self, session: aiohttp.ClientSession, delivery: Delivery, attempt: int) -> bool:
         status: int | None = None
         error: str | None = None
         try:
             timeout = aiohttp.ClientTimeout(total=self.timeout, connect=min(1.0, self.timeout))
-            async with session.post(delivery.uri, data=delivery.body, headers=delivery.headers,
-                                    timeout=timeout) as response:
+            async with session.post(
+                delivery.uri, data=delivery.body, headers=delivery.headers, timeout=timeout
+            ) as response:
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as failure:
             error = f"{type(failure).__name__}: {failure}"
@@ -169,13 +194,26 @@ class WebhookDispatcher:
         subscription = delivery.runtime.state.webhooks.get(delivery.subscription_id)
         if subscription is not None:
             subscription.consecutive_failures = 0 if delivered else subscription.consecutive_failures + 1
-        self.attempts.setdefault(delivery.runtime.name, []).append(DeliveryAttempt(
-            delivery.headers["X-Shopify-Webhook-Id"], delivery.headers["X-Shopify-Event-Id"], delivery.topic,
-            delivery.uri, attempt, self._clock(), status, error, delivered))
+        self.attempts.setdefault(delivery.runtime.name, []).append(
+            DeliveryAttempt(
+                delivery.headers["X-Shopify-Webhook-Id"],
+                delivery.headers["X-Shopify-Event-Id"],
+                delivery.topic,
+                delivery.uri,
+                attempt,
+                self._clock(),
+                status,
+                error,
+                delivered,
+            )
+        )
         return delivered
 
     def _give_up(self, delivery: Delivery) -> None:
         subscription = delivery.runtime.state.webhooks.get(delivery.subscription_id)
-        if subscription is not None and self.delete_after_failures is not None \
-                and subscription.consecutive_failures >= self.delete_after_failures:
+        if (
+            subscription is not None
+            and self.delete_after_failures is not None
+            and subscription.consecutive_failures >= self.delete_after_failures
+        ):
             del delivery.runtime.state.webhooks[delivery.subscription_id]

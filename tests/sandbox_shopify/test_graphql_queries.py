@@ -1,4 +1,4 @@
-"""Queries a sync layer runs: catalog, inventory, customers, orders by updated_at with paging, node lookups."""
+"""Queries a sync layer runs: catalog, inventory, customers, orders by updated_at with paging, nodes."""
 
 from __future__ import annotations
 
@@ -17,11 +17,15 @@ query Orders($q: String, $after: String) {
 }"""
 
 
-def place(sandbox: ShopifySandbox, sku: str = "TEE-S", quantity: int = 1, **kwargs: object) -> dict[str, object]:
+def place(
+    sandbox: ShopifySandbox, sku: str = "TEE-S", quantity: int = 1, **kwargs: object
+) -> dict[str, object]:
     return sandbox.place_order("alpha", OrderSpec(lines=[OrderLineSpec(sku, quantity)], **kwargs))  # type: ignore[arg-type]
 
 
-async def test_shop_locations_and_catalog_use_shopify_names_and_gid_formats(gql: GraphQL, shop: ShopInfo) -> None:
+async def test_shop_locations_and_catalog_use_shopify_names_and_gid_formats(
+    gql: GraphQL, shop: ShopInfo
+) -> None:
     body = await gql("""{ shop { name myshopifyDomain currencyCode }
         locations(first: 10) { nodes { id legacyResourceId name fulfillsOnlineOrders isActive } }
         products(first: 5, query: "title:Tee") { nodes { id title totalInventory
@@ -37,14 +41,21 @@ async def test_shop_locations_and_catalog_use_shopify_names_and_gid_formats(gql:
     assert tee["totalInventory"] == 11
     small = tee["variants"]["nodes"][0]
     assert (small["sku"], small["price"], small["inventoryPolicy"], small["inventoryQuantity"]) == (
-        "TEE-S", "20.0", "DENY", 10)  # money strings are unpadded in GraphQL
+        "TEE-S",
+        "20.0",
+        "DENY",
+        10,
+    )  # money strings are unpadded in GraphQL
 
 
-async def test_inventory_level_quantities_by_name_and_invalid_name_error(gql: GraphQL,
-                                                                          sandbox: ShopifySandbox) -> None:
+async def test_inventory_level_quantities_by_name_and_invalid_name_error(
+    gql: GraphQL, sandbox: ShopifySandbox
+) -> None:
     place(sandbox, quantity=2)
-    body = await gql("""{ inventoryItems(first: 1, query: "sku:TEE-S") { nodes { inventoryLevels(first: 5) { nodes {
-        location { name } quantities(names: ["available", "committed", "on_hand", "reserved"]) { name quantity } } } } } }""")
+    body = await gql("""{ inventoryItems(first: 1, query: "sku:TEE-S") {
+        nodes { inventoryLevels(first: 5) { nodes {
+        location { name }
+        quantities(names: ["available", "committed", "on_hand", "reserved"]) { name quantity } } } } } }""")
     levels = body["data"]["inventoryItems"]["nodes"][0]["inventoryLevels"]["nodes"]
     warehouse = {q["name"]: q["quantity"] for q in levels[0]["quantities"]}
     assert levels[0]["location"]["name"] == "Warehouse"
@@ -54,7 +65,9 @@ async def test_inventory_level_quantities_by_name_and_invalid_name_error(gql: Gr
     assert body["errors"][0]["extensions"]["code"] == "INVALID_FIELD_ARGUMENTS"
 
 
-async def test_orders_filtered_by_updated_at_are_paged_with_cursors(gql: GraphQL, sandbox: ShopifySandbox) -> None:
+async def test_orders_filtered_by_updated_at_are_paged_with_cursors(
+    gql: GraphQL, sandbox: ShopifySandbox
+) -> None:
     before = datetime.now(UTC) - timedelta(seconds=1)
     names = [place(sandbox)["name"] for _ in range(3)]
     query = f"updated_at:>'{before.isoformat()}'"
@@ -69,15 +82,30 @@ async def test_orders_filtered_by_updated_at_are_paged_with_cursors(gql: GraphQL
     assert none["edges"] == [] and none["pageInfo"]["endCursor"] is None
 
 
-async def test_a_refund_bumps_the_order_into_the_updated_at_window(gql: GraphQL, sandbox: ShopifySandbox) -> None:
+async def test_a_refund_bumps_the_order_into_the_updated_at_window(
+    gql: GraphQL, sandbox: ShopifySandbox
+) -> None:
     order = place(sandbox, quantity=2)
     mark = datetime.now(UTC)
     line_id = order["line_items"][0]["id"]  # type: ignore[index]
-    sandbox.refund_order("alpha", order["id"], {"lines": [{"line_item_id": line_id, "quantity": 1,  # type: ignore[arg-type]
-                                                           "restock_type": "CANCEL"}]})
-    body = await gql("""query($q: String) { orders(first: 5, query: $q) { nodes { name
+    sandbox.refund_order(
+        "alpha",
+        order["id"],
+        {
+            "lines": [
+                {
+                    "line_item_id": line_id,
+                    "quantity": 1,  # type: ignore[arg-type]
+                    "restock_type": "CANCEL",
+                }
+            ]
+        },
+    )
+    body = await gql(
+        """query($q: String) { orders(first: 5, query: $q) { nodes { name
         refunds(first: 5) { id createdAt totalRefundedSet { shopMoney { amount } } } } } }""",
-                     {"q": f"updated_at:>='{mark.isoformat()}'"})
+        {"q": f"updated_at:>='{mark.isoformat()}'"},
+    )
     [found] = body["data"]["orders"]["nodes"]
     assert found["name"] == order["name"]
     assert found["refunds"][0]["totalRefundedSet"]["shopMoney"]["amount"] == "22.0"  # 20 + 10 % tax
@@ -90,7 +118,9 @@ async def test_search_terms_for_status_source_sku_and_negation(gql: GraphQL, san
     sandbox.cancel_order("alpha", mug["id"])  # type: ignore[arg-type]
 
     async def names(query: str) -> list[str]:
-        body = await gql("query($q: String) { orders(first: 10, query: $q) { nodes { name } } }", {"q": query})
+        body = await gql(
+            "query($q: String) { orders(first: 10, query: $q) { nodes { name } } }", {"q": query}
+        )
         return [n["name"] for n in body["data"]["orders"]["nodes"]]
 
     assert await names("source_name:pos") == [pos["name"]]
@@ -106,8 +136,10 @@ async def test_backward_paging_and_reverse_order(gql: GraphQL, sandbox: ShopifyS
     body = await gql("{ orders(last: 2) { nodes { name } pageInfo { hasPreviousPage startCursor } } }")
     page = body["data"]["orders"]
     assert [n["name"] for n in page["nodes"]] == names[2:] and page["pageInfo"]["hasPreviousPage"]
-    body = await gql("query($b: String) { orders(last: 5, before: $b) { nodes { name } } }",
-                     {"b": page["pageInfo"]["startCursor"]})
+    body = await gql(
+        "query($b: String) { orders(last: 5, before: $b) { nodes { name } } }",
+        {"b": page["pageInfo"]["startCursor"]},
+    )
     assert [n["name"] for n in body["data"]["orders"]["nodes"]] == names[:2]
 
 
@@ -117,10 +149,18 @@ async def test_connection_without_first_or_last_is_an_error(gql: GraphQL) -> Non
 
 
 async def test_order_money_discounts_taxes_and_transactions(gql: GraphQL, sandbox: ShopifySandbox) -> None:
-    order = sandbox.place_order("alpha", OrderSpec(
-        lines=[OrderLineSpec("TEE-S", 2), OrderLineSpec("GIFT-25", 1)], discount_code="FIVE",
-        gift_card_code="GC-1234", presentment_currency="EUR", customer=CustomerSpec(email="ann@example.com")))
-    body = await gql("""query($id: ID!) { order(id: $id) { name sourceName currencyCode presentmentCurrencyCode
+    order = sandbox.place_order(
+        "alpha",
+        OrderSpec(
+            lines=[OrderLineSpec("TEE-S", 2), OrderLineSpec("GIFT-25", 1)],
+            discount_code="FIVE",
+            gift_card_code="GC-1234",
+            presentment_currency="EUR",
+            customer=CustomerSpec(email="ann@example.com"),
+        ),
+    )
+    body = await gql(
+        """query($id: ID!) { order(id: $id) { name sourceName currencyCode presentmentCurrencyCode
         displayFinancialStatus displayFulfillmentStatus paymentGatewayNames discountCodes
         subtotalPriceSet { shopMoney { amount } presentmentMoney { amount currencyCode } }
         totalDiscountsSet { shopMoney { amount } } totalTaxSet { shopMoney { amount } }
@@ -131,10 +171,17 @@ async def test_order_money_discounts_taxes_and_transactions(gql: GraphQL, sandbo
         lineItems(first: 5) { nodes { sku quantity isGiftCard taxable
           originalUnitPriceSet { shopMoney { amount } presentmentMoney { amount } }
           discountAllocations { allocatedAmountSet { shopMoney { amount } }
-            discountApplication { ... on DiscountCodeApplication { code value { ... on MoneyV2 { amount } } } } }
-          taxLines { rate priceSet { shopMoney { amount } } } } } } }""", {"id": order["admin_graphql_api_id"]})
+            discountApplication {
+              ... on DiscountCodeApplication { code value { ... on MoneyV2 { amount } } } } }
+          taxLines { rate priceSet { shopMoney { amount } } } } } } }""",
+        {"id": order["admin_graphql_api_id"]},
+    )
     data = body["data"]["order"]
-    assert (data["sourceName"], data["currencyCode"], data["presentmentCurrencyCode"]) == ("web", "USD", "EUR")
+    assert (data["sourceName"], data["currencyCode"], data["presentmentCurrencyCode"]) == (
+        "web",
+        "USD",
+        "EUR",
+    )
     assert data["discountCodes"] == ["FIVE"]
     # 2 × 20 tees − 5 discount (gift cards are never discounted) + 25 gift card = 60; tax 10 % of 35 = 3.5.
     assert data["subtotalPriceSet"]["shopMoney"]["amount"] == "60.0"
@@ -145,43 +192,60 @@ async def test_order_money_discounts_taxes_and_transactions(gql: GraphQL, sandbo
     tee, gift = data["lineItems"]["nodes"]
     assert tee["discountAllocations"][0]["allocatedAmountSet"]["shopMoney"]["amount"] == "5.0"
     assert tee["discountAllocations"][0]["discountApplication"]["code"] == "FIVE"
-    assert (gift["isGiftCard"], gift["taxable"], gift["taxLines"], gift["discountAllocations"]) == (True, False, [], [])
+    assert (gift["isGiftCard"], gift["taxable"], gift["taxLines"], gift["discountAllocations"]) == (
+        True,
+        False,
+        [],
+        [],
+    )
     # The gift card tender is a payment (its own SALE transaction), not a discount.
     assert [(t["gateway"], t["amountSet"]["shopMoney"]["amount"]) for t in data["transactions"]] == [
-        ("gift_card", "15.0"), ("shopify_payments", "48.5")]
+        ("gift_card", "15.0"),
+        ("shopify_payments", "48.5"),
+    ]
     assert data["paymentGatewayNames"] == ["gift_card", "shopify_payments"]
     assert data["displayFinancialStatus"] == "PAID"
     assert data["customer"] == {"email": "ann@example.com", "numberOfOrders": "1"}
 
 
 async def test_node_and_nodes_resolve_any_gid_and_unknown_field_is_a_validation_error(
-        gql: GraphQL, sandbox: ShopifySandbox) -> None:
+    gql: GraphQL, sandbox: ShopifySandbox
+) -> None:
     order = place(sandbox)
-    body = await gql("""query($ids: [ID!]!) { nodes(ids: $ids) { __typename id ... on Order { name } } }""",
-                     {"ids": [order["admin_graphql_api_id"], "gid://shopify/Order/1"]})
+    body = await gql(
+        """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id ... on Order { name } } }""",
+        {"ids": [order["admin_graphql_api_id"], "gid://shopify/Order/1"]},
+    )
     assert body["data"]["nodes"][0]["__typename"] == "Order" and body["data"]["nodes"][1] is None
     body = await gql("{ shop { name notAField } }")
     assert "data" not in body and "notAField" in body["errors"][0]["message"]
 
 
 async def test_aliases_fragments_and_variables_behave_like_graphql(gql: GraphQL) -> None:
-    body = await gql("""query Pair($a: String!) { first: productVariants(first: 1, query: $a) { nodes { ...V } }
+    body = await gql(
+        """query Pair($a: String!) { first: productVariants(first: 1, query: $a) { nodes { ...V } }
         second: productVariants(first: 1, query: "sku:MUG") { nodes { ...V } } }
-        fragment V on ProductVariant { sku inventoryPolicy }""", {"a": "sku:TEE-M"})
+        fragment V on ProductVariant { sku inventoryPolicy }""",
+        {"a": "sku:TEE-M"},
+    )
     assert body["data"]["first"]["nodes"] == [{"sku": "TEE-M", "inventoryPolicy": "DENY"}]
     assert body["data"]["second"]["nodes"] == [{"sku": "MUG", "inventoryPolicy": "CONTINUE"}]
 
 
-async def test_gift_cards_discount_codes_and_customers_are_queryable(gql: GraphQL, sandbox: ShopifySandbox) -> None:
+async def test_gift_cards_discount_codes_and_customers_are_queryable(
+    gql: GraphQL, sandbox: ShopifySandbox
+) -> None:
     sandbox.add_customer("alpha", {"email": "bo@example.com", "first_name": "Bo"})
-    body = await gql("""{ giftCards(first: 5) { nodes { lastCharacters balance { amount currencyCode } enabled } }
+    body = await gql("""{
+        giftCards(first: 5) { nodes { lastCharacters balance { amount currencyCode } enabled } }
         codeDiscountNodeByCode(code: "TENOFF") { codeDiscount { ... on DiscountCodeBasic { title status
-          customerGets { value { ... on DiscountPercentage { percentage } } } codes(first: 1) { nodes { code } } } } }
+          customerGets { value { ... on DiscountPercentage { percentage } } }
+          codes(first: 1) { nodes { code } } } } }
         customers(first: 5, query: "email:bo@example.com") { nodes { email firstName displayName } } }""")
     data = body["data"]
-    assert data["giftCards"]["nodes"] == [{"lastCharacters": "1234", "balance": {"amount": "15.0",
-                                                                                  "currencyCode": "USD"},
-                                           "enabled": True}]
+    assert data["giftCards"]["nodes"] == [
+        {"lastCharacters": "1234", "balance": {"amount": "15.0", "currencyCode": "USD"}, "enabled": True}
+    ]
     discount = data["codeDiscountNodeByCode"]["codeDiscount"]
     assert discount["customerGets"]["value"]["percentage"] == 0.1
     assert discount["codes"]["nodes"] == [{"code": "TENOFF"}]

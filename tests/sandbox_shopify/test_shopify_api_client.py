@@ -40,10 +40,28 @@ def run_client(shop: ShopInfo) -> list[dict[str, Any]]:
         node = found["data"]["productVariants"]["edges"][0]["node"]
         level = node["inventoryItem"]["inventoryLevels"]["nodes"][0]
         current = level["quantities"][0]["quantity"]
-        written = json.loads(client.execute(SET, {"key": "lib-1", "input": {
-            "name": "available", "reason": "correction", "referenceDocumentUri": "gid://tandem/Test/1",
-            "quantities": [{"inventoryItemId": node["inventoryItem"]["id"], "locationId": level["location"]["id"],
-                            "quantity": current + 10, "changeFromQuantity": current}]}}, operation_name="Set"))
+        written = json.loads(
+            client.execute(
+                SET,
+                {
+                    "key": "lib-1",
+                    "input": {
+                        "name": "available",
+                        "reason": "correction",
+                        "referenceDocumentUri": "gid://tandem/Test/1",
+                        "quantities": [
+                            {
+                                "inventoryItemId": node["inventoryItem"]["id"],
+                                "locationId": level["location"]["id"],
+                                "quantity": current + 10,
+                                "changeFromQuantity": current,
+                            }
+                        ],
+                    },
+                },
+                operation_name="Set",
+            )
+        )
         again = json.loads(client.execute(QUERY, {"q": "sku:TEE-S"}))
         return [found, written, again]
     finally:
@@ -63,20 +81,26 @@ def run_with_bad_token(shop: ShopInfo) -> int:
     return 200
 
 
-async def test_shopify_api_graphql_client_queries_and_writes_inventory(sandbox: ShopifySandbox,
-                                                                        shop: ShopInfo) -> None:
+async def test_shopify_api_graphql_client_queries_and_writes_inventory(
+    sandbox: ShopifySandbox, shop: ShopInfo
+) -> None:
     found, written, again = await anyio.to_thread.run_sync(run_client, shop)
     assert found["extensions"]["cost"]["throttleStatus"]["maximumAvailable"] == 2000
     assert written["data"]["inventorySetQuantities"]["userErrors"] == []
     assert written["data"]["inventorySetQuantities"]["inventoryAdjustmentGroup"]["changes"] == [
-        {"name": "available", "delta": 10}, {"name": "on_hand", "delta": 10}]
-    level = again["data"]["productVariants"]["edges"][0]["node"]["inventoryItem"]["inventoryLevels"]["nodes"][0]
+        {"name": "available", "delta": 10},
+        {"name": "on_hand", "delta": 10},
+    ]
+    level = again["data"]["productVariants"]["edges"][0]["node"]["inventoryItem"]["inventoryLevels"]["nodes"][
+        0
+    ]
     assert level["quantities"] == [{"quantity": 15}]
     [write] = sandbox.quantity_writes("alpha")
     assert (write.before, write.after, write.idempotency_key) == (5, 15, "lib-1")
 
 
-async def test_shopify_api_client_sees_401_for_a_wrong_token(sandbox: ShopifySandbox, shop: ShopInfo,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+async def test_shopify_api_client_sees_401_for_a_wrong_token(
+    sandbox: ShopifySandbox, shop: ShopInfo, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert await anyio.to_thread.run_sync(run_with_bad_token, shop) == 401
     assert "Invalid API key or access token" in capsys.readouterr().out  # the library prints the error body

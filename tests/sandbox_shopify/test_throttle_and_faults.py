@@ -13,7 +13,8 @@ from sandbox.shopify.throttle import CostBucket
 
 from .conftest import GraphQL
 
-MUTATION = """mutation { webhookSubscriptionDelete(id: "gid://shopify/WebhookSubscription/1") { userErrors { message } } }"""
+MUTATION = """mutation { webhookSubscriptionDelete(id: "gid://shopify/WebhookSubscription/1") {
+  userErrors { message } } }"""
 
 
 class FakeClock:
@@ -54,21 +55,26 @@ async def test_every_response_reports_cost_and_throttle_status(gql: GraphQL) -> 
 
 
 async def test_mutations_cost_ten_and_an_empty_bucket_answers_throttled_with_http_200(
-        gql: GraphQL, sandbox: ShopifySandbox) -> None:
+    gql: GraphQL, sandbox: ShopifySandbox
+) -> None:
     sandbox.configure_throttle("alpha", bucket_size=30, restore_rate=10)
     sandbox.drain_bucket("alpha")
     body = await gql(MUTATION)  # gql asserts HTTP 200
     assert "data" not in body
-    assert body["errors"] == [{"message": "Throttled", "extensions": {
-        "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}]
+    assert body["errors"] == [
+        {
+            "message": "Throttled",
+            "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"},
+        }
+    ]
     cost = body["extensions"]["cost"]
     assert (cost["requestedQueryCost"], cost["actualQueryCost"]) == (10, None)
     assert cost["throttleStatus"]["maximumAvailable"] == 30
     # The bucket refills at 10 points/s: wait for the condition, with a deadline.
     started = time.monotonic()
     with anyio.fail_after(5):
-        while "errors" in (body := await gql(MUTATION)):
-            await anyio.sleep(0.05)
+        while "errors" in (body := await gql(MUTATION)):  # noqa: ASYNC110
+            await anyio.sleep(0.05)  # a client's back-off: retrying is the behaviour under test
     assert time.monotonic() - started >= 0.5
     assert body["extensions"]["cost"]["actualQueryCost"] == 10
 
@@ -86,13 +92,14 @@ async def test_forced_throttling_fault_throttles_every_call(gql: GraphQL, sandbo
     sandbox.set_faults("alpha", FaultSpec())
     sandbox.configure_throttle("alpha", 2000, 2000)
     with anyio.fail_after(5):
-        while "errors" in (body := await gql("{ shop { name } }")):
-            await anyio.sleep(0.02)
+        while "errors" in (body := await gql("{ shop { name } }")):  # noqa: ASYNC110
+            await anyio.sleep(0.02)  # a client's back-off: retrying is the behaviour under test
     assert body["data"] == {"shop": {"name": "alpha"}}
 
 
 async def test_error_rate_fault_answers_5xx_and_latency_fault_slows_calls(
-        http: aiohttp.ClientSession, shop: ShopInfo, sandbox: ShopifySandbox) -> None:
+    http: aiohttp.ClientSession, shop: ShopInfo, sandbox: ShopifySandbox
+) -> None:
     headers = {"X-Shopify-Access-Token": shop.access_token}
     sandbox.set_faults("alpha", FaultSpec(error_rate=1.0, error_status=503))
     async with http.post(shop.graphql_url, json={"query": "{ shop { name } }"}, headers=headers) as response:
@@ -100,7 +107,9 @@ async def test_error_rate_fault_answers_5xx_and_latency_fault_slows_calls(
     sandbox.set_faults("alpha", FaultSpec(error_rate=0.5, seed=7))
     statuses = []
     for _ in range(20):
-        async with http.post(shop.graphql_url, json={"query": "{ shop { name } }"}, headers=headers) as response:
+        async with http.post(
+            shop.graphql_url, json={"query": "{ shop { name } }"}, headers=headers
+        ) as response:
             statuses.append(response.status)
     assert 0 < statuses.count(503) < 20 and set(statuses) == {200, 503}
     sandbox.set_faults("alpha", FaultSpec(latency_seconds=0.3))

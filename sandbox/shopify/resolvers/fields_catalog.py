@@ -12,7 +12,16 @@ from graphql import GraphQLError
 
 from ..ids import gid, inventory_level_gid
 from ..model import (
-    QUANTITY_NAMES, Customer, DiscountCode, GiftCard, InventoryItem, InventoryLevel, Location, Metafield, Product, Variant,
+    QUANTITY_NAMES,
+    Customer,
+    DiscountCode,
+    GiftCard,
+    InventoryItem,
+    InventoryLevel,
+    Location,
+    Metafield,
+    Product,
+    Variant,
     WebhookSubscription,
 )
 from ..money import graphql_amount, money_v2
@@ -38,10 +47,19 @@ def _legacy(obj: Any, info: Any) -> str:
 def _quantities(level: InventoryLevel, info: Any, names: list[str]) -> list[dict[str, Any]]:
     unknown = [name for name in names if name not in QUANTITY_NAMES]
     if unknown:
-        raise GraphQLError(f"Invalid quantity names: {', '.join(unknown)}. Valid names are: "
-                           f"{', '.join(QUANTITY_NAMES)}.", extensions={"code": "INVALID_FIELD_ARGUMENTS"})
-    return [{"id": f"{inventory_level_gid(level.id, level.item_id)}&name={name}", "name": name,
-             "quantity": level.quantity(name), "updatedAt": level.updated_at} for name in names]
+        raise GraphQLError(
+            f"Invalid quantity names: {', '.join(unknown)}. Valid names are: {', '.join(QUANTITY_NAMES)}.",
+            extensions={"code": "INVALID_FIELD_ARGUMENTS"},
+        )
+    return [
+        {
+            "id": f"{inventory_level_gid(level.id, level.item_id)}&name={name}",
+            "name": name,
+            "quantity": level.quantity(name),
+            "updatedAt": level.updated_at,
+        }
+        for name in names
+    ]
 
 
 def _levels_of_location(location: Location, info: Any, **args: Any) -> dict[str, Any]:
@@ -88,19 +106,27 @@ SHOP: dict[str, Resolver] = {
 FIELD_RESOLVERS: dict[str, dict[str, Resolver]] = {
     "Shop": SHOP,
     "Location": {
-        "id": _id("Location"), "legacyResourceId": _legacy,
-        "address": lambda loc, info: {"city": loc.address.get("city"), "countryCode": loc.address.get("countryCode")},
+        "id": _id("Location"),
+        "legacyResourceId": _legacy,
+        "address": lambda loc, info: {
+            "city": loc.address.get("city"),
+            "countryCode": loc.address.get("countryCode"),
+        },
         "inventoryLevel": lambda loc, info, inventoryItemId: _state(info).levels.get(
-            (number_or_none(inventoryItemId, "InventoryItem"), loc.id)),
+            (number_or_none(inventoryItemId, "InventoryItem"), loc.id)
+        ),
         "inventoryLevels": _levels_of_location,
     },
     "InventoryItem": {
-        "id": _id("InventoryItem"), "legacyResourceId": _legacy,
-        "unitCost": lambda item, info: None if item.unit_cost is None else money_v2(
-            item.unit_cost, _state(info).config.currency),
+        "id": _id("InventoryItem"),
+        "legacyResourceId": _legacy,
+        "unitCost": lambda item, info: (
+            None if item.unit_cost is None else money_v2(item.unit_cost, _state(info).config.currency)
+        ),
         "variant": lambda item, info: _state(info).variants[item.variant_id],
         "inventoryLevel": lambda item, info, locationId: _state(info).levels.get(
-            (item.id, number_or_none(locationId, "Location"))),
+            (item.id, number_or_none(locationId, "Location"))
+        ),
         "inventoryLevels": _levels_of_item,
     },
     "InventoryLevel": {
@@ -111,28 +137,35 @@ FIELD_RESOLVERS: dict[str, dict[str, Resolver]] = {
         "quantities": _quantities,
     },
     "Product": {
-        "id": _id("Product"), "legacyResourceId": _legacy,
-        "totalInventory": lambda p, info: sum(_available_total(_state(info), _state(info).variants[v].inventory_item_id)
-                                              for v in p.variant_ids),
+        "id": _id("Product"),
+        "legacyResourceId": _legacy,
+        "totalInventory": lambda p, info: sum(
+            _available_total(_state(info), _state(info).variants[v].inventory_item_id) for v in p.variant_ids
+        ),
         "variants": lambda p, info, **args: page([_state(info).variants[v] for v in p.variant_ids], **args),
     },
     "ProductVariant": {
-        "id": _id("ProductVariant"), "legacyResourceId": _legacy,
+        "id": _id("ProductVariant"),
+        "legacyResourceId": _legacy,
         "sku": lambda v, info: _state(info).items[v.inventory_item_id].sku,
         "displayName": lambda v, info: f"{_state(info).products[v.product_id].title} - {v.title}",
         "price": lambda v, info: graphql_amount(v.price),
-        "compareAtPrice": lambda v, info: None if v.compare_at_price is None else graphql_amount(v.compare_at_price),
+        "compareAtPrice": lambda v, info: (
+            None if v.compare_at_price is None else graphql_amount(v.compare_at_price)
+        ),
         "inventoryQuantity": lambda v, info: _available_total(_state(info), v.inventory_item_id),
         "product": lambda v, info: _state(info).products[v.product_id],
         "inventoryItem": lambda v, info: _state(info).items[v.inventory_item_id],
     },
     "Customer": {
-        "id": _id("Customer"), "legacyResourceId": _legacy,
+        "id": _id("Customer"),
+        "legacyResourceId": _legacy,
         "displayName": lambda c, info: " ".join(p for p in (c.first_name, c.last_name) if p) or c.email or "",
         "numberOfOrders": lambda c, info: str(c.orders_count),
         "amountSpent": lambda c, info: money_v2(c.amount_spent, _state(info).config.currency),
         "defaultAddress": lambda c, info: c.addresses[0] if c.addresses else None,
-        "metafield": _metafield, "metafields": _metafields,
+        "metafield": _metafield,
+        "metafields": _metafields,
     },
     "Metafield": {"id": _id("Metafield")},
     "GiftCard": {
@@ -146,25 +179,48 @@ FIELD_RESOLVERS: dict[str, dict[str, Resolver]] = {
     },
     "DiscountCodeNode": {"id": _id("DiscountCodeNode"), "codeDiscount": lambda code, info: code},
     "DiscountCodeBasic": {
-        "summary": lambda code, info: (f"{code.value}% off entire order" if code.value_type == "percentage"
-                                       else f"{graphql_amount(code.value)} off entire order"),
+        "summary": lambda code, info: (
+            f"{code.value}% off entire order"
+            if code.value_type == "percentage"
+            else f"{graphql_amount(code.value)} off entire order"
+        ),
         "asyncUsageCount": lambda code, info: code.usage_count,
         "customerGets": _discount_value,
         "codes": lambda code, info, **args: page(
-            [{"id": gid("DiscountRedeemCode", code.redeem_code_id), "code": code.code,
-              "asyncUsageCount": code.usage_count}], sort_key=lambda d: (d["id"], 0), **args),
+            [
+                {
+                    "id": gid("DiscountRedeemCode", code.redeem_code_id),
+                    "code": code.code,
+                    "asyncUsageCount": code.usage_count,
+                }
+            ],
+            sort_key=lambda d: (d["id"], 0),
+            **args,
+        ),
     },
     "WebhookSubscription": {
-        "id": _id("WebhookSubscription"), "legacyResourceId": _legacy,
+        "id": _id("WebhookSubscription"),
+        "legacyResourceId": _legacy,
         "endpoint": lambda sub, info: {"__typename": "WebhookHttpEndpoint", "callbackUrl": sub.uri},
-        "apiVersion": lambda sub, info: {"handle": ctx(info).api_version, "displayName": ctx(info).api_version,
-                                         "supported": True},
+        "apiVersion": lambda sub, info: {
+            "handle": ctx(info).api_version,
+            "displayName": ctx(info).api_version,
+            "supported": True,
+        },
     },
 }
 
 # Python record type → GraphQL object type, for Node, unions and interfaces.
 TYPE_NAMES: dict[type, str] = {
-    ShopState: "Shop", Location: "Location", InventoryItem: "InventoryItem", InventoryLevel: "InventoryLevel",
-    Product: "Product", Variant: "ProductVariant", Customer: "Customer", Metafield: "Metafield",
-    GiftCard: "GiftCard", DiscountCode: "DiscountCodeNode", WebhookSubscription: "WebhookSubscription",
+    ShopState: "Shop",
+    Location: "Location",
+    InventoryItem: "InventoryItem",
+    InventoryLevel: "InventoryLevel",
+    Product: "Product",
+    Variant: "ProductVariant",
+    Customer: "Customer",
+    Metafield: "Metafield",
+    GiftCard: "GiftCard",
+    DiscountCode: "DiscountCodeNode",
+    WebhookSubscription: "WebhookSubscription",
 }

@@ -35,54 +35,96 @@ class AdjustmentGroup:
 def _require_change_from(rows: list[dict[str, Any]], input_type: str) -> None:
     # 2026-04: every row must carry the key, an int (compare-and-set) or an explicit null (no check).
     if any("changeFromQuantity" not in row for row in rows):
-        raise GraphQLError(f"{input_type} must include the following argument: changeFromQuantity.",
-                           extensions={"code": "INVALID_FIELD_ARGUMENTS"})
+        raise GraphQLError(
+            f"{input_type} must include the following argument: changeFromQuantity.",
+            extensions={"code": "INVALID_FIELD_ARGUMENTS"},
+        )
 
 
 def _rows(rows: list[dict[str, Any]], value_key: str) -> list[QuantityRow]:
-    return [QuantityRow(number_or_none(row["inventoryItemId"], "InventoryItem"),
-                        number_or_none(row["locationId"], "Location"), row[value_key], row.get("changeFromQuantity"),
-                        row.get("ledgerDocumentUri")) for row in rows]
+    return [
+        QuantityRow(
+            number_or_none(row["inventoryItemId"], "InventoryItem"),
+            number_or_none(row["locationId"], "Location"),
+            row[value_key],
+            row.get("changeFromQuantity"),
+            row.get("ledgerDocumentUri"),
+        )
+        for row in rows
+    ]
 
 
-def _log_writes(c: RequestContext, mutation: str, name: str, changes: list[QuantityChange],
-                rows: list[QuantityRow], args: dict[str, Any], key: str) -> None:
+def _log_writes(
+    c: RequestContext,
+    mutation: str,
+    name: str,
+    changes: list[QuantityChange],
+    rows: list[QuantityRow],
+    args: dict[str, Any],
+    key: str,
+) -> None:
     """Ground truth: every quantity the API client wrote, with before/after, for benchmarks."""
     written = [change for change in changes if change.name == name]
     for change, row in zip(written, rows, strict=True):
         location = c.state.locations[change.level.location_id]
-        c.state.ledger.quantity_writes.append(QuantityWrite(
-            c.now, mutation, c.state.sku_of_item(change.level.item_id), gid("InventoryItem", change.level.item_id),
-            gid("Location", location.id), location.name, name, change.before, change.after, change.delta,
-            row.change_from, args["reason"], args.get("referenceDocumentUri"), key, c.app))
+        c.state.ledger.quantity_writes.append(
+            QuantityWrite(
+                c.now,
+                mutation,
+                c.state.sku_of_item(change.level.item_id),
+                gid("InventoryItem", change.level.item_id),
+                gid("Location", location.id),
+                location.name,
+                name,
+                change.before,
+                change.after,
+                change.delta,
+                row.change_from,
+                args["reason"],
+                args.get("referenceDocumentUri"),
+                key,
+                c.app,
+            )
+        )
 
 
-def _apply(c: RequestContext, name: str, plan: list[tuple[InventoryLevel, int]], stored_name: str,
-           args: dict[str, Any]) -> AdjustmentGroup:
+def _apply(
+    c: RequestContext,
+    name: str,
+    plan: list[tuple[InventoryLevel, int]],
+    stored_name: str,
+    args: dict[str, Any],
+) -> AdjustmentGroup:
     changes: list[QuantityChange] = []
     for level, delta in plan:
         applied = apply_delta(level, stored_name, delta, c.now)
         if name == "on_hand":  # report the requested name first, as Shopify does
-            applied = [QuantityChange(level, "on_hand", delta, applied[1].before, applied[1].after), applied[0]]
+            applied = [
+                QuantityChange(level, "on_hand", delta, applied[1].before, applied[1].after),
+                applied[0],
+            ]
         changes += applied
         if stored_name == "available":
             c.events.add("inventory_levels/update", level)
-    return AdjustmentGroup(c.state.ids.next(), c.now, args["reason"], args.get("referenceDocumentUri"), changes)
+    return AdjustmentGroup(
+        c.state.ids.next(), c.now, args["reason"], args.get("referenceDocumentUri"), changes
+    )
 
 
 def _empty() -> dict[str, Any]:
     return {"inventoryAdjustmentGroup": None, "userErrors": []}
 
 
-def set_quantities(root: Any, info: Any, input: dict[str, Any]) -> Any:  # noqa: A002 - GraphQL argument name
+def set_quantities(root: Any, info: Any, input: dict[str, Any]) -> Any:
     key = idempotency_key(info)
     _require_change_from(input["quantities"], "InventoryQuantityInput")
     c = ctx(info)
 
     def perform() -> dict[str, Any]:
         rows = _rows(input["quantities"], "quantity")
-        errors, plan = plan_set(input["name"], input["reason"], input.get("referenceDocumentUri"), rows,
-                                c.state.inventory_scope())
+        errors, plan = plan_set(
+            input["name"], input["reason"], input.get("referenceDocumentUri"), rows, c.state.inventory_scope()
+        )
         if errors:
             return {"inventoryAdjustmentGroup": None, "userErrors": errors}
         group = _apply(c, input["name"], plan, "available", input)
@@ -92,15 +134,16 @@ def set_quantities(root: Any, info: Any, input: dict[str, Any]) -> Any:  # noqa:
     return c.idempotency.run(key, "inventorySetQuantities", input, _empty(), perform)
 
 
-def adjust_quantities(root: Any, info: Any, input: dict[str, Any]) -> Any:  # noqa: A002
+def adjust_quantities(root: Any, info: Any, input: dict[str, Any]) -> Any:
     key = idempotency_key(info)
     _require_change_from(input["changes"], "InventoryChangeInput")
     c = ctx(info)
 
     def perform() -> dict[str, Any]:
         rows = _rows(input["changes"], "delta")
-        errors, plan = plan_adjust(input["name"], input["reason"], input.get("referenceDocumentUri"), rows,
-                                   c.state.inventory_scope())
+        errors, plan = plan_adjust(
+            input["name"], input["reason"], input.get("referenceDocumentUri"), rows, c.state.inventory_scope()
+        )
         if errors:
             return {"inventoryAdjustmentGroup": None, "userErrors": errors}
         group = _apply(c, input["name"], plan, input["name"], input)
@@ -111,19 +154,32 @@ def adjust_quantities(root: Any, info: Any, input: dict[str, Any]) -> Any:  # no
     return c.idempotency.run(key, "inventoryAdjustQuantities", input, _empty(), perform)
 
 
-def activate(root: Any, info: Any, inventoryItemId: str, locationId: str,  # noqa: N803
-             available: int | None = None, onHand: int | None = None) -> Any:  # noqa: N803
+def activate(
+    root: Any,
+    info: Any,
+    inventoryItemId: str,
+    locationId: str,
+    available: int | None = None,
+    onHand: int | None = None,
+) -> Any:
     """inventoryActivate: stock an item at a location so quantities can be written there."""
     key = idempotency_key(info)
     c = ctx(info)
-    arguments = {"inventoryItemId": inventoryItemId, "locationId": locationId, "available": available,
-                 "onHand": onHand}
+    arguments = {
+        "inventoryItemId": inventoryItemId,
+        "locationId": locationId,
+        "available": available,
+        "onHand": onHand,
+    }
 
     def perform() -> dict[str, Any]:
         item_id = number_or_none(inventoryItemId, "InventoryItem")
         location_id = number_or_none(locationId, "Location")
         if item_id not in c.state.items:
-            return {"inventoryLevel": None, "userErrors": [UserError(["inventoryItemId"], "Inventory item not found.")]}
+            return {
+                "inventoryLevel": None,
+                "userErrors": [UserError(["inventoryItemId"], "Inventory item not found.")],
+            }
         if location_id not in c.state.locations:
             return {"inventoryLevel": None, "userErrors": [UserError(["locationId"], "Location not found.")]}
         level = c.state.stock_level(item_id, location_id, c.now)  # type: ignore[arg-type]
@@ -138,20 +194,33 @@ def activate(root: Any, info: Any, inventoryItemId: str, locationId: str,  # noq
     return c.idempotency.run(key, "inventoryActivate", arguments, {"inventoryLevel": None}, perform)
 
 
-def _group_changes(group: AdjustmentGroup, info: Any, inventoryItemIds: list[str] | None = None,  # noqa: N803
-                   locationIds: list[str] | None = None, quantityNames: list[str] | None = None) -> list[Any]:  # noqa: N803
+def _group_changes(
+    group: AdjustmentGroup,
+    info: Any,
+    inventoryItemIds: list[str] | None = None,
+    locationIds: list[str] | None = None,
+    quantityNames: list[str] | None = None,
+) -> list[Any]:
     items = {number_or_none(v, "InventoryItem") for v in inventoryItemIds or []}
     locations = {number_or_none(v, "Location") for v in locationIds or []}
-    return [change for change in group.changes
-            if (not items or change.level.item_id in items) and (not locations or change.level.location_id in locations)
-            and (not quantityNames or change.name in quantityNames)]
+    return [
+        change
+        for change in group.changes
+        if (not items or change.level.item_id in items)
+        and (not locations or change.level.location_id in locations)
+        and (not quantityNames or change.name in quantityNames)
+    ]
 
 
 FIELD_RESOLVERS: dict[str, dict[str, Resolver]] = {
-    "InventoryAdjustmentGroup": {"id": lambda g, info: gid("InventoryAdjustmentGroup", g.id),
-                                 "changes": _group_changes},
+    "InventoryAdjustmentGroup": {
+        "id": lambda g, info: gid("InventoryAdjustmentGroup", g.id),
+        "changes": _group_changes,
+    },
     "InventoryChange": {
-        "quantityAfterChange": lambda change, info: None,  # always null in recorded responses [reference §2.2]
+        "quantityAfterChange": lambda change, info: (
+            None
+        ),  # always null in recorded responses [reference §2.2]
         "item": lambda change, info: ctx(info).state.items[change.level.item_id],
         "location": lambda change, info: ctx(info).state.locations[change.level.location_id],
         "ledgerDocumentUri": lambda change, info: None,

@@ -25,7 +25,9 @@ def _tracking(info_input: dict[str, Any] | None) -> list[TrackingInfo]:
     company = info_input.get("company")
     if not numbers:
         return [TrackingInfo(company, None, urls[0] if urls else None)]
-    return [TrackingInfo(company, number, urls[i] if i < len(urls) else None) for i, number in enumerate(numbers)]
+    return [
+        TrackingInfo(company, number, urls[i] if i < len(urls) else None) for i, number in enumerate(numbers)
+    ]
 
 
 def fulfillment_create(root: Any, info: Any, fulfillment: dict[str, Any], message: str | None = None) -> Any:
@@ -33,12 +35,25 @@ def fulfillment_create(root: Any, info: Any, fulfillment: dict[str, Any], messag
     picks = []
     for entry in fulfillment["lineItemsByFulfillmentOrder"]:
         lines = entry.get("fulfillmentOrderLineItems")
-        picks.append(FulfillmentOrderPick(
-            number_or_none(entry["fulfillmentOrderId"], "FulfillmentOrder"),
-            None if lines is None else [(number_or_none(line["id"], "FulfillmentOrderLineItem"), line["quantity"])
-                                        for line in lines]))
-    created, errors = create_fulfillment(c.state, picks, _tracking(fulfillment.get("trackingInfo")),
-                                         bool(fulfillment.get("notifyCustomer")), c.now, c.events)
+        picks.append(
+            FulfillmentOrderPick(
+                number_or_none(entry["fulfillmentOrderId"], "FulfillmentOrder"),
+                None
+                if lines is None
+                else [
+                    (number_or_none(line["id"], "FulfillmentOrderLineItem"), line["quantity"])
+                    for line in lines
+                ],
+            )
+        )
+    created, errors = create_fulfillment(
+        c.state,
+        picks,
+        _tracking(fulfillment.get("trackingInfo")),
+        bool(fulfillment.get("notifyCustomer")),
+        c.now,
+        c.events,
+    )
     return {"fulfillment": created, "userErrors": errors}
 
 
@@ -49,17 +64,26 @@ def _money(value: Any, field: list[str]) -> Decimal | UserError:
         return UserError(field, f"'{value}' is not a valid amount.")
 
 
-def _refund_request(input: dict[str, Any]) -> RefundRequest | UserError:  # noqa: A002
-    lines = [RefundLineRequest(number_or_none(row["lineItemId"], "LineItem"), row["quantity"],
-                               row.get("restockType") or "NO_RESTOCK", number_or_none(row.get("locationId"), "Location"))
-             for row in input.get("refundLineItems") or []]
+def _refund_request(input: dict[str, Any]) -> RefundRequest | UserError:
+    lines = [
+        RefundLineRequest(
+            number_or_none(row["lineItemId"], "LineItem"),
+            row["quantity"],
+            row.get("restockType") or "NO_RESTOCK",
+            number_or_none(row.get("locationId"), "Location"),
+        )
+        for row in input.get("refundLineItems") or []
+    ]
     transactions = []
     for index, row in enumerate(input.get("transactions") or []):
         amount = _money(row["amount"], ["transactions", str(index), "amount"])
         if isinstance(amount, UserError):
             return amount
-        transactions.append(RefundTransactionRequest(number_or_none(row.get("parentId"), "OrderTransaction"),
-                                                     amount, row["gateway"], row["kind"]))
+        transactions.append(
+            RefundTransactionRequest(
+                number_or_none(row.get("parentId"), "OrderTransaction"), amount, row["gateway"], row["kind"]
+            )
+        )
     shipping = input.get("shipping") or {}
     shipping_amount = None
     if shipping.get("amount") is not None:
@@ -67,17 +91,23 @@ def _refund_request(input: dict[str, Any]) -> RefundRequest | UserError:  # noqa
         if isinstance(parsed, UserError):
             return parsed
         shipping_amount = parsed
-    return RefundRequest(lines, shipping_amount, bool(shipping.get("fullRefund")), transactions, input.get("note"))
+    return RefundRequest(
+        lines, shipping_amount, bool(shipping.get("fullRefund")), transactions, input.get("note")
+    )
 
 
-def refund_create(root: Any, info: Any, input: dict[str, Any]) -> Any:  # noqa: A002
+def refund_create(root: Any, info: Any, input: dict[str, Any]) -> Any:
     key = idempotency_key(info)
     c = ctx(info)
 
     def perform() -> dict[str, Any]:
         order = c.state.orders.get(number_or_none(input["orderId"], "Order") or -1)
         if order is None:
-            return {"refund": None, "order": None, "userErrors": [UserError(["orderId"], "Order does not exist")]}
+            return {
+                "refund": None,
+                "order": None,
+                "userErrors": [UserError(["orderId"], "Order does not exist")],
+            }
         request = _refund_request(input)
         if isinstance(request, UserError):
             return {"refund": None, "order": order, "userErrors": [request]}
@@ -87,7 +117,7 @@ def refund_create(root: Any, info: Any, input: dict[str, Any]) -> Any:  # noqa: 
     return c.idempotency.run(key, "refundCreate", input, {"refund": None, "order": None}, perform)
 
 
-def order_update(root: Any, info: Any, input: dict[str, Any]) -> Any:  # noqa: A002
+def order_update(root: Any, info: Any, input: dict[str, Any]) -> Any:
     c = ctx(info)
     order = c.state.orders.get(number_or_none(input["id"], "Order") or -1)
     if order is None:
@@ -99,7 +129,9 @@ def order_update(root: Any, info: Any, input: dict[str, Any]) -> Any:  # noqa: A
         if field in input:
             setattr(order, attribute, input[field] if field != "tags" else list(input[field] or []))
     if "customAttributes" in input:
-        order.custom_attributes = [{"key": a["key"], "value": a["value"]} for a in input["customAttributes"] or []]
+        order.custom_attributes = [
+            {"key": a["key"], "value": a["value"]} for a in input["customAttributes"] or []
+        ]
     if input.get("shippingAddress") is not None:
         order.shipping_address = dict(input["shippingAddress"])
     order.updated_at = c.now

@@ -22,8 +22,9 @@ def _customer_errors(state: ShopState, data: dict[str, Any], customer_id: int | 
     email = data.get("email")
     if email is not None and not _EMAIL.match(email):
         return [UserError(["email"], "Email is invalid")]
-    if email and any(c.email and c.email.lower() == email.lower() and c.id != customer_id
-                     for c in state.customers.values()):
+    if email and any(
+        c.email and c.email.lower() == email.lower() and c.id != customer_id for c in state.customers.values()
+    ):
         return [UserError(["email"], "Email has already been taken")]
     return []
 
@@ -32,24 +33,38 @@ def _apply_customer(c: RequestContext, customer: Customer, data: dict[str, Any])
     errors = upsert_metafields(c.state.ids, customer.metafields, data.get("metafields") or [], c.now)
     if errors:
         return errors
-    for field, attribute in (("email", "email"), ("phone", "phone"), ("firstName", "first_name"),
-                             ("lastName", "last_name"), ("note", "note"), ("taxExempt", "tax_exempt")):
+    for field, attribute in (
+        ("email", "email"),
+        ("phone", "phone"),
+        ("firstName", "first_name"),
+        ("lastName", "last_name"),
+        ("note", "note"),
+        ("taxExempt", "tax_exempt"),
+    ):
         if field in data:
             setattr(customer, attribute, data[field])
     if "tags" in data:
         customer.tags = list(data["tags"] or [])
     if data.get("addresses") is not None:
-        customer.addresses = [{**address, "countryCodeV2": address.get("countryCode"),
-                               "id": gid("MailingAddress", c.state.ids.next())} for address in data["addresses"]]
+        customer.addresses = [
+            {
+                **address,
+                "countryCodeV2": address.get("countryCode"),
+                "id": gid("MailingAddress", c.state.ids.next()),
+            }
+            for address in data["addresses"]
+        ]
     customer.updated_at = c.now
     return []
 
 
-def customer_create(root: Any, info: Any, input: dict[str, Any]) -> Any:  # noqa: A002
+def customer_create(root: Any, info: Any, input: dict[str, Any]) -> Any:
     c = ctx(info)
     if not any(input.get(f) for f in ("email", "phone", "firstName", "lastName")):
-        return {"customer": None, "userErrors": [UserError(None, "A name, phone number, or email address must be "
-                                                                 "present")]}
+        return {
+            "customer": None,
+            "userErrors": [UserError(None, "A name, phone number, or email address must be present")],
+        }
     errors = _customer_errors(c.state, input, None)
     if errors:
         return {"customer": None, "userErrors": errors}
@@ -62,7 +77,7 @@ def customer_create(root: Any, info: Any, input: dict[str, Any]) -> Any:  # noqa
     return {"customer": customer, "userErrors": []}
 
 
-def customer_update(root: Any, info: Any, input: dict[str, Any]) -> Any:  # noqa: A002
+def customer_update(root: Any, info: Any, input: dict[str, Any]) -> Any:
     c = ctx(info)
     customer = c.state.customers.get(number_or_none(input.get("id"), "Customer") or -1)
     if customer is None:
@@ -93,13 +108,23 @@ def _apply_variant(c: RequestContext, variant: Variant, row: dict[str, Any]) -> 
     if row.get("price") is not None:
         variant.price = Decimal(str(row["price"]))
     if "compareAtPrice" in row:
-        variant.compare_at_price = None if row["compareAtPrice"] is None else Decimal(str(row["compareAtPrice"]))
-    for field, attribute in (("barcode", "barcode"), ("taxable", "taxable"), ("inventoryPolicy", "inventory_policy")):
+        variant.compare_at_price = (
+            None if row["compareAtPrice"] is None else Decimal(str(row["compareAtPrice"]))
+        )
+    for field, attribute in (
+        ("barcode", "barcode"),
+        ("taxable", "taxable"),
+        ("inventoryPolicy", "inventory_policy"),
+    ):
         if row.get(field) is not None:
             setattr(variant, attribute, row[field])
     item = c.state.items[variant.inventory_item_id]
     item_input = row.get("inventoryItem") or {}
-    for field, attribute in (("sku", "sku"), ("tracked", "tracked"), ("requiresShipping", "requires_shipping")):
+    for field, attribute in (
+        ("sku", "sku"),
+        ("tracked", "tracked"),
+        ("requiresShipping", "requires_shipping"),
+    ):
         if item_input.get(field) is not None:
             setattr(item, attribute, item_input[field])
     if item_input.get("cost") is not None:
@@ -107,13 +132,17 @@ def _apply_variant(c: RequestContext, variant: Variant, row: dict[str, Any]) -> 
     variant.updated_at = item.updated_at = c.now
 
 
-def variants_bulk_update(root: Any, info: Any, productId: str, variants: list[dict[str, Any]],  # noqa: N803
-                         allowPartialUpdates: bool = False) -> Any:  # noqa: N803
+def variants_bulk_update(
+    root: Any, info: Any, productId: str, variants: list[dict[str, Any]], allowPartialUpdates: bool = False
+) -> Any:
     c = ctx(info)
     product = c.state.products.get(number_or_none(productId, "Product") or -1)
     if product is None:
-        return {"product": None, "productVariants": None,
-                "userErrors": [UserError(["productId"], "Product does not exist", "PRODUCT_DOES_NOT_EXIST")]}
+        return {
+            "product": None,
+            "productVariants": None,
+            "userErrors": [UserError(["productId"], "Product does not exist", "PRODUCT_DOES_NOT_EXIST")],
+        }
     per_row = [_variant_errors(c, product.id, index, row) for index, row in enumerate(variants)]
     errors = [error for row_errors in per_row for error in row_errors]
     if errors and not allowPartialUpdates:
@@ -130,30 +159,43 @@ def variants_bulk_update(root: Any, info: Any, productId: str, variants: list[di
     return {"product": product, "productVariants": updated, "userErrors": errors}
 
 
-def webhook_create(root: Any, info: Any, topic: str, webhookSubscription: dict[str, Any]) -> Any:  # noqa: N803
+def webhook_create(root: Any, info: Any, topic: str, webhookSubscription: dict[str, Any]) -> Any:
     c = ctx(info)
     uri = webhookSubscription.get("uri") or webhookSubscription.get("callbackUrl")
     if not uri or not re.match(r"^https?://", uri):
-        return {"webhookSubscription": None,
-                "userErrors": [UserError(["webhookSubscription", "uri"], "Address is invalid")]}
+        return {
+            "webhookSubscription": None,
+            "userErrors": [UserError(["webhookSubscription", "uri"], "Address is invalid")],
+        }
     if any(s.topic == topic and s.uri == uri for s in c.state.webhooks.values()):
-        return {"webhookSubscription": None,
-                "userErrors": [UserError(["webhookSubscription", "uri"], "Address for this topic has already been "
-                                                                          "taken")]}
-    subscription = WebhookSubscription(c.state.ids.next(), topic, uri, c.now, c.now,
-                                       format=webhookSubscription.get("format") or "JSON",
-                                       include_fields=list(webhookSubscription.get("includeFields") or []),
-                                       name=webhookSubscription.get("name"))
+        return {
+            "webhookSubscription": None,
+            "userErrors": [
+                UserError(["webhookSubscription", "uri"], "Address for this topic has already been taken")
+            ],
+        }
+    subscription = WebhookSubscription(
+        c.state.ids.next(),
+        topic,
+        uri,
+        c.now,
+        c.now,
+        format=webhookSubscription.get("format") or "JSON",
+        include_fields=list(webhookSubscription.get("includeFields") or []),
+        name=webhookSubscription.get("name"),
+    )
     c.state.webhooks[subscription.id] = subscription
     return {"webhookSubscription": subscription, "userErrors": []}
 
 
-def webhook_delete(root: Any, info: Any, id: str) -> Any:  # noqa: A002
+def webhook_delete(root: Any, info: Any, id: str) -> Any:
     c = ctx(info)
     subscription = c.state.webhooks.pop(number_or_none(id, "WebhookSubscription") or -1, None)
     if subscription is None:
-        return {"deletedWebhookSubscriptionId": None,
-                "userErrors": [UserError(["id"], "Webhook subscription does not exist")]}
+        return {
+            "deletedWebhookSubscriptionId": None,
+            "userErrors": [UserError(["id"], "Webhook subscription does not exist")],
+        }
     return {"deletedWebhookSubscriptionId": gid("WebhookSubscription", subscription.id), "userErrors": []}
 
 

@@ -229,3 +229,19 @@ async def test_transform_fulfills_listed_lines_with_packages(
     order_now = sandbox.get("salesOrder", created.location_id)
     assert order_now["orderStatus"]["id"] == "D"  # Partially Fulfilled
     assert order_now["item"]["items"][0]["quantityFulfilled"] == 2
+
+
+async def test_changing_an_external_id_moves_it_and_a_refused_change_does_not(
+    client: TbaClient, demo: dict[str, Any], sandbox: NetSuiteSandbox
+) -> None:
+    first = await client.request(
+        "POST", f"{RECORD}/customer", json_body={"companyName": "A", "externalId": "A-1"}
+    )
+    await client.request("POST", f"{RECORD}/customer", json_body={"companyName": "B", "externalId": "B-1"})
+    moved = await client.request("PATCH", f"{RECORD}/customer/eid:A-1", json_body={"externalId": "A-2"})
+    assert moved.status == 204
+    assert (await client.request("GET", f"{RECORD}/customer/eid:A-2")).body["id"] == str(first.location_id)
+    assert (await client.request("GET", f"{RECORD}/customer/eid:A-1")).status == 404
+    clash = await client.request("PATCH", f"{RECORD}/customer/eid:A-2", json_body={"externalId": "B-1"})
+    assert clash.status == 400
+    assert sandbox.external_id_counts("customer") == {"shopify-customer-1": 1, "A-2": 1, "B-1": 1}

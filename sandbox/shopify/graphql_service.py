@@ -15,7 +15,7 @@ from graphql import (
     ListValueNode,
     OperationType,
     Visitor,
-    execute,
+    execute_sync,
     parse,
     validate,
     visit,
@@ -134,8 +134,8 @@ def _checked_request(runtime: ShopRuntime, body: Any) -> _Request | GraphQLReply
     try:
         document = parse(query)
     except GraphQLSyntaxError as error:
-        return _errors_reply(runtime, [error.formatted])
-    errors = [error.formatted for error in validate(admin_schema(), document)]
+        return _errors_reply(runtime, [dict(error.formatted)])
+    errors: list[dict[str, Any]] = [dict(error.formatted) for error in validate(admin_schema(), document)]
     errors = errors or _oversized_inputs(document, variables)
     errors = errors or _variable_errors(document, operation_name, variables)
     return _errors_reply(runtime, errors) if errors else _Request(document, variables, operation_name)
@@ -178,7 +178,7 @@ def run_graphql(
     if refusal is not None:
         return refusal
     context = RequestContext(runtime.state, now, app, api_version, runtime.idempotency)
-    result = execute(
+    result = execute_sync(
         schema,
         document,
         variable_values=variables,
@@ -197,7 +197,7 @@ def run_graphql(
     runtime.bucket.give_back(requested - actual)
     response: dict[str, Any] = {}
     if result.errors:
-        response["errors"] = [error.formatted for error in result.errors]
+        response["errors"] = [dict(error.formatted) for error in result.errors]
     response["data"] = result.data
     response["extensions"] = _cost(runtime, requested, actual)
     return GraphQLReply(200, response, context.events.events)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sandbox.shopify import CustomerSpec, OrderLineSpec, OrderSpec, ShopifySandbox, ShopInfo
 
@@ -17,9 +18,7 @@ query Orders($q: String, $after: String) {
 }"""
 
 
-def place(
-    sandbox: ShopifySandbox, sku: str = "TEE-S", quantity: int = 1, **kwargs: object
-) -> dict[str, object]:
+def place(sandbox: ShopifySandbox, sku: str = "TEE-S", quantity: int = 1, **kwargs: object) -> dict[str, Any]:
     return sandbox.place_order("alpha", OrderSpec(lines=[OrderLineSpec(sku, quantity)], **kwargs))  # type: ignore[arg-type]
 
 

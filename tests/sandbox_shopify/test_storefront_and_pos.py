@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import anyio
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from sandbox.shopify import (
     CancelSpec,
     DomainRefusal,
+    EditLineSpec,
     EditSpec,
     HoldSpec,
     OrderLineSpec,
@@ -134,9 +136,7 @@ def test_cancel_restocks_refunds_and_restores_the_gift_card(sandbox: ShopifySand
 def test_edit_lowers_and_raises_quantities_and_adds_lines(sandbox: ShopifySandbox, shop: ShopInfo) -> None:
     order = sandbox.place_order("alpha", OrderSpec(lines=[OrderLineSpec("TEE-S", 3)]))
     line_id = order["line_items"][0]["id"]
-    edited = sandbox.edit_order(
-        "alpha", order["id"], EditSpec(set_quantities=[{"line_item_id": line_id, "quantity": 1}])
-    )
+    edited = sandbox.edit_order("alpha", order["id"], EditSpec(set_quantities=[EditLineSpec(line_id, 1)]))
     assert edited["line_items"][0]["current_quantity"] == 1
     assert levels(sandbox, "TEE-S")["Warehouse"]["committed"] == 1
     edited = sandbox.edit_order(
@@ -193,14 +193,14 @@ def test_new_customer_is_created_once_and_reused_by_email(sandbox: ShopifySandbo
 
 
 def test_bad_requests_are_refused_clearly(sandbox: ShopifySandbox, shop: ShopInfo) -> None:
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"lines": []}, "EMPTY_ORDER"),
         ({"lines": [{"sku": "NOPE", "quantity": 1}]}, "UNKNOWN_SKU"),
         ({"lines": [{"sku": "TEE-S", "quantity": 0}]}, "INVALID_QUANTITY"),
         ({"lines": [{"sku": "TEE-S", "quantity": 1}], "discount_code": "BOGUS"}, "INVALID_DISCOUNT_CODE"),
         ({"lines": [{"sku": "TEE-S", "quantity": 1}], "presentment_currency": "JPY"}, "UNSUPPORTED_CURRENCY"),
     ]
-    for spec, code in cases:
+    for spec, code in cases:  # each a plain dict, as the control API receives it
         with pytest.raises(DomainRefusal) as refused:
             sandbox.place_order("alpha", spec)
         assert refused.value.code == code

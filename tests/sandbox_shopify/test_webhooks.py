@@ -7,13 +7,14 @@ import hashlib
 import hmac
 import json
 import time
+from typing import Any
 
-from sandbox.shopify import FaultSpec, OrderLineSpec, OrderSpec, ShopifySandbox, ShopInfo
+from sandbox.shopify import CustomerSpec, FaultSpec, OrderLineSpec, OrderSpec, ShopifySandbox, ShopInfo
 
 from .conftest import GraphQL, WebhookReceiver, ids_of, settle, subscribe
 
 
-def order(sandbox: ShopifySandbox, quantity: int = 1, sku: str = "TEE-S") -> dict[str, object]:
+def order(sandbox: ShopifySandbox, quantity: int = 1, sku: str = "TEE-S") -> dict[str, Any]:
     return sandbox.place_order("alpha", OrderSpec(lines=[OrderLineSpec(sku, quantity)]))
 
 
@@ -108,8 +109,8 @@ async def test_each_topic_reaches_its_subscribers_only(
     for topic in ("INVENTORY_LEVELS_UPDATE", "ORDERS_PAID", "CUSTOMERS_CREATE"):
         await subscribe(gql, topic, receiver.url)
     sandbox.place_order(
-        "alpha", OrderSpec(lines=[OrderLineSpec("TEE-S", 1)], customer={"email": "new@example.com"})
-    )  # type: ignore[arg-type]
+        "alpha", OrderSpec(lines=[OrderLineSpec("TEE-S", 1)], customer=CustomerSpec(email="new@example.com"))
+    )
     await receiver.wait_for(lambda got: len(got) == 3)
     await settle(sandbox)
     assert sorted(receiver.topics()) == ["customers/create", "inventory_levels/update", "orders/paid"]

@@ -113,7 +113,7 @@ FIELD_RESOLVERS: dict[str, dict[str, Resolver]] = {
             "countryCode": loc.address.get("countryCode"),
         },
         "inventoryLevel": lambda loc, info, inventoryItemId: _state(info).levels.get(
-            (number_or_none(inventoryItemId, "InventoryItem"), loc.id)
+            (number_or_none(inventoryItemId, "InventoryItem") or -1, loc.id)
         ),
         "inventoryLevels": _levels_of_location,
     },
@@ -125,7 +125,7 @@ FIELD_RESOLVERS: dict[str, dict[str, Resolver]] = {
         ),
         "variant": lambda item, info: _state(info).variants[item.variant_id],
         "inventoryLevel": lambda item, info, locationId: _state(info).levels.get(
-            (item.id, number_or_none(locationId, "Location"))
+            (item.id, number_or_none(locationId, "Location") or -1)
         ),
         "inventoryLevels": _levels_of_item,
     },

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 
 import anyio
@@ -34,7 +35,8 @@ def _run(settings: RunSettings) -> None:
 
     configure_logging(settings.log_level, json=settings.log_json, secrets=settings.secrets())
     anyio.run(
-        run_until_signalled, lambda: run_engine(settings), backend="asyncio",
+        partial(run_until_signalled, lambda: run_engine(settings), grace_period=settings.ack_wait),
+        backend="asyncio",
         backend_options={"use_uvloop": sys.platform != "win32"},
     )
 

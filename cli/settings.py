@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -41,8 +42,9 @@ class RunSettings(msgspec.Struct, frozen=True, kw_only=True):
         )
 
     def secrets(self) -> list[str]:
-        """Values that must never appear in logs or spans."""
-        return [s for s in (self.nats.password, self.nats.token) if s]
+        """Values that must never appear in logs or spans (also a password inside NATS_URL)."""
+        url_password = urlsplit(self.nats.url).password if self.nats.url else None
+        return [s for s in (self.nats.password, self.nats.token, url_password) if s]
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -69,7 +69,7 @@ class TokenVerifier:
         if any(not header.get(name) for name in _REQUIRED):
             raise LoginRefused("MissingTokenPassportRequiredFields")
         # The realm is the account id with its original case: 1234567_SB1, not 1234567-sb1 (§7.3).
-        if header.get("realm") != self.credentials.account:
+        if header.get("realm") != self.credentials.account or not self._host_matches(uri):
             raise LoginRefused("InvalidAccount")
         if header["oauth_signature_method"] != "HMAC-SHA256":
             raise LoginRefused("InvalidSignatureMethod")
@@ -91,6 +91,14 @@ class TokenVerifier:
             if not signature.safe_string_equals(digest, header["oauth_body_hash"]):
                 raise LoginRefused("InvalidSignature")
         return nonce_key
+
+    def _host_matches(self, uri: str) -> bool:
+        """On a NetSuite-style host the account slug must be the realm's: 1234567_SB1 → 1234567-sb1."""
+        host = (urlsplit(uri).hostname or "").lower()
+        suffix = ".suitetalk.api.netsuite.com"
+        if not host.endswith(suffix):
+            return True  # loopback or another name: nothing to compare
+        return host[: -len(suffix)] == self.credentials.account.lower().replace("_", "-")
 
     def _check_timestamp(self, timestamp: str) -> None:
         if not timestamp.isdigit():

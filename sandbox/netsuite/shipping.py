@@ -20,6 +20,12 @@ ZERO = Decimal(0)
 class ItemFulfillmentRules(PostedStockRules):
     """Fulfillments exist only by transform; their packages and ship status stay editable."""
 
+    def prepare(self, account: Account, record: StoredRecord, creating: bool) -> None:
+        super().prepare(account, record, creating)
+        ship_status = record.body.get("shipStatus")
+        if isinstance(ship_status, dict):
+            set_status(record, str(ship_status["id"]))  # Picked → Packed → Shipped
+
 
 def fulfill_order(account: Account, order: StoredRecord, request: TransformRequest) -> StoredRecord:
     """`salesOrder/{id}/!transform/itemFulfillment`: ship committed stock, record packages."""

@@ -90,3 +90,19 @@ async def test_the_control_api_needs_no_token(sandbox: NetSuiteSandbox) -> None:
     ):
         assert response.status == 200
         assert (await response.json())["account"] == sandbox.credentials.account
+
+
+async def test_on_a_netsuite_host_the_account_slug_must_match_the_realm(sandbox: NetSuiteSandbox) -> None:
+    from sandbox.netsuite.auth import TokenVerifier
+    from sandbox.netsuite.errors import NetSuiteApiError
+
+    verifier = TokenVerifier(sandbox.credentials, sandbox.account.clock)
+    client = TbaClient(None, "", sandbox.credentials)  # type: ignore[arg-type]  # only signs
+    for host, accepted in (("1234567-sb1", True), ("1234567", False)):
+        url = f"https://{host}.suitetalk.api.netsuite.com/services/rest/record/v1/customer"
+        try:
+            verifier.verify("GET", url, client.sign("GET", url), b"")
+            outcome = True
+        except NetSuiteApiError:
+            outcome = False
+        assert outcome is accepted, host

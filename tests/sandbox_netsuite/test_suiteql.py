@@ -222,3 +222,13 @@ def test_to_timestamp_reads_local_time() -> None:
     moment = parse_datetime("2026-03-15 16:05:00", "YYYY-MM-DD HH24:MI:SS", zone)
     assert moment == datetime(2026, 3, 15, 23, 5, tzinfo=ZoneInfo("UTC"))
     assert to_char(moment, "MM/DD/YYYY HH12:MI AM", zone) == "03/15/2026 04:05 PM"
+
+
+async def test_rownum_is_assigned_before_order_by(client: TbaClient, sandbox: NetSuiteSandbox) -> None:
+    for name in ("Carol", "Alice", "Bob"):
+        sandbox.create("customer", {"companyName": name})
+    reply = await client.suiteql(
+        "SELECT ROWNUM AS n, companyname FROM customer WHERE ROWNUM <= 2 ORDER BY companyname"
+    )
+    # Oracle's top-N trap (reference §2): the first two rows found, then sorted — not the first two names.
+    assert [(row["n"], row["companyname"]) for row in reply.body["items"]] == [("2", "Alice"), ("1", "Carol")]

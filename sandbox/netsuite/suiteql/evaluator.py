@@ -34,6 +34,7 @@ from .tables import TABLES, DataView, TableDef
 from .values import arithmetic, compare, like, sort_key
 
 Env = dict[str, Row | None]
+ROWNUM = "#rownum"  # the pseudo-table holding Oracle's ROWNUM of a row
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,7 @@ def execute(
     context = QueryContext(view, zone, date_preference, scope, now)
     outputs = _expand_items(select, scope)
     _resolve_all(select, outputs, scope)
-    envs = _scan(select, context)
-    if select.where is not None:
-        envs = [env for env in envs if _evaluate(select.where, env, context, None) is True]
+    envs = _number_rows(_scan(select, context), select.where, context)
     grouped = bool(select.group_by) or any(has_aggregate(expr) for _, expr in outputs)
     groups: list[list[Env]] = _group(select, envs, context) if grouped else [[env] for env in envs]
     if select.having is not None:
@@ -134,11 +133,28 @@ def _resolve(expr: Expr, scope: dict[str, TableDef]) -> None:
             node.resolved_alias = node.table
             continue
         owners = [alias for alias, table in scope.items() if table.has_column(node.name)]
+        if not owners and node.name == "rownum":
+            node.resolved_alias = ROWNUM
+            continue
         if not owners:
             raise unknown_identifier(node.name, scope)
         if len(owners) > 1:
             raise syntax_error(f"Column ambiguously defined: '{node.name}'.")
         node.resolved_alias = owners[0]
+
+
+def _number_rows(envs: list[Env], where: Expr | None, context: QueryContext) -> list[Env]:
+    """Filter by WHERE, giving each surviving row its ROWNUM as it passes.
+
+    Like Oracle, ROWNUM is assigned here, before ORDER BY: `WHERE ROWNUM <= 10 ORDER BY x` sorts ten
+    arbitrary rows, it does not return the top ten (reference §2, the top-N trap).
+    """
+    kept: list[Env] = []
+    for env in envs:
+        candidate = {**env, ROWNUM: {"rownum": len(kept) + 1}}
+        if where is None or _evaluate(where, candidate, context, None) is True:
+            kept.append(candidate)
+    return kept
 
 
 def _scan(select: Select, context: QueryContext) -> list[Env]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
 from aiohttp import web
 
-from .errors import NetSuiteApiError, record_not_found
+from .errors import record_not_found
 from .http_common import COLLECTION, SINGULAR, json_body, json_response, rest_base
+from .record_query import compile_query
 from .record_types import kind_named
 from .rendering import record_url, render_line, render_record, render_sublist
 from .state import STALE_SECONDS, STATE
@@ -53,22 +56,24 @@ async def collection(request: web.Request) -> web.Response:
     """Ids and links only; clients GET each record (§1.2)."""
     state = request.app[STATE]
     kind = kind_named(request.match_info["type"])
-    if "q" in request.query:
-        raise NetSuiteApiError(
-            400,
-            "INVALID_PARAMETER",
-            "The emulator does not evaluate q filters on collections; use SuiteQL.",
-            query_param="q",
-        )
     limit, offset = page_parameters(dict(request.query))
     base = f"{rest_base(request)}/record/v1"
     records = sorted(state.store_for(_stale(request)).of_kind(kind.name), key=lambda r: r.id)
+    if request.query.get("q"):
+        config = state.account.config
+        matches = compile_query(request.query["q"], state.account.time_zone, config.date_format)
+        records = [record for record in records if matches(record)]
     page = records[offset : offset + limit]
     has_more = offset + len(page) < len(records)
     url = f"{base}/{kind.name}"
-    links = [{"rel": "self", "href": f"{url}?limit={limit}&offset={offset}"}]
+
+    def page_url(at: int) -> str:
+        extra = {"q": request.query["q"]} if request.query.get("q") else {}
+        return f"{url}?{urlencode({**extra, 'limit': limit, 'offset': at}, quote_via=quote)}"
+
+    links = [{"rel": "self", "href": page_url(offset)}]
     if has_more:
-        links.insert(0, {"rel": "next", "href": f"{url}?limit={limit}&offset={offset + limit}"})
+        links.insert(0, {"rel": "next", "href": page_url(offset + limit)})
     return json_response(
         {
             "links": links,

@@ -245,3 +245,28 @@ async def test_changing_an_external_id_moves_it_and_a_refused_change_does_not(
     clash = await client.request("PATCH", f"{RECORD}/customer/eid:A-2", json_body={"externalId": "B-1"})
     assert clash.status == 400
     assert sandbox.external_id_counts("customer") == {"shopify-customer-1": 1, "A-2": 1, "B-1": 1}
+
+
+async def test_collection_q_filters_by_fields_and_account_local_dates(
+    client: TbaClient, demo: dict[str, Any], sandbox: NetSuiteSandbox
+) -> None:
+    for name, email in (("Acme", "ops@acme.test"), ("Beta", "hi@beta.test"), ("Acme East", None)):
+        sandbox.create("customer", {"companyName": name, **({"email": email} if email else {})})
+    found = await client.request("GET", f"{RECORD}/customer", params={"q": 'companyName START_WITH "Acme"'})
+    assert [item["id"] for item in found.body["items"]] == ["2", "4"]
+    either = await client.request(
+        "GET",
+        f"{RECORD}/customer",
+        params={"q": 'email IS "hi@beta.test" OR (id ANY_OF [2, 4] AND email EMPTY)'},
+    )
+    assert [item["id"] for item in either.body["items"]] == ["3", "4"]
+    today = sandbox.account.today()
+    on_today = await client.request(
+        "GET",
+        f"{RECORD}/customer",
+        params={"q": f'lastModifiedDate ON "{today.month}/{today.day}/{today.year}"'},
+    )
+    assert on_today.body["totalResults"] == 4
+    iso = await client.request("GET", f"{RECORD}/customer", params={"q": f'lastModifiedDate AFTER "{today}"'})
+    assert (iso.status, iso.error_code) == (400, "INVALID_PARAMETER")
+    assert "Unparseable date" in iso.body["o:errorDetails"][0]["detail"]

@@ -8,7 +8,7 @@ import anyio
 import structlog
 from aiohttp import web
 
-from . import http_control, http_records
+from . import async_jobs, http_control, http_records
 from .errors import NetSuiteApiError, invalid_login
 from .governance import Fault, RequestKind, latency_seconds
 from .http_common import COLLECTION, SINGULAR, error_response, json_body, json_response, rest_base
@@ -69,13 +69,28 @@ async def _governed(
         if timeout is not None and not timeout.apply_before_timeout:
             await anyio.sleep(timeout.timeout_seconds)
             return error_response(NetSuiteApiError(504, "TIMEOUT", "The request timed out."))
-        response = await _handle(request, handler)
+        if async_jobs.wants_async(request):
+            response = await _run_as_job(request, handler, state)
+        else:
+            response = await _handle(request, handler)
         if timeout is not None:
             await anyio.sleep(timeout.timeout_seconds)  # the write happened; the reply is what gets lost
             return error_response(NetSuiteApiError(504, "TIMEOUT", "The request timed out."))
         return response
     finally:
         state.governor.leave()
+
+
+async def _run_as_job(request: web.Request, handler: Handler, state: SandboxState) -> web.StreamResponse:
+    """Do the work now, answer 202 with the job to poll; a reused idempotency key is a conflict."""
+    key = request.headers.get("X-NetSuite-Idempotency-Key")
+    earlier = state.jobs.earlier_job(key)
+    if earlier is not None:
+        return async_jobs.idempotency_conflict(request, earlier)
+    started = state.account.clock.now()
+    reply = await async_jobs.capture(await _handle(request, handler))
+    job = state.jobs.add(started, state.account.config.async_job_seconds, reply, key)
+    return async_jobs.accepted(request, job.id)
 
 
 async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -132,6 +147,7 @@ def build_app(state: SandboxState) -> web.Application:
     http_records.add_routes(app)
     app.router.add_post("/services/rest/query/v1/suiteql", suiteql)
     app.router.add_get("/services/rest/system/v1/governanceLimits", governance_limits)
+    async_jobs.add_routes(app)
     app.router.add_route("*", "/services/rest/{tail:.*}", not_found)
     http_control.add_routes(app)
     return app

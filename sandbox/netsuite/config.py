@@ -70,3 +70,5 @@ class NetSuiteSandboxConfig(msgspec.Struct, frozen=True):
     # POST with an external id already in use: NetSuite's REST code is unverified (§1.5).
     duplicate_external_id: Literal["reject", "allow"] = "reject"
     auto_fulfillment: AutoFulfillment | None = None
+    # `Prefer: respond-async` jobs report "pending" for this long on the account clock.
+    async_job_seconds: float = 0.0

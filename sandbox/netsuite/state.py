@@ -10,6 +10,7 @@ import anyio
 from aiohttp import web
 
 from .account import Account
+from .async_jobs import AsyncJobs
 from .auth import TokenVerifier
 from .config import AutoFulfillment, NetSuiteSandboxConfig
 from .governance import ConcurrencyGovernor, FaultInjector
@@ -29,6 +30,7 @@ class SandboxState:
     faults: FaultInjector
     rng: random.Random
     auto_fulfillment: AutoFulfillment | None = None
+    jobs: AsyncJobs = field(default_factory=AsyncJobs)
     auto_fulfilled: list[int] = field(default_factory=list)
     last_round: list[int] = field(default_factory=list)
     _round_event: anyio.Event | None = None

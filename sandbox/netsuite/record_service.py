@@ -13,7 +13,32 @@ from .rules import rules_for
 from .store import RecordStore, StoredRecord
 from .sublists import merge_sublist
 
-_READ_ONLY = {"id", "links", "createdDate", "lastModifiedDate", "refName"}
+# Fields NetSuite computes; a client echoing a GET back must not be able to set them.
+_READ_ONLY = {
+    "id",
+    "links",
+    "createdDate",
+    "lastModifiedDate",
+    "refName",
+    "status",
+    "subtotal",
+    "total",
+    "discountTotal",
+    "giftCertApplied",
+}
+_READ_ONLY_LINE = {
+    "links",
+    "itemType",
+    "quantityFulfilled",
+    "quantityBilled",
+    "quantityCommitted",
+    "quantityBackOrdered",
+    "quantityReceived",
+    "quantityCredited",
+    "quantityOnOrder",
+    "inventoryNumberId",
+    "groupExpanded",
+}
 
 
 def parse_body(
@@ -28,20 +53,26 @@ def parse_body(
         if name in _READ_ONLY:
             continue
         if name in kind.sublists or (isinstance(value, dict) and "items" in value):
-            items = value.get("items") if isinstance(value, dict) else None
-            if not isinstance(items, list) or not all(isinstance(line, dict) for line in items):
-                raise NetSuiteApiError(
-                    400,
-                    "INVALID_CONTENT",
-                    f'The sublist {name} must be written as {{"items": [...]}}.',
-                    path=name,
-                )
-            sublists[name] = [
-                normalize_fields(account, line, f"{name}.items[{i}].") for i, line in enumerate(items)
-            ]
+            if isinstance(value, dict) and "items" not in value:
+                continue  # `{"links": [...]}` echoed from a GET: the sublist is not being written
+            sublists[name] = _parse_lines(account, name, value)
         else:
             body[name] = normalize_reference(account, name, value, name)
     return body, sublists
+
+
+def _parse_lines(account: Account, name: str, value: Any) -> list[dict[str, Any]]:
+    items = value.get("items") if isinstance(value, dict) else None
+    if not isinstance(items, list) or not all(isinstance(line, dict) for line in items):
+        raise NetSuiteApiError(
+            400, "INVALID_CONTENT", f'The sublist {name} must be written as {{"items": [...]}}.', path=name
+        )
+    return [
+        normalize_fields(
+            account, {k: v for k, v in line.items() if k not in _READ_ONLY_LINE}, f"{name}.items[{i}]."
+        )
+        for i, line in enumerate(items)
+    ]
 
 
 class RecordService:

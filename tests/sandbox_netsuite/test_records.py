@@ -270,3 +270,23 @@ async def test_collection_q_filters_by_fields_and_account_local_dates(
     iso = await client.request("GET", f"{RECORD}/customer", params={"q": f'lastModifiedDate AFTER "{today}"'})
     assert (iso.status, iso.error_code) == (400, "INVALID_PARAMETER")
     assert "Unparseable date" in iso.body["o:errorDetails"][0]["detail"]
+
+
+async def test_a_record_echoed_back_from_get_changes_nothing_computed(
+    client: TbaClient, demo: dict[str, Any], sandbox: NetSuiteSandbox
+) -> None:
+    created = await client.request(
+        "POST", f"{RECORD}/salesOrder", json_body=_order(demo, "SHOP-ECHO", quantity=3)
+    )
+    path = f"{RECORD}/salesOrder/{created.location_id}"
+    fetched = (await client.request("GET", path, params={"expandSubResources": "true"})).body
+    fetched["total"] = 0
+    fetched["item"]["items"][0]["quantityFulfilled"] = 99
+    assert (await client.request("PATCH", path, json_body=fetched)).status == 204
+    shallow = (await client.request("GET", path)).body  # sublists only as links: ignored when echoed
+    assert (await client.request("PATCH", path, json_body=shallow)).status == 204
+    after = sandbox.get("salesOrder", created.location_id)
+    assert after["total"] == 75
+    assert after["item"]["items"][0]["quantityFulfilled"] == 0
+    assert len(after["item"]["items"]) == 1
+    assert sandbox.stock(demo["items"]["TEE-BLK-M"], demo["locations"]["East Warehouse"]).committed == 3

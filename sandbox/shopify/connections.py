@@ -30,8 +30,8 @@ def decode_cursor(cursor: str) -> tuple[str, int]:
 def _comparable(key: tuple[Any, int]) -> tuple[str, int]:
     """Sort values as strings that order like the values: ISO datetimes, zero-padded numbers."""
     value, item_id = key
-    if hasattr(value, "isoformat"):
-        return value.isoformat(), item_id
+    if hasattr(value, "isoformat"):  # fixed width, so string order is time order
+        return value.isoformat(timespec="microseconds"), item_id
     return (str(value).zfill(20) if isinstance(value, int) else str(value)), item_id
 
 

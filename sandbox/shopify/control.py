@@ -37,6 +37,11 @@ T = TypeVar("T")
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
+class OversoldQuery(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    physical: dict[str, int]  # sku -> units that physically existed
+    shops: list[str] | None = None
+
+
 class ThrottleSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     bucket_size: int | None = None
     restore_rate: int | None = None
@@ -116,6 +121,10 @@ class _Handlers:
     async def get_shop(self, request: web.Request) -> web.Response:
         return _encode(200, self.sandbox.shop_info(self.sandbox.runtime(_shop(request)).name))
 
+    async def oversold(self, request: web.Request) -> web.Response:
+        query = await _body(request, OversoldQuery)
+        return _encode(200, self.sandbox.oversold(query.physical, query.shops))
+
     async def inventory(self, request: web.Request) -> web.Response:
         return _encode(200, self.sandbox.inventory(_shop(request), request.query.get("sku")))
 
@@ -146,6 +155,7 @@ def control_routes(sandbox: ShopifySandbox) -> list[web.RouteDef]:
         web.get("/_sandbox/shops", handlers.list_shops),
         web.post("/_sandbox/shops", handlers.create_shop),
         web.get(base, handlers.get_shop),
+        web.post("/_sandbox/oversold", handlers.oversold),
         web.post(f"{base}/locations", _creating(sandbox.add_location, LocationSpec)),
         web.post(f"{base}/products", _creating(sandbox.add_product, ProductSpec)),
         web.post(f"{base}/stock", _creating(sandbox.set_stock, StockSpec)),

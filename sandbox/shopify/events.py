@@ -13,6 +13,7 @@ TOPICS = {
     "orders/fulfilled": "ORDERS_FULFILLED",
     "refunds/create": "REFUNDS_CREATE",
     "fulfillments/create": "FULFILLMENTS_CREATE",
+    "fulfillments/update": "FULFILLMENTS_UPDATE",
     "inventory_levels/update": "INVENTORY_LEVELS_UPDATE",
     "customers/create": "CUSTOMERS_CREATE",
     "customers/update": "CUSTOMERS_UPDATE",

@@ -4,6 +4,7 @@ client wrote."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import msgspec
@@ -79,3 +80,14 @@ class Ledger:
             )
             for sku, location in keys
         ]
+
+
+def oversold_units(sold: Iterable[UnitsSold], physical: Mapping[str, int]) -> dict[str, int]:
+    """Units sold beyond the physical stock there was, per SKU (0 when none): Σ net sold − physical.
+
+    `sold` may come from several shops that share one physical stock (e.g. what NetSuite held).
+    """
+    net: dict[str, int] = defaultdict(int)
+    for row in sold:
+        net[row.sku] += row.net
+    return {sku: max(0, net[sku] - units) for sku, units in physical.items()}

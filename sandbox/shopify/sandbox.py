@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -21,7 +21,7 @@ from aiohttp import web
 from . import checkout, holds, order_changes, payloads
 from .events import ShopEvent
 from .ids import gid
-from .ledger import QuantityWrite, UnitsMoved, UnitsSold
+from .ledger import QuantityWrite, UnitsMoved, UnitsSold, oversold_units
 from .refunds import RefundLineRequest, RefundRequest, create_refund
 from .requests import (
     CancelSpec,
@@ -298,6 +298,11 @@ class ShopifySandbox:
         for (sku, location), units in self._state(shop).ledger.seeded_on_hand.items():
             seeded.setdefault(sku, {})[location] = units
         return seeded
+
+    def oversold(self, physical: Mapping[str, int], shops: Sequence[str] | None = None) -> dict[str, int]:
+        """Per SKU, units the given shops (default: all) sold beyond `physical` stock."""
+        sold = [row for name in (shops or list(self.shops)) for row in self.units_sold(name)]
+        return oversold_units(sold, physical)
 
     def webhook_attempts(self, shop: str) -> list[DeliveryAttempt]:
         return list(self.webhooks.attempts.get(shop, []))

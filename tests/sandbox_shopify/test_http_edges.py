@@ -144,3 +144,32 @@ async def test_control_api_faults_throttle_holds_and_writes_log(
             assert response.status == 200
     async with http.get(f"{sandbox.base_url}/_sandbox/shops") as response:
         assert [s["name"] for s in await response.json()] == ["alpha"]
+
+
+async def test_each_app_token_is_recorded_in_the_write_log_and_oversells_are_counted(
+    http: aiohttp.ClientSession, sandbox: ShopifySandbox
+) -> None:
+    spec = seeded_shop_spec("delta", apps={"tandem": "shpat_tandem", "connector": "shpat_connector"})
+    shop = sandbox.add_shop(spec)
+    query = """{ productVariants(first: 1, query: "sku:TEE-M") { nodes { inventoryItem { id
+        inventoryLevels(first: 1) { nodes { location { id } } } } } } }"""
+    async with http.post(
+        shop.graphql_url, json={"query": query}, headers={"X-Shopify-Access-Token": "shpat_tandem"}
+    ) as r:
+        item = (await r.json())["data"]["productVariants"]["nodes"][0]["inventoryItem"]
+    mutation = """mutation($i: ID!, $l: ID!) {
+        inventorySetQuantities(input: {name: "available", reason: "correction",
+        quantities: [{inventoryItemId: $i, locationId: $l, quantity: 3, changeFromQuantity: null}]})
+        @idempotent(key: "connector-1") { userErrors { code } } }"""
+    variables = {"i": item["id"], "l": item["inventoryLevels"]["nodes"][0]["location"]["id"]}
+    headers = {"X-Shopify-Access-Token": "shpat_connector"}
+    async with http.post(
+        shop.graphql_url, json={"query": mutation, "variables": variables}, headers=headers
+    ) as r:
+        assert (await r.json())["data"]["inventorySetQuantities"]["userErrors"] == []
+    assert [w.app for w in sandbox.quantity_writes("delta")] == ["connector"]
+    sandbox.place_order("delta", {"lines": [{"sku": "TEE-M", "quantity": 3}]})
+    # Only 1 TEE-M physically existed; the connector published 3, so 2 were oversold.
+    assert sandbox.oversold({"TEE-M": 1}, ["delta"]) == {"TEE-M": 2}
+    async with http.post(f"{sandbox.base_url}/_sandbox/oversold", json={"physical": {"TEE-M": 1}}) as r:
+        assert await r.json() == {"TEE-M": 2}

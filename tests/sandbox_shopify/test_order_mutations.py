@@ -330,3 +330,22 @@ async def test_webhook_subscription_create_list_and_delete(gql: GraphQL) -> None
     assert body["data"]["webhookSubscriptionDelete"]["userErrors"] == [
         {"message": "Webhook subscription does not exist"}
     ]
+
+
+async def test_tracking_info_update_replaces_tracking_on_a_fulfillment(
+    gql: GraphQL, sandbox: ShopifySandbox
+) -> None:
+    order = await load(gql, place(sandbox, 1))
+    [fo] = order["fulfillmentOrders"]["nodes"]
+    body = await gql(FULFILL, {"f": {"lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"]}]}})
+    fulfillment_id = body["data"]["fulfillmentCreate"]["fulfillment"]["id"]
+    body = await gql(
+        """mutation($id: ID!, $t: FulfillmentTrackingInput!) {
+        fulfillmentTrackingInfoUpdate(fulfillmentId: $id, trackingInfoInput: $t, notifyCustomer: true) {
+        fulfillment { trackingInfo { company number } } userErrors { message } } }""",
+        {"id": fulfillment_id, "t": {"company": "DHL", "numbers": ["A1", "A2"]}},
+    )
+    assert body["data"]["fulfillmentTrackingInfoUpdate"]["fulfillment"]["trackingInfo"] == [
+        {"company": "DHL", "number": "A1"},
+        {"company": "DHL", "number": "A2"},
+    ]

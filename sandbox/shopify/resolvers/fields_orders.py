@@ -151,6 +151,9 @@ LINE_ITEM: dict[str, Resolver] = {
     "unfulfilledQuantity": lambda li, info: order_status.unfulfilled_quantity(
         order_of_line(_state(info), li.id), li
     ),
+    "fulfillableQuantity": lambda li, info: order_status.unfulfilled_quantity(
+        order_of_line(_state(info), li.id), li
+    ),
     "refundableQuantity": lambda li, info: li.current_quantity,
     "variant": lambda li, info: _state(info).variants.get(li.variant_id or -1),
     "product": lambda li, info: _state(info).products.get(li.product_id or -1),

@@ -57,6 +57,29 @@ def fulfillment_create(root: Any, info: Any, fulfillment: dict[str, Any], messag
     return {"fulfillment": created, "userErrors": errors}
 
 
+def tracking_update(
+    root: Any,
+    info: Any,
+    fulfillmentId: str,
+    trackingInfoInput: dict[str, Any],
+    notifyCustomer: bool | None = None,
+) -> Any:
+    """fulfillmentTrackingInfoUpdate: replace a fulfillment's tracking (fires fulfillments/update)."""
+    c = ctx(info)
+    number = number_or_none(fulfillmentId, "Fulfillment")
+    found = next((f for o in c.state.orders.values() for f in o.fulfillments if f.id == number), None)
+    if found is None:
+        return {
+            "fulfillment": None,
+            "userErrors": [UserError(["fulfillmentId"], "Fulfillment does not exist.")],
+        }
+    found.tracking = _tracking(trackingInfoInput)
+    found.notify_customer = bool(notifyCustomer)
+    found.updated_at = c.now
+    c.events.add("fulfillments/update", found)
+    return {"fulfillment": found, "userErrors": []}
+
+
 def _money(value: Any, field: list[str]) -> Decimal | UserError:
     try:
         return Decimal(str(value))
@@ -141,6 +164,7 @@ def order_update(root: Any, info: Any, input: dict[str, Any]) -> Any:
 
 MUTATIONS: dict[str, Resolver] = {
     "fulfillmentCreate": fulfillment_create,
+    "fulfillmentTrackingInfoUpdate": tracking_update,
     "refundCreate": refund_create,
     "orderUpdate": order_update,
 }

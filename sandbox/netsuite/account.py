@@ -27,6 +27,7 @@ class Account:
     tran_numbers: dict[str, int] = field(default_factory=dict)
     # (item id, serial/lot text) -> inventoryNumber record id
     inventory_numbers: dict[tuple[int, str], int] = field(default_factory=dict)
+    _atomic_depth: int = 0
 
     @classmethod
     def create(cls, config: NetSuiteSandboxConfig, clock: SandboxClock | None = None) -> Account:
@@ -55,6 +56,7 @@ class Account:
         store_point, stock_point = self.store.savepoint(), self.warehouse.savepoint()
         counters, numbers = dict(self.tran_numbers), dict(self.inventory_numbers)
         copies = [(r, copy.deepcopy(r.body), copy.deepcopy(r.sublists), r.last_modified) for r in touched]
+        self._atomic_depth += 1
         try:
             yield
         except NetSuiteApiError:
@@ -65,6 +67,10 @@ class Account:
                 record.body, record.sublists, record.last_modified = body, sublists, last_modified
                 self.store.reindex(record)
             raise
+        finally:
+            self._atomic_depth -= 1
+        if self._atomic_depth == 0:
+            self.warehouse.commit()
 
     def record(self, kind_name: str, record_id: int) -> StoredRecord:
         record = self.store.get(KINDS[kind_name.lower()], record_id)

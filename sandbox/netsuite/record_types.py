@@ -26,6 +26,9 @@ class RecordKind:
     creatable: bool = True  # False: only born by a transform or by the system
     tran_prefix: str = ""  # tranId numbering, e.g. "SO"
 
+    def __deepcopy__(self, memo: dict[int, object]) -> RecordKind:
+        return self  # immutable and shared: record snapshots need not copy it
+
     @property
     def id_space(self) -> str:
         return self.family.value if self.family is not Family.LIST else self.name

@@ -130,7 +130,7 @@ def sync_demands(account: Account, order: StoredRecord) -> None:
             live.add(key)
             if current is None or current.open_qty != want or current.location != location:
                 account.warehouse.place_demand(key, component.item, location or 0, want, order.id)
-    for key in [k for k in account.warehouse.demands if k[0] == order.id and k not in live]:
+    for key in [k for k in account.warehouse.demands.of(order.id) if k not in live]:
         account.warehouse.release_demand(key, order.id)
     refresh_line_commitments(account, order)
 

@@ -16,10 +16,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from .errors import user_error
+from .stock_books import Demand, DemandBook, DemandKey, NumberBook, StockKey
 
 ZERO = Decimal(0)
-StockKey = tuple[int, int]  # (item id, location id)
-DemandKey = tuple[int, int, int]  # (transaction id, line, component item id)
 
 
 @dataclass
@@ -35,14 +34,6 @@ class StockLevel:
     @property
     def available(self) -> Decimal:
         return self.on_hand - self.committed
-
-
-@dataclass
-class Demand:
-    item: int
-    location: int
-    open_qty: Decimal
-    committed: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -61,8 +52,8 @@ class StockMovement:
 class Warehouse:
     now: Callable[[], datetime]
     levels: dict[StockKey, StockLevel] = field(default_factory=dict)
-    demands: dict[DemandKey, Demand] = field(default_factory=dict)
-    numbers: dict[StockKey, dict[str, Decimal]] = field(default_factory=dict)
+    demands: DemandBook = field(default_factory=DemandBook)
+    numbers: NumberBook = field(default_factory=NumberBook)
     movements: list[StockMovement] = field(default_factory=list)
     _history: dict[StockKey, list[StockMovement]] = field(default_factory=dict)
     # Transactions whose demands got stock committed by a later arrival (their lines need a refresh).
@@ -76,16 +67,14 @@ class Warehouse:
     def place_demand(self, key: DemandKey, item: int, location: int, qty: Decimal, txn: int) -> None:
         """Open a demand for `qty`, committing what is available now and backordering the rest."""
         self.release_demand(key, txn)
-        demand = Demand(item, location, qty)
-        self.demands[key] = demand
         level = self.level(item, location)
         commit = max(ZERO, min(qty, level.available))
-        demand.committed = commit
+        self.demands.put(key, Demand(item, location, qty, commit))
         self._change(item, location, "demand", txn, committed=commit, backordered=qty - commit)
 
     def release_demand(self, key: DemandKey, txn: int | None) -> None:
         """Close a demand (order line closed, cancelled or deleted): free its commitment."""
-        demand = self.demands.pop(key, None)
+        demand = self.demands.remove(key)
         if demand is None:
             return
         self._change(
@@ -111,11 +100,12 @@ class Warehouse:
                 f"You cannot fulfill more than the committed quantity ({committed}) of this line."
             )
         self._issue_numbers(demand.item, demand.location, numbers, qty)
-        demand.open_qty -= qty
-        demand.committed -= qty
+        remaining = Demand(demand.item, demand.location, demand.open_qty - qty, demand.committed - qty)
+        if remaining.open_qty > ZERO:
+            self.demands.put(key, remaining)
+        else:
+            self.demands.remove(key)
         self._change(demand.item, demand.location, "ship", txn, on_hand=-qty, committed=-qty)
-        if demand.open_qty <= ZERO:
-            del self.demands[key]
 
     # -- stock in and out without a demand ------------------------------------------------------
 
@@ -132,8 +122,7 @@ class Warehouse:
         if qty <= ZERO:
             raise user_error("The quantity received must be positive.")
         for number, count in (numbers or {}).items():
-            bucket = self.numbers.setdefault((item, location), {})
-            bucket[number] = bucket.get(number, ZERO) + count
+            self.numbers.change(item, location, number, count)
         self._change(item, location, reason, txn, on_hand=qty)
         self._reallocate(item, location, txn)
 
@@ -188,7 +177,7 @@ class Warehouse:
         """Choose serial/lot numbers for `qty` units, oldest first (what a picker would do)."""
         picked: dict[str, Decimal] = {}
         remaining = qty
-        for number, count in self.numbers.get((item, location), {}).items():
+        for number, count in self.numbers.counts(item, location).items():
             take = min(count, remaining)
             if take > ZERO:
                 picked[number] = take
@@ -202,28 +191,24 @@ class Warehouse:
             return
         if sum(numbers.values(), ZERO) != qty:
             raise user_error("The inventory detail quantity must equal the line quantity.")
-        bucket = self.numbers.get((item, location), {})
+        on_hand = self.numbers.counts(item, location)
         for number, count in numbers.items():
-            if bucket.get(number, ZERO) < count:
+            if on_hand.get(number, ZERO) < count:
                 raise user_error(f"The serial/lot number {number} is not available at this location.")
         for number, count in numbers.items():
-            bucket[number] -= count
-            if bucket[number] <= ZERO:
-                del bucket[number]
+            self.numbers.change(item, location, number, -count)
 
     # -- bookkeeping ----------------------------------------------------------------------------
 
     def _reallocate(self, item: int, location: int, txn: int | None) -> None:
         """Commit newly available stock to backordered demands, oldest first."""
         level = self.level(item, location)
-        for key, demand in self.demands.items():
+        for key, demand in self.demands.queue_at(item, location):
             if level.available <= ZERO:
                 return
-            if demand.item != item or demand.location != location:
-                continue
             take = min(demand.open_qty - demand.committed, level.available)
             if take > ZERO:
-                demand.committed += take
+                self.demands.put(key, Demand(item, location, demand.open_qty, demand.committed + take))
                 self.reallocated.add(key[0])
                 self._change(item, location, "allocate", txn, committed=take, backordered=-take)
 
@@ -260,33 +245,33 @@ class Warehouse:
             level.last_modified = level.last_available_change = earlier.at
         return level
 
-    def savepoint(self) -> tuple[int, dict[DemandKey, Demand], dict[StockKey, dict[str, Decimal]]]:
-        demands = {
-            key: Demand(d.item, d.location, d.open_qty, d.committed) for key, d in self.demands.items()
-        }
-        return len(self.movements), demands, {key: dict(bucket) for key, bucket in self.numbers.items()}
+    def savepoint(self) -> tuple[int, int, int]:
+        return len(self.movements), self.demands.mark(), self.numbers.mark()
 
-    def rollback(
-        self, savepoint: tuple[int, dict[DemandKey, Demand], dict[StockKey, dict[str, Decimal]]]
-    ) -> None:
+    def rollback(self, savepoint: tuple[int, int, int]) -> None:
         """Undo every change since the savepoint (the write that made them failed)."""
-        movement_count, demands, numbers = savepoint
+        movement_count, demand_mark, number_mark = savepoint
         for movement in reversed(self.movements[movement_count:]):
             level = self.level(movement.item, movement.location)
             for name, value in movement.deltas.items():
                 setattr(level, name, getattr(level, name) - value)
             self._history[(movement.item, movement.location)].pop()
         del self.movements[movement_count:]
-        self.demands = demands
-        self.numbers = numbers
+        self.demands.undo_to(demand_mark)
+        self.numbers.undo_to(number_mark)
+
+    def commit(self) -> None:
+        """The write succeeded: its undo journal is no longer needed."""
+        self.demands.forget()
+        self.numbers.forget()
 
     def check_invariants(self) -> list[str]:
         """Every broken invariant, as a sentence; empty when the books are consistent."""
         problems: list[str] = []
         for (item, location), level in self.levels.items():
-            mine = [d for d in self.demands.values() if (d.item, d.location) == (item, location)]
-            committed = sum((d.committed for d in mine), ZERO)
-            backordered = sum((d.open_qty - d.committed for d in mine), ZERO)
+            queue = [demand for _, demand in self.demands.queue_at(item, location)]
+            committed = sum((d.committed for d in queue), ZERO)
+            backordered = sum((d.open_qty - d.committed for d in queue), ZERO)
             where = f"item {item} at location {location}"
             if level.committed != committed:
                 problems.append(f"{where}: committed {level.committed} != demands {committed}")

@@ -14,7 +14,7 @@ from decimal import Decimal
 from .events import EventLog
 from .fulfillment import ship
 from .ids import gid
-from .inventory import commit_for_order, convert_hold_to_order
+from .inventory import commit_for_order, convert_hold_to_order, release_hold
 from .ledger import UnitsMoved
 from .model import (
     CheckoutHold,
@@ -39,6 +39,7 @@ class Take:
     location_id: int
     quantity: int
     held: int = 0
+    hold_id: int | None = None
 
 
 def _candidate_locations(state: ShopState, spec: OrderSpec, item_id: int) -> list[Location]:
@@ -71,7 +72,7 @@ def _allocate(state: ShopState, spec: OrderSpec, holds: list[CheckoutHold]) -> l
                 use = min(remaining, held_left[hold.id])
                 held_left[hold.id] -= use
                 remaining -= use
-                takes.append(Take(hold.location_id, use, held=use))
+                takes.append(Take(hold.location_id, use, held=use, hold_id=hold.id))
         for location in candidates:
             level = state.levels.get((item.id, location.id))
             free = (level.quantities["available"] if level else 0) - taken[(item.id, location.id)]
@@ -246,12 +247,27 @@ def _commit_stock(
             by_location[take.location_id].append(
                 FulfillmentOrderLine(state.ids.next(), line.id, take.quantity, take.quantity)
             )
-    for hold in holds:
-        hold.state = "converted"
+    _settle_holds(state, plan, holds, now, events)
     for location_id, lines in by_location.items():
         order.fulfillment_orders.append(
             FulfillmentOrder(state.ids.next(), order.id, location_id, now, now, lines)
         )
+
+
+def _settle_holds(
+    state: ShopState, plan: list[list[Take]], holds: list[CheckoutHold], now: datetime, events: EventLog
+) -> None:
+    """Converted holds are done; units a hold kept but the order did not need go back to available."""
+    used: dict[int, int] = defaultdict(int)
+    for take in (take for takes in plan for take in takes if take.hold_id is not None):
+        used[take.hold_id] += take.held  # type: ignore[index]
+    for hold in holds:
+        leftover = hold.quantity - used[hold.id]
+        if leftover:
+            level = state.levels[(hold.item_id, hold.location_id)]
+            release_hold(level, leftover, now)
+            events.add("inventory_levels/update", level)
+        hold.state = "converted"
 
 
 def _carry_out(state: ShopState, order: Order, now: datetime, events: EventLog) -> None:

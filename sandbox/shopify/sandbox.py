@@ -94,6 +94,8 @@ class ShopifySandbox:
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve HTTP on host:port (0 = a free port) and start webhook delivery; returns the base URL."""
+        if self._runner is not None:
+            raise RuntimeError("this ShopifySandbox is already started")
         from .http_app import build_app  # the HTTP edge depends on this class, not the other way round
 
         self._runner = web.AppRunner(build_app(self), access_log=None)

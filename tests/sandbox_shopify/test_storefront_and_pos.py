@@ -99,6 +99,15 @@ def test_checkout_hold_reserves_units_and_an_order_can_convert_it(
         sandbox.release_hold("alpha", hold["id"])
 
 
+def test_units_a_converted_hold_did_not_need_go_back_to_available(
+    sandbox: ShopifySandbox, shop: ShopInfo
+) -> None:
+    hold = sandbox.create_hold("alpha", HoldSpec("TEE-S", "Warehouse", 4))
+    sandbox.place_order("alpha", {"lines": [{"sku": "TEE-S", "quantity": 1}], "hold_ids": [hold["id"]]})
+    warehouse = levels(sandbox, "TEE-S")["Warehouse"]
+    assert (warehouse["available"], warehouse["reserved"], warehouse["committed"]) == (4, 0, 1)
+
+
 def test_released_hold_gives_units_back(sandbox: ShopifySandbox, shop: ShopInfo) -> None:
     hold = sandbox.create_hold("alpha", {"sku": "TEE-S", "location": "Overflow", "quantity": 2})
     assert sandbox.release_hold("alpha", hold["id"])["state"] == "released"

@@ -10,6 +10,7 @@ from graphql import GraphQLError, GraphQLResolveInfo
 from ..events import EventLog
 from ..idempotency import IdempotencyStore
 from ..ids import InvalidGid, gid_kind, parse_gid
+from ..model import LineItem, Order
 from ..store import ShopState
 
 
@@ -21,6 +22,15 @@ class RequestContext:
     api_version: str
     idempotency: IdempotencyStore
     events: EventLog = field(default_factory=EventLog)
+    _line_index: dict[int, tuple[Order, LineItem]] | None = None
+
+    def line(self, line_id: int) -> tuple[Order, LineItem]:
+        """The order and line item for a line id; indexed once per request (lines only grow within one)."""
+        if self._line_index is None or line_id not in self._line_index:
+            self._line_index = {
+                line.id: (order, line) for order in self.state.orders.values() for line in order.line_items
+            }
+        return self._line_index[line_id]
 
 
 def ctx(info: GraphQLResolveInfo) -> RequestContext:

@@ -39,12 +39,16 @@ def _money(attribute: str) -> Resolver:
     return lambda obj, info: getattr(obj, attribute).graphql()
 
 
+def _order_of(info: Any, line_id: int) -> Order:
+    return ctx(info).line(line_id)[0]
+
+
+def _line_of(info: Any, line_id: int) -> LineItem:
+    return ctx(info).line(line_id)[1]
+
+
 def order_of_line(state: ShopState, line_id: int) -> Order:
     return next(o for o in state.orders.values() if any(line.id == line_id for line in o.line_items))
-
-
-def _line(state: ShopState, line_id: int) -> LineItem:
-    return next(line for line in order_of_line(state, line_id).line_items if line.id == line_id)
 
 
 def _line_money(line: LineItem, shop: Decimal, presentment: Decimal) -> dict[str, Any]:
@@ -61,7 +65,7 @@ def _discounted_unit(line: LineItem, info: Any) -> dict[str, Any]:
 def _allocations(line: LineItem, info: Any) -> list[dict[str, Any]]:
     if line.discount_allocation.shop == 0:
         return []
-    order = order_of_line(_state(info), line.id)
+    order = _order_of(info, line.id)
     return [
         {
             "allocatedAmountSet": line.discount_allocation.graphql(),
@@ -148,12 +152,8 @@ LINE_ITEM: dict[str, Resolver] = {
     "id": _id("LineItem"),
     "name": lambda li, info: f"{li.title} - {li.variant_title}" if li.variant_title else li.title,
     "variantTitle": lambda li, info: li.variant_title or None,
-    "unfulfilledQuantity": lambda li, info: order_status.unfulfilled_quantity(
-        order_of_line(_state(info), li.id), li
-    ),
-    "fulfillableQuantity": lambda li, info: order_status.unfulfilled_quantity(
-        order_of_line(_state(info), li.id), li
-    ),
+    "unfulfilledQuantity": lambda li, info: order_status.unfulfilled_quantity(_order_of(info, li.id), li),
+    "fulfillableQuantity": lambda li, info: order_status.unfulfilled_quantity(_order_of(info, li.id), li),
     "refundableQuantity": lambda li, info: li.current_quantity,
     "variant": lambda li, info: _state(info).variants.get(li.variant_id or -1),
     "product": lambda li, info: _state(info).products.get(li.product_id or -1),
@@ -228,8 +228,8 @@ FIELD_RESOLVERS: dict[str, dict[str, Resolver]] = {
     },
     "FulfillmentOrderLineItem": {
         "id": _id("FulfillmentOrderLineItem"),
-        "sku": lambda fl, info: _line(_state(info), fl.line_item_id).sku,
-        "lineItem": lambda fl, info: _line(_state(info), fl.line_item_id),
+        "sku": lambda fl, info: _line_of(info, fl.line_item_id).sku,
+        "lineItem": lambda fl, info: _line_of(info, fl.line_item_id),
     },
     "Fulfillment": {
         "id": _id("Fulfillment"),
@@ -243,7 +243,7 @@ FIELD_RESOLVERS: dict[str, dict[str, Resolver]] = {
     },
     "FulfillmentLineItem": {
         "id": _id("FulfillmentLineItem"),
-        "lineItem": lambda fl, info: _line(_state(info), fl.line_item_id),
+        "lineItem": lambda fl, info: _line_of(info, fl.line_item_id),
     },
     "Refund": {
         "id": _id("Refund"),
@@ -258,8 +258,8 @@ FIELD_RESOLVERS: dict[str, dict[str, Resolver]] = {
     "RefundLineItem": {
         "id": _id("RefundLineItem"),
         "location": lambda rl, info: _state(info).locations.get(rl.location_id or -1),
-        "lineItem": lambda rl, info: _line(_state(info), rl.line_item_id),
-        "priceSet": lambda rl, info: _line(_state(info), rl.line_item_id).unit_price.graphql(),
+        "lineItem": lambda rl, info: _line_of(info, rl.line_item_id),
+        "priceSet": lambda rl, info: _line_of(info, rl.line_item_id).unit_price.graphql(),
         "subtotalSet": _money("subtotal"),
         "totalTaxSet": _money("total_tax"),
     },

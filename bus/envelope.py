@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+import secrets
 import time
-import uuid
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -33,8 +35,22 @@ def payload_type_name(payload: Any) -> str:
     return tag if isinstance(tag, str) else type(payload).__name__
 
 
+_ID_PREFIX = secrets.token_hex(8)
+_id_counter = itertools.count(1)
+
+
+def _reseed_ids() -> None:
+    global _ID_PREFIX, _id_counter  # a forked child must not repeat its parent's ids
+    _ID_PREFIX = secrets.token_hex(8)
+    _id_counter = itertools.count(1)
+
+
+os.register_at_fork(after_in_child=_reseed_ids)
+
+
 def new_message_id() -> str:
-    return uuid.uuid4().hex
+    """A process-unique prefix plus a counter: unique like a UUID, a fraction of the cost (hot path)."""
+    return f"{_ID_PREFIX}{next(_id_counter):x}"
 
 
 def make_envelope(

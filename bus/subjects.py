@@ -38,6 +38,8 @@ def encode_token(value: str) -> str:
     """Encode any string into one subject token made only of [A-Za-z0-9_=-]."""
     if value == "":
         return _EMPTY
+    if _SAFE.issuperset(value):  # the common case: a plain SKU or id needs no escaping
+        return value
     out: list[str] = []
     for ch in value:
         if ch in _SAFE:

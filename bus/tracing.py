@@ -8,13 +8,26 @@ draws a whole flow as one tree while the spec's link is kept.
 
 from __future__ import annotations
 
+import random
+
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 
 from opentelemetry import context as context_api
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.trace import Link, Span, SpanKind, Status, StatusCode
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+from opentelemetry.trace import (
+    INVALID_SPAN_CONTEXT,
+    Link,
+    NonRecordingSpan,
+    Span,
+    SpanContext,
+    SpanKind,
+    Status,
+    StatusCode,
+    TraceFlags,
+)
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import AttributeValue
 
@@ -31,6 +44,8 @@ class BusTracer:
 
     def __init__(self, provider: trace.TracerProvider | None) -> None:
         self._tracer = provider.get_tracer(INSTRUMENTATION_NAME) if provider else None
+        # Nobody will see the spans (no exporter, sampler off): carry only the trace context.
+        self._context_only = self._tracer is not None and _records_nothing(provider)
         # An explicit instance, not the global propagator that anything in the process could replace.
         self._propagator = TraceContextTextMapPropagator()
 
@@ -46,6 +61,8 @@ class BusTracer:
         """A PRODUCER span; on entry `headers` gets its context (traceparent/tracestate) for the consumer."""
         if self._tracer is None:
             return _NO_SPAN
+        if self._context_only:
+            return _ContextOnlySpan(None, headers, inject=True)
         span_attributes = _messaging("publish", "send", subject, template, msg_id, attributes)
         name = f"publish {template or subject}"
         return _ActiveSpan(
@@ -65,6 +82,8 @@ class BusTracer:
         """A CONSUMER span, child of (and linked to) the context in `headers`; a root span without one."""
         if self._tracer is None:
             return _NO_SPAN
+        if self._context_only:
+            return _ContextOnlySpan(_remote_parent(headers), None, inject=False)
         # An absent traceparent extracts to an empty context, so the span becomes a root rather than a
         # child of whatever happens to be current in the consumer loop.
         parent = self._propagator.extract(headers or {})
@@ -89,8 +108,8 @@ class BusTracer:
         `follows`: the headers of an earlier message this turn carries on (the order a fulfillment
         completes days later); the span links to that trace, as DESIGN §7 asks of flows that wait.
         """
-        if self._tracer is None:
-            return _NO_SPAN
+        if self._tracer is None or self._context_only:
+            return _NO_SPAN if self._tracer is None else nullcontext(trace.get_current_span())
         earlier = (
             trace.get_current_span(self._propagator.extract(follows)).get_span_context() if follows else None
         )
@@ -114,6 +133,58 @@ class BusTracer:
 
     def _inject(self, headers: dict[str, str]) -> Callable[[Context], None]:
         return lambda context: self._propagator.inject(headers, context=context)
+
+
+def _records_nothing(provider: trace.TracerProvider | None) -> bool:
+    return getattr(provider, "sampler", None) is ALWAYS_OFF
+
+
+class _ContextOnlySpan:
+    """An unrecorded span that still carries the trace: a new span id under the parent's trace id,
+    made current (log lines get trace_id/span_id) and written to `headers` for the next hop.
+    The SDK's machinery for a span nobody records costs more than the rest of a turn."""
+
+    __slots__ = ("_headers", "_inject", "_parent", "_span", "_token")
+
+    def __init__(self, parent: SpanContext | None, headers: dict[str, str] | None, *, inject: bool) -> None:
+        self._parent, self._headers, self._inject = parent, headers, inject
+
+    def __enter__(self) -> Span:
+        parent = self._parent if self._parent is not None else trace.get_current_span().get_span_context()
+        trace_id = parent.trace_id if parent.is_valid else _random_id(128)
+        span_context = SpanContext(trace_id, _random_id(64), is_remote=False, trace_flags=parent.trace_flags)
+        self._span = NonRecordingSpan(span_context)
+        if self._inject and self._headers is not None:
+            # A publish only hands its context on; nothing runs inside it that needs it current.
+            self._headers["traceparent"] = (
+                f"00-{span_context.trace_id:032x}-{span_context.span_id:016x}-{int(span_context.trace_flags):02x}"
+            )
+            self._token = None
+        else:
+            self._token = context_api.attach(trace.set_span_in_context(self._span))
+        return self._span
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if self._token is not None:
+            context_api.detach(self._token)
+
+
+def _remote_parent(headers: Mapping[str, str] | None) -> SpanContext:
+    """The producer's span context from a W3C `traceparent` header (invalid when absent or malformed)."""
+    value = headers.get("traceparent") if headers else None
+    parts = value.split("-") if value else ()
+    if len(parts) == 4 and len(parts[1]) == 32 and len(parts[2]) == 16:
+        try:
+            return SpanContext(
+                int(parts[1], 16), int(parts[2], 16), is_remote=True, trace_flags=TraceFlags(int(parts[3], 16) & 1)
+            )
+        except ValueError:
+            pass
+    return INVALID_SPAN_CONTEXT
+
+
+def _random_id(bits: int) -> int:
+    return random.getrandbits(bits) or 1  # all zeros is the invalid id
 
 
 class _ActiveSpan:

@@ -85,6 +85,21 @@ class HostStats(msgspec.Struct, kw_only=True):
     snapshots: int = 0
 
 
+def delivery_info(msg: Msg) -> tuple[int, int]:
+    """(stream sequence, times delivered) from the ack subject, without building nats-py's metadata.
+
+    `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>`, or the 12-token form with
+    domain and account hash after `$JS.ACK` (nats-server ≥ 2.9).
+    """
+    tokens = (msg.reply or "").split(".")
+    if len(tokens) == 9:
+        return int(tokens[5]), int(tokens[4])
+    if len(tokens) >= 11:
+        return int(tokens[7]), int(tokens[6])
+    meta = msg.metadata  # anything else: let nats-py parse it (and raise if it is not a JetStream message)
+    return meta.sequence.stream, meta.num_delivered
+
+
 class ActorHost:
     """All actors of one kind in this process."""
 
@@ -196,8 +211,7 @@ class ActorHost:
         if cell is None:
             cell = self._cells[key] = ActorCell(key)
         cell.last_active = self._clock()
-        meta = msg.metadata
-        seq = meta.sequence.stream
+        seq, delivered = delivery_info(msg)
         decision = None
         if cell.loaded and not cell.busy:
             if seq <= cell.applied_seq:  # folded in already by a replay
@@ -219,7 +233,7 @@ class ActorHost:
                 subject=msg.subject,
                 data=msg.data,
                 headers=msg.headers,
-                attempts_before=max(meta.num_delivered - 1, 0),
+                attempts_before=max(delivered - 1, 0),
                 msg=msg,
                 decision=decision,
             )

@@ -26,6 +26,7 @@ from .model import (
     Variant,
     WebhookSubscription,
 )
+from .money import SUPPORTED_CURRENCIES
 from .requests import CustomerSpec, DiscountCodeSpec, GiftCardSpec, LocationSpec, ProductSpec, ShopSpec
 from .user_errors import DomainRefusal
 
@@ -259,6 +260,13 @@ def new_shop(spec: ShopSpec, now: datetime) -> ShopState:
         raise DomainRefusal(
             "INVALID_SHOP_NAME", f"Shop name '{spec.name}' must be lowercase letters, digits, '-'."
         )
+    unknown = sorted({spec.currency, *spec.exchange_rates} - SUPPORTED_CURRENCIES)
+    if unknown:
+        raise DomainRefusal(
+            "UNSUPPORTED_CURRENCY", f"Currencies not supported by the emulator: {', '.join(unknown)}."
+        )
+    if any(rate <= 0 for rate in spec.exchange_rates.values()):
+        raise DomainRefusal("INVALID_EXCHANGE_RATE", "Exchange rates must be positive.")
     token = spec.access_token or f"shpat_{secrets.token_hex(16)}"
     config = ShopConfig(
         spec.name,

@@ -166,3 +166,26 @@ def test_oversold_units_count_net_sales_beyond_shared_physical_stock() -> None:
         UnitsSold("MUG", "Warehouse", 2, 0, 2),
     ]
     assert oversold_units(sold, {"TEE": 6, "MUG": 4, "CAP": 0}) == {"TEE": 2, "MUG": 0, "CAP": 0}
+
+
+def test_currency_enum_in_the_schema_matches_what_shops_may_use() -> None:
+    from graphql import GraphQLEnumType
+
+    from sandbox.shopify.money import SUPPORTED_CURRENCIES
+    from sandbox.shopify.schema import admin_schema
+
+    enum = admin_schema().type_map["CurrencyCode"]
+    assert isinstance(enum, GraphQLEnumType)
+    assert set(enum.values) == SUPPORTED_CURRENCIES
+
+
+def test_a_shop_in_an_unknown_currency_is_refused() -> None:
+    import pytest
+
+    from sandbox.shopify import DomainRefusal, ShopSpec
+    from sandbox.shopify.store import new_shop
+
+    with pytest.raises(DomainRefusal, match="XXX"):
+        new_shop(ShopSpec(name="odd", currency="XXX"), NOW)
+    with pytest.raises(DomainRefusal, match="positive"):
+        new_shop(ShopSpec(name="odd", exchange_rates={"EUR": Decimal(0)}), NOW)

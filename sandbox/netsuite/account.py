@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from .clock import SandboxClock
 from .config import NetSuiteSandboxConfig
 from .errors import NetSuiteApiError
 from .record_types import KINDS, RecordKind
-from .store import RecordStore, StoredRecord
+from .store import RecordStore, StoredRecord, clone
 from .warehouse import Warehouse
 
 
@@ -55,7 +54,7 @@ class Account:
         """All or nothing: a NetSuiteApiError undoes new records, stock changes and `touched` edits."""
         store_point, stock_point = self.store.savepoint(), self.warehouse.savepoint()
         counters, numbers = dict(self.tran_numbers), dict(self.inventory_numbers)
-        copies = [(r, copy.deepcopy(r.body), copy.deepcopy(r.sublists), r.last_modified) for r in touched]
+        copies = [(r, clone(r.body), clone(r.sublists), r.last_modified) for r in touched]
         self._atomic_depth += 1
         try:
             yield

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from .account import Account
@@ -10,7 +9,7 @@ from .errors import NetSuiteApiError, record_not_found, user_error
 from .record_types import STOCKED_ITEM_KINDS, TRANSFORMS, Family, RecordKind, kind_named
 from .references import normalize_fields, normalize_reference
 from .rules import rules_for
-from .store import RecordStore, StoredRecord
+from .store import RecordStore, StoredRecord, snapshot
 from .sublists import merge_sublist
 
 # Fields NetSuite computes; a client echoing a GET back must not be able to set them.
@@ -108,7 +107,7 @@ class RecordService:
         record = self.find(kind, id_text)
         body, sublists = parse_body(self.account, kind, payload)
         self._check_external_id(kind, body.get("externalId"), record)
-        before = copy.deepcopy(record)
+        before = snapshot(record)
         with self.account.atomic(record):
             for name, value in body.items():
                 if value is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,6 +36,26 @@ class StoredRecord:
         if isinstance(value, dict) and value.get("id") is not None:
             return int(value["id"])
         return None
+
+
+def clone(value: Any) -> Any:
+    """Copy JSON-like record content: dicts and lists anew, scalars (str, Decimal, dates...) shared."""
+    if isinstance(value, dict):
+        return {key: clone(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [clone(inner) for inner in value]
+    return value
+
+
+def snapshot(record: StoredRecord) -> StoredRecord:
+    return StoredRecord(
+        record.kind,
+        record.id,
+        clone(record.body),
+        clone(record.sublists),
+        record.created,
+        record.last_modified,
+    )
 
 
 @dataclass(frozen=True)
@@ -159,7 +178,7 @@ class RecordStore:
 
     def _remember(self, op: str, record: StoredRecord) -> None:
         self._index_external(record.kind.name, record.id, record.external_id)
-        self._log(op, record, copy.deepcopy(record))
+        self._log(op, record, snapshot(record))
 
     def _log(self, op: str, record: StoredRecord, snapshot: StoredRecord | None) -> None:
         now = record.last_modified if snapshot is not None and record.last_modified else self._clock.now()

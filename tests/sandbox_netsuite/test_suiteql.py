@@ -232,3 +232,30 @@ async def test_rownum_is_assigned_before_order_by(client: TbaClient, sandbox: Ne
     )
     # Oracle's top-N trap (reference §2): the first two rows found, then sorted — not the first two names.
     assert [(row["n"], row["companyname"]) for row in reply.body["items"]] == [("2", "Alice"), ("1", "Carol")]
+
+
+async def test_left_join_keeps_unmatched_rows_and_filters_after_joining(
+    client: TbaClient, sandbox: NetSuiteSandbox, demo: dict[str, Any]
+) -> None:
+    buyer = sandbox.create("customer", {"companyName": "Buyer"})
+    sandbox.create(
+        "salesOrder",
+        {
+            "entity": {"id": str(buyer)},
+            "location": {"id": str(demo["locations"]["East Warehouse"])},
+            "item": {"items": [{"item": {"id": str(demo["items"]["MUG-01"])}, "quantity": 1}]},
+        },
+    )
+    reply = await client.suiteql(
+        "SELECT c.entityid, COUNT(t.id) AS orders FROM customer c "
+        "LEFT JOIN transaction t ON t.entity = c.id AND t.type = 'SalesOrd' "
+        "GROUP BY c.entityid ORDER BY c.entityid"
+    )
+    assert [(r["entityid"], r["orders"]) for r in reply.body["items"]] == [
+        ("Ada Lovelace", "0"),
+        ("Buyer", "1"),
+    ]
+    never = await client.suiteql(
+        "SELECT c.entityid FROM customer c LEFT JOIN transaction t ON t.entity = c.id WHERE t.id IS NULL"
+    )
+    assert [r["entityid"] for r in never.body["items"]] == ["Ada Lovelace"]

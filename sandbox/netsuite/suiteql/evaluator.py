@@ -59,7 +59,8 @@ def execute(
     context = QueryContext(view, zone, date_preference, scope, now)
     outputs = _expand_items(select, scope)
     _resolve_all(select, outputs, scope)
-    envs = _number_rows(_scan(select, context), select.where, context)
+    pushed, remaining = _push_down(select)
+    envs = _number_rows(_scan(select, context, pushed), remaining, context)
     grouped = bool(select.group_by) or any(has_aggregate(expr) for _, expr in outputs)
     groups: list[list[Env]] = _group(select, envs, context) if grouped else [[env] for env in envs]
     if select.having is not None:
@@ -157,13 +158,49 @@ def _number_rows(envs: list[Env], where: Expr | None, context: QueryContext) -> 
     return kept
 
 
-def _scan(select: Select, context: QueryContext) -> list[Env]:
+def _push_down(select: Select) -> tuple[dict[str, list[Expr]], Expr | None]:
+    """Split WHERE into filters on one inner table each (applied before joining) and the rest.
+
+    Only tables whose missing rows cannot turn into NULL rows (the FROM table and inner joins) take
+    filters early; conditions on ROWNUM stay late, since it counts rows passing the whole WHERE.
+    """
+    inner = {select.source.alias} | {j.table.alias for j in select.joins if j.kind in {"INNER", "CROSS"}}
+    pushed: dict[str, list[Expr]] = {}
+    remaining: list[Expr] = []
+    for conjunct in _conjuncts(select.where):
+        aliases = {c.resolved_alias for c in walk(conjunct) if isinstance(c, Column)}
+        if len(aliases) == 1 and aliases <= inner:
+            pushed.setdefault(aliases.pop() or "", []).append(conjunct)
+        else:
+            remaining.append(conjunct)
+    rest: Expr | None = None
+    for conjunct in remaining:
+        rest = conjunct if rest is None else Binary("AND", rest, conjunct)
+    return pushed, rest
+
+
+def _conjuncts(expr: Expr | None) -> list[Expr]:
+    if expr is None:
+        return []
+    if isinstance(expr, Binary) and expr.op == "AND":
+        return _conjuncts(expr.left) + _conjuncts(expr.right)
+    return [expr]
+
+
+def _scan(select: Select, context: QueryContext, pushed: dict[str, list[Expr]]) -> list[Env]:
+    def rows_of(alias: str) -> list[Row]:
+        filters = pushed.get(alias, [])
+        return [
+            row
+            for row in context.scope[alias].rows(context.view)
+            if all(_evaluate(f, {alias: row}, context, None) is True for f in filters)
+        ]
+
     base = select.source.alias
-    envs: list[Env] = [{base: row} for row in context.scope[base].rows(context.view)]
+    envs: list[Env] = [{base: row} for row in rows_of(base)]
     for join in select.joins:
         alias = join.table.alias
-        right_rows = list(context.scope[alias].rows(context.view))
-        envs = _join(envs, alias, right_rows, join.kind, join.condition, context)
+        envs = _join(envs, alias, rows_of(alias), join.kind, join.condition, context)
     return envs
 
 

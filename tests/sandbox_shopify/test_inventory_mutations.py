@@ -409,3 +409,12 @@ async def test_inventory_activate_stocks_an_item_so_it_can_be_written(gql: Graph
         },
     )
     assert body["data"]["inventorySetQuantities"]["userErrors"] == []
+
+
+async def test_retrying_a_successful_cas_write_under_a_new_key_is_stale(gql: GraphQL) -> None:
+    item, location = await ids_of(gql, "TEE-S", "Warehouse")
+    row = {"inventoryItemId": item, "locationId": location, "quantity": 8, "changeFromQuantity": 5}
+    first = await gql(SET, {"key": "attempt-1", "input": set_input([row])})
+    assert first["data"]["inventorySetQuantities"]["userErrors"] == []
+    retry = await gql(SET, {"key": "attempt-2", "input": set_input([row])})  # keys must stay stable on retry
+    assert retry["data"]["inventorySetQuantities"]["userErrors"][0]["code"] == "CHANGE_FROM_QUANTITY_STALE"

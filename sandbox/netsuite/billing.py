@@ -7,13 +7,14 @@ import string
 from decimal import Decimal
 from typing import Any
 
+from . import returns
 from .account import Account, to_decimal
 from .errors import missing_field, user_error
 from .items import item_record, stock_components
+from .order_state import SHIPPABLE_TYPES, refresh_order_status, sync_demands
 from .pricing import compute_totals, price_lines
 from .record_types import KINDS, RecordKind
 from .rules_base import RecordRules, TransactionRules, TransformRequest, set_status
-from .sales import SHIPPABLE_TYPES, refresh_order_status
 from .store import StoredRecord
 from .sublists import apply_transform_lines, number_lines
 
@@ -62,8 +63,6 @@ class BillingRules(TransactionRules):
     def transform(
         self, account: Account, source: StoredRecord, target: RecordKind, request: TransformRequest
     ) -> StoredRecord:
-        from . import returns
-
         if target.name in {"creditMemo", "cashRefund", "returnAuthorization"}:
             return returns.credit_sale(account, source, target, request)
         return RecordRules.transform(self, account, source, target, request)
@@ -135,8 +134,6 @@ def _unbilled_lines(order: StoredRecord, ship_on_bill: bool) -> list[dict[str, A
 
 def _post_bill(account: Account, order: StoredRecord, bill: StoredRecord) -> None:
     """Mark the order lines billed; a cash sale also ships units not fulfilled yet (no fulfillment)."""
-    from .sales import sync_demands
-
     for index, line in enumerate(bill.lines("item")):
         line["line"] = index + 1
         order_line = next(

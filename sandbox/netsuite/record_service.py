@@ -6,11 +6,13 @@ from typing import Any
 
 from .account import Account
 from .errors import NetSuiteApiError, record_not_found, user_error
+from .order_state import refresh_line_commitments
 from .record_types import STOCKED_ITEM_KINDS, TRANSFORMS, Family, RecordKind, kind_named
 from .references import normalize_fields, normalize_reference
 from .rules import rules_for
 from .store import RecordStore, StoredRecord, snapshot
 from .sublists import merge_sublist
+from .transfer_state import sync_transfer_demands
 
 # Fields NetSuite computes; a client echoing a GET back must not be able to set them.
 _READ_ONLY = {
@@ -202,9 +204,6 @@ class RecordService:
 
     def _settle(self) -> None:
         """Stock that arrived was committed to waiting orders: show it on their lines too."""
-        from .sales import refresh_line_commitments
-        from .stock_transactions import sync_transfer_demands
-
         warehouse = self.account.warehouse
         for transaction_id in sorted(warehouse.reallocated):
             record = self.account.store.get_in_family(Family.TRANSACTION, transaction_id)

@@ -11,6 +11,7 @@ from .items import item_record, stock_components
 from .pricing import compute_totals, price_lines
 from .record_types import KINDS, RecordKind
 from .rules_base import RecordRules, TransactionRules, TransformRequest, set_status
+from .shipping import receive_return
 from .store import StoredRecord
 from .sublists import apply_transform_lines, number_lines
 
@@ -56,8 +57,6 @@ class ReturnAuthorizationRules(CreditRules):
     def transform(
         self, account: Account, source: StoredRecord, target: RecordKind, request: TransformRequest
     ) -> StoredRecord:
-        from .shipping import receive_return
-
         if target.name == "itemReceipt":
             return receive_return(account, source, request)
         if target.name in {"creditMemo", "cashRefund"}:

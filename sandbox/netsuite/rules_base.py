@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from .account import Account
@@ -101,8 +102,6 @@ def base_currency(account: Account) -> StoredRecord | None:
 
 def exchange_rate(account: Account, currency_id: int | None) -> Any:
     """The latest rate from `currencyRate` records, else the currency's own rate, else 1."""
-    from decimal import Decimal
-
     if currency_id is None:
         return Decimal(1)
     rates = [

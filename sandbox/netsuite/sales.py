@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from . import billing, returns, shipping
 from .account import Account, to_decimal
 from .errors import missing_field, user_error
-from .items import item_record, stock_components
+from .items import item_record
+from .order_state import NON_COMMITTING, refresh_order_status, sync_demands
 from .pricing import compute_totals, price_lines
 from .record_types import KINDS, RecordKind
 from .rules_base import RecordRules, TransactionRules, TransformRequest, children_of
@@ -15,9 +17,6 @@ from .store import StoredRecord
 from .sublists import number_lines
 
 ZERO = Decimal(0)
-SHIPPABLE_TYPES = {"InvtPart", "Kit"}
-# Orders in these states hold no stock: pending approval, cancelled, closed.
-_NON_COMMITTING = {"A", "C", "H"}
 
 
 class SalesOrderRules(TransactionRules):
@@ -68,9 +67,7 @@ class SalesOrderRules(TransactionRules):
     def transform(
         self, account: Account, source: StoredRecord, target: RecordKind, request: TransformRequest
     ) -> StoredRecord:
-        from . import billing, returns, shipping
-
-        if source.body.get("orderStatus", {}).get("id") in _NON_COMMITTING:
+        if source.body.get("orderStatus", {}).get("id") in NON_COMMITTING:
             raise user_error("This sales order is not approved or is closed; it cannot be transformed.")
         if target.name == "itemFulfillment":
             return shipping.fulfill_order(account, source, request)
@@ -101,80 +98,6 @@ def expand_item_groups(account: Account, record: StoredRecord) -> None:
                 }
             )
     record.sublists["item"] = expanded
-
-
-def sync_demands(account: Account, order: StoredRecord) -> None:
-    """Make the warehouse's open demands match the order's open lines (commits, backorders)."""
-    committing = order.body.get("orderStatus", {}).get("id") not in _NON_COMMITTING
-    live: set[tuple[int, int, int]] = set()
-    for line in order.lines("item"):
-        item = item_record(account, line["item"], "item.items.item")
-        components = stock_components(account, item)
-        if not components:
-            continue
-        open_qty = (
-            ZERO
-            if (not committing or line.get("isClosed"))
-            else (line["quantity"] - line.get("quantityFulfilled", ZERO))
-        )
-        location = int(line["location"]["id"]) if line.get("location") else None
-        if open_qty > ZERO and location is None:
-            raise missing_field("Location", f"item.items[{int(line['line']) - 1}].location")
-        for component in components:
-            key = (order.id, int(line["line"]), component.item)
-            want = open_qty * component.per_unit
-            current = account.warehouse.demands.get(key)
-            if want <= ZERO:
-                account.warehouse.release_demand(key, order.id)
-                continue
-            live.add(key)
-            if current is None or current.open_qty != want or current.location != location:
-                account.warehouse.place_demand(key, component.item, location or 0, want, order.id)
-    for key in [k for k in account.warehouse.demands.of(order.id) if k not in live]:
-        account.warehouse.release_demand(key, order.id)
-    refresh_line_commitments(account, order)
-
-
-def refresh_line_commitments(account: Account, order: StoredRecord) -> None:
-    """Copy the warehouse's commitment onto the lines (a kit line counts whole kits)."""
-    for line in order.lines("item"):
-        item = item_record(account, line["item"], "item.items.item")
-        components = stock_components(account, item)
-        if not components:
-            continue
-        open_qty = line["quantity"] - line.get("quantityFulfilled", ZERO)
-        committed = min(
-            (
-                account.warehouse.committed_for((order.id, int(line["line"]), c.item)) / c.per_unit
-                for c in components
-            ),
-            default=ZERO,
-        )
-        has_demand = (order.id, int(line["line"]), components[0].item) in account.warehouse.demands
-        line["quantityCommitted"] = committed
-        line["quantityBackOrdered"] = max(ZERO, open_qty - committed) if has_demand else ZERO
-
-
-def refresh_order_status(order: StoredRecord) -> None:
-    """Derive Pending Fulfillment / Partially Fulfilled / Pending Billing / Billed from the lines."""
-    current = order.body.get("orderStatus", {}).get("id", "B")
-    if current in _NON_COMMITTING:
-        return
-    lines = [line for line in order.lines("item") if line.get("itemType", {}).get("id") != "Group"]
-    shippable = [line for line in lines if line.get("itemType", {}).get("id") in SHIPPABLE_TYPES]
-    all_shipped = all(line.get("quantityFulfilled", ZERO) >= line["quantity"] for line in shippable)
-    any_shipped = any(line.get("quantityFulfilled", ZERO) > ZERO for line in shippable)
-    all_billed = all(line.get("quantityBilled", ZERO) >= line["quantity"] for line in lines)
-    any_billed = any(line.get("quantityBilled", ZERO) > ZERO for line in lines)
-    if all_shipped and all_billed:
-        letter = "G"
-    elif all_shipped and shippable:
-        letter = "F"
-    elif any_shipped:
-        letter = "E" if any_billed else "D"
-    else:
-        letter = "B"
-    order.body["orderStatus"] = {"id": letter}
 
 
 def _check_gift_certificates(account: Account, order: StoredRecord) -> None:

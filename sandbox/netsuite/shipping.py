@@ -9,10 +9,12 @@ from .account import Account, to_decimal
 from .errors import user_error
 from .inventory_detail import assignments, issued_numbers, received_numbers, record_assignment, require_detail
 from .items import item_record, stock_components, tracks_numbers
+from .order_state import refresh_order_status, sync_demands
 from .record_types import KINDS
 from .rules_base import PostedStockRules, TransactionRules, TransformRequest, set_status
 from .store import StoredRecord
 from .sublists import apply_transform_lines, line_by_number
+from .transfer_state import refresh_transfer
 
 ZERO = Decimal(0)
 
@@ -29,8 +31,6 @@ class ItemFulfillmentRules(PostedStockRules):
 
 def fulfill_order(account: Account, order: StoredRecord, request: TransformRequest) -> StoredRecord:
     """`salesOrder/{id}/!transform/itemFulfillment`: ship committed stock, record packages."""
-    from .sales import refresh_order_status, sync_demands
-
     defaults = [
         {
             "orderLine": int(line["line"]),
@@ -96,8 +96,6 @@ def _ship_line(
 
 def fulfill_transfer(account: Account, order: StoredRecord, request: TransformRequest) -> StoredRecord:
     """`transferOrder/{id}/!transform/itemFulfillment`: stock leaves the source, goes in transit."""
-    from .stock_transactions import refresh_transfer
-
     defaults: list[dict[str, Any]] = []
     for line in order.lines("item"):
         committed = account.warehouse.committed_for((order.id, int(line["line"]), int(line["item"]["id"])))
@@ -124,8 +122,6 @@ def fulfill_transfer(account: Account, order: StoredRecord, request: TransformRe
 
 def receive_transfer(account: Account, order: StoredRecord, request: TransformRequest) -> StoredRecord:
     """`transferOrder/{id}/!transform/itemReceipt`: in-transit goods arrive at the destination."""
-    from .stock_transactions import refresh_transfer
-
     destination = dict(order.body["transferLocation"])
     defaults = [
         {

@@ -10,8 +10,10 @@ from .inventory_detail import issued_numbers, received_numbers, record_assignmen
 from .items import is_stocked, item_record, tracks_numbers
 from .record_types import RecordKind
 from .rules_base import PostedStockRules, RecordRules, TransactionRules, TransformRequest, set_status
+from .shipping import fulfill_transfer, receive_transfer
 from .store import StoredRecord
 from .sublists import number_lines
+from .transfer_state import refresh_transfer, sync_transfer_demands
 
 ZERO = Decimal(0)
 
@@ -120,8 +122,6 @@ class TransferOrderRules(TransactionRules):
     def transform(
         self, account: Account, source: StoredRecord, target: RecordKind, request: TransformRequest
     ) -> StoredRecord:
-        from .shipping import fulfill_transfer, receive_transfer
-
         if source.body["status"]["id"] in {"A", "C", "H"}:
             raise user_error("This transfer order is not approved or is closed.")
         if target.name == "itemFulfillment":
@@ -129,46 +129,6 @@ class TransferOrderRules(TransactionRules):
         if target.name == "itemReceipt":
             return receive_transfer(account, source, request)
         return RecordRules.transform(self, account, source, target, request)
-
-
-def sync_transfer_demands(account: Account, order: StoredRecord) -> None:
-    """Demand at the source and on-order at the destination for every unshipped/unreceived unit."""
-    active = order.body["status"]["id"] not in {"A", "C", "H"}
-    source, destination = order.ref_id("location"), order.ref_id("transferLocation")
-    assert source is not None and destination is not None
-    for line in order.lines("item"):
-        item = int(line["item"]["id"])
-        key = (order.id, int(line["line"]), item)
-        unshipped = line["quantity"] - line["quantityFulfilled"] if active else ZERO
-        current = account.warehouse.demands.get(key)
-        if unshipped <= ZERO:
-            account.warehouse.release_demand(key, order.id)
-        elif current is None or current.open_qty != unshipped:
-            account.warehouse.place_demand(key, item, source, unshipped, order.id)
-        expected = (
-            line["quantity"] - line["quantityReceived"]
-            if active
-            else line["quantityFulfilled"] - line["quantityReceived"]
-        )
-        change = expected - line.get("quantityOnOrder", ZERO)
-        if change:
-            account.warehouse.expect(item, destination, change, order.id)
-        line["quantityOnOrder"] = expected
-        line["quantityCommitted"] = account.warehouse.committed_for(key)
-
-
-def refresh_transfer(account: Account, order: StoredRecord) -> None:
-    """Pending Fulfillment → Partially Fulfilled → Pending Receipt → Received."""
-    sync_transfer_demands(account, order)
-    if order.body["status"]["id"] in {"A", "C", "H"}:
-        return
-    lines = order.lines("item")
-    shipped_all = all(line["quantityFulfilled"] >= line["quantity"] for line in lines)
-    received_all = all(line["quantityReceived"] >= line["quantity"] for line in lines)
-    any_shipped = any(line["quantityFulfilled"] > ZERO for line in lines)
-    letter = "G" if received_all else "F" if shipped_all else "E" if any_shipped else "B"
-    set_status(order, letter)
-    account.store.saved(order)
 
 
 def _stocked_item(account: Account, line: dict[str, object], path: str) -> StoredRecord:

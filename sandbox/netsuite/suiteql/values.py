@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .datetimes import parse_user_date
+from .datetimes import parse_user_date, user_format
 from .lexer import syntax_error
 
 
@@ -88,8 +88,6 @@ def sort_key(value: Any) -> tuple[int, Any]:
 
 def render(value: Any, zone: ZoneInfo, date_preference: str) -> str | None:
     """Every SuiteQL value travels as a JSON string (reference §2)."""
-    from .datetimes import user_format
-
     if value is None:
         return None
     if isinstance(value, bool):

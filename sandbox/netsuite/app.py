@@ -147,7 +147,7 @@ def build_app(state: SandboxState) -> web.Application:
     http_records.add_routes(app)
     app.router.add_post("/services/rest/query/v1/suiteql", suiteql)
     app.router.add_get("/services/rest/system/v1/governanceLimits", governance_limits)
-    async_jobs.add_routes(app)
+    async_jobs.add_routes(app, state.jobs, state.account.clock)
     app.router.add_route("*", "/services/rest/{tail:.*}", not_found)
     http_control.add_routes(app)
     return app

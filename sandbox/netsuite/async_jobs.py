@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .clock import SandboxClock
 from .errors import NetSuiteApiError, record_not_found
 from .http_common import COLLECTION, ERROR, SINGULAR, json_response, rest_base
 from .rendering import dumps, iso_utc
@@ -52,6 +53,10 @@ class AsyncJobs:
         return job
 
 
+JOBS = web.AppKey("netsuite_async_jobs", AsyncJobs)
+JOB_CLOCK = web.AppKey("netsuite_async_job_clock", SandboxClock)
+
+
 def wants_async(request: web.Request) -> bool:
     return "respond-async" in request.headers.get("Prefer", "").lower()
 
@@ -87,9 +92,7 @@ async def capture(response: web.StreamResponse) -> CompletedReply:
 
 
 def _job(request: web.Request) -> AsyncJob:
-    from .state import STATE
-
-    jobs = request.app[STATE].jobs.jobs
+    jobs = request.app[JOBS].jobs
     job = jobs.get(int(request.match_info["job"])) if request.match_info["job"].isdigit() else None
     if job is None:
         raise record_not_found()
@@ -97,9 +100,7 @@ def _job(request: web.Request) -> AsyncJob:
 
 
 def _done(request: web.Request, job: AsyncJob) -> bool:
-    from .state import STATE
-
-    return request.app[STATE].account.clock.now() >= job.finished
+    return request.app[JOB_CLOCK].now() >= job.finished
 
 
 def _progress(request: web.Request, job: AsyncJob) -> dict[str, Any]:
@@ -163,7 +164,9 @@ async def task_result(request: web.Request) -> web.Response:
     return web.Response(status=job.reply.status, body=job.reply.body or None, headers=job.reply.headers)
 
 
-def add_routes(app: web.Application) -> None:
+def add_routes(app: web.Application, jobs: AsyncJobs, clock: SandboxClock) -> None:
+    app[JOBS] = jobs
+    app[JOB_CLOCK] = clock
     app.router.add_get(f"{JOB_PATH}/{{job}}", job_status)
     app.router.add_get(f"{JOB_PATH}/{{job}}/task", job_tasks)
     app.router.add_get(f"{JOB_PATH}/{{job}}/task/{{task}}", task_status)

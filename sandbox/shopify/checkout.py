@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from .events import EventLog
+from .events import EventLog, ShopEvent
 from .fulfillment import ship
 from .ids import gid
 from .inventory import commit_for_order, convert_hold_to_order, release_hold
@@ -21,6 +21,7 @@ from .model import (
     Customer,
     FulfillmentOrder,
     FulfillmentOrderLine,
+    GiftCard,
     Location,
     Order,
 )
@@ -28,7 +29,7 @@ from .order_builder import OrderTerms, build_order, issue_sold_gift_cards, take_
 from .order_status import financial_status
 from .pricing import Discount
 from .requests import CustomerSpec, OrderSpec
-from .store import ShopState, _number
+from .store import ShopState, record_number
 from .user_errors import DomainRefusal
 
 
@@ -126,7 +127,7 @@ def _validate(state: ShopState, spec: OrderSpec) -> tuple[Decimal, Location | No
 def _holds(state: ShopState, hold_ids: list[str], now: datetime) -> list[CheckoutHold]:
     holds = []
     for reference in hold_ids:
-        hold = state.holds.get(_number(reference, "CheckoutHold"))
+        hold = state.holds.get(record_number(reference, "CheckoutHold"))
         if hold is None or hold.state != "held" or hold.expires_at <= now:
             raise DomainRefusal(
                 "HOLD_NOT_ACTIVE", f"Checkout hold {reference} is not active (expired or released)."
@@ -150,7 +151,7 @@ def _customer(
     if spec is None:
         return None
     if spec.id is not None:
-        customer = state.customers.get(_number(spec.id, "Customer"))
+        customer = state.customers.get(record_number(spec.id, "Customer"))
         if customer is None:
             raise DomainRefusal("UNKNOWN_CUSTOMER", f"No customer {spec.id}.")
         return customer
@@ -162,7 +163,7 @@ def _customer(
     return customer
 
 
-def place_order(state: ShopState, spec: OrderSpec, now: datetime) -> tuple[Order, list]:
+def place_order(state: ShopState, spec: OrderSpec, now: datetime) -> tuple[Order, list[ShopEvent]]:
     """Accepts (or refuses, raising DomainRefusal) an order; returns it with the events it caused."""
     rate, pos_location = _validate(state, spec)
     holds = _holds(state, spec.hold_ids, now)
@@ -172,7 +173,7 @@ def place_order(state: ShopState, spec: OrderSpec, now: datetime) -> tuple[Order
     if (
         spec.customer is not None
         and spec.customer.id is not None
-        and _number(spec.customer.id, "Customer") not in state.customers
+        and record_number(spec.customer.id, "Customer") not in state.customers
     ):
         raise DomainRefusal("UNKNOWN_CUSTOMER", f"No customer {spec.customer.id}.")
     discount, code = _discount(state, spec.discount_code)
@@ -198,7 +199,7 @@ def place_order(state: ShopState, spec: OrderSpec, now: datetime) -> tuple[Order
     return order, events.events
 
 
-def _gift_card(state: ShopState, code: str | None):  # -> GiftCard | None
+def _gift_card(state: ShopState, code: str | None) -> GiftCard | None:
     if code is None:
         return None
     card = next((c for c in state.gift_cards.values() if c.code == code), None)

@@ -18,7 +18,7 @@ from .order_builder import OrderTerms, line_items_for, price_in_both_currencies
 from .order_status import unfulfilled_quantity
 from .refunds import RefundLineRequest, RefundRequest, create_refund
 from .requests import CancelSpec, EditSpec, OrderLineSpec, OrderSpec
-from .store import ShopState, _number
+from .store import ShopState, record_number
 from .user_errors import DomainRefusal
 
 
@@ -56,13 +56,13 @@ def edit_order(state: ShopState, order: Order, spec: EditSpec, now: datetime) ->
     events = EventLog()
     lines = {line.id: line for line in order.line_items}
     for change in spec.set_quantities:
-        line = lines.get(_number(change.line_item_id, "LineItem"))
+        line = lines.get(record_number(change.line_item_id, "LineItem"))
         if line is None:
             raise DomainRefusal("UNKNOWN_LINE_ITEM", f"No line item {change.line_item_id} on {order.name}.")
         if change.quantity < line.current_quantity - unfulfilled_quantity(order, line) or change.quantity < 0:
             raise DomainRefusal("INVALID_QUANTITY", "A line can't go below its fulfilled quantity.")
     for change in spec.set_quantities:  # validated above; now apply
-        line = lines[_number(change.line_item_id, "LineItem")]
+        line = lines[record_number(change.line_item_id, "LineItem")]
         delta = change.quantity - line.current_quantity
         if delta < 0:
             request = RefundRequest([RefundLineRequest(line.id, -delta, "CANCEL")], transactions=[])

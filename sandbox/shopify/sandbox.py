@@ -39,7 +39,7 @@ from .requests import (
     StockSpec,
 )
 from .runtime import ShopRuntime
-from .store import ShopState, _number, new_shop
+from .store import ShopState, new_shop, record_number
 from .throttle import CostBucket
 from .user_errors import DomainRefusal
 from .webhooks import DELETE_AFTER_FAILURES, SHOPIFY_RETRY_DELAYS, DeliveryAttempt, WebhookDispatcher
@@ -234,7 +234,7 @@ class ShopifySandbox:
         order = state.order(order_id)
         lines = [
             RefundLineRequest(
-                _number(line.line_item_id, "LineItem"),
+                record_number(line.line_item_id, "LineItem"),
                 line.quantity,
                 line.restock_type,
                 state.location(line.location).id if line.location else None,
@@ -266,7 +266,7 @@ class ShopifySandbox:
 
     def release_hold(self, shop: str, hold_id: str | int) -> dict[str, Any]:
         runtime = self.runtime(shop)
-        hold = runtime.state.holds.get(_number(hold_id, "CheckoutHold"))
+        hold = runtime.state.holds.get(record_number(hold_id, "CheckoutHold"))
         if hold is None:
             raise DomainRefusal("UNKNOWN_HOLD", f"No checkout hold {hold_id}.")
         self._publish(runtime, holds.release(runtime.state, hold, self.clock()))

@@ -106,7 +106,7 @@ class ShopState:
         return found
 
     def order(self, reference: str | int) -> Order:
-        number = _number(reference, "Order")
+        number = record_number(reference, "Order")
         if number not in self.orders:
             raise DomainRefusal("UNKNOWN_ORDER", f"No order '{reference}' in shop {self.config.name}.")
         return self.orders[number]
@@ -243,7 +243,8 @@ class ShopState:
         return customer
 
 
-def _number(reference: str | int, kind: str) -> int:
+def record_number(reference: str | int, kind: str) -> int:
+    """A record's number from a plain number, a numeric string or a GID of `kind` (control-API friendly)."""
     if isinstance(reference, int):
         return reference
     if reference.isdigit():

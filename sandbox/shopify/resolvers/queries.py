@@ -117,7 +117,10 @@ def _customers(root: Any, info: Any, query: str | None = None, **args: Any) -> d
         "id": lambda c: c.id,
         "tag": lambda c: c.tags,
     }
-    text = lambda c: f"{c.email or ''} {c.first_name or ''} {c.last_name or ''}"  # noqa: E731
+
+    def text(c: Any) -> str:
+        return f"{c.email or ''} {c.first_name or ''} {c.last_name or ''}"
+
     return page(search(list(_state(info).customers.values()), query, fields, text), **args)
 
 

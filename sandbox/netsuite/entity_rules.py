@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from .account import Account, to_decimal
-from .errors import missing_field
+from .errors import missing_field, user_error
 from .items import validate_members
+from .record_types import Family
 from .rules_base import RecordRules
 from .store import StoredRecord
 
@@ -19,6 +20,11 @@ class CustomerRules(RecordRules):
             person = " ".join(str(body[k]) for k in ("firstName", "lastName") if body.get(k))
             body["entityId"] = body.get("companyName") or person
         body.setdefault("isInactive", False)
+
+    def before_delete(self, account: Account, record: StoredRecord) -> None:
+        for transaction in account.store.of_family(Family.TRANSACTION):
+            if record.id in (transaction.ref_id("entity"), transaction.ref_id("customer")):
+                raise user_error("This record cannot be deleted because it has dependent records.")
 
 
 class ItemRules(RecordRules):
@@ -37,6 +43,16 @@ class ItemRules(RecordRules):
         # The locations sublist is NetSuite's read-only view of stock; it is rendered from the warehouse.
         record.sublists.pop("locations", None)
         validate_members(account, record)
+
+    def before_delete(self, account: Account, record: StoredRecord) -> None:
+        """An item on any transaction line, kit or group stays (NetSuite: dependent records)."""
+        for other in [*account.store.of_family(Family.TRANSACTION), *account.store.of_family(Family.ITEM)]:
+            for lines in other.sublists.values():
+                if any(
+                    isinstance(line.get("item"), dict) and line["item"].get("id") == str(record.id)
+                    for line in lines
+                ):
+                    raise user_error("This record cannot be deleted because it has dependent records.")
 
 
 class NamedListRules(RecordRules):

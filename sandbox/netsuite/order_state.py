@@ -72,7 +72,15 @@ def refresh_order_status(order: StoredRecord) -> None:
     current = order.body.get("orderStatus", {}).get("id", "B")
     if current in NON_COMMITTING:
         return
-    lines = [line for line in order.lines("item") if line.get("itemType", {}).get("id") != "Group"]
+    # Closed lines count as done: NetSuite stops expecting them to ship or bill.
+    lines = [
+        line
+        for line in order.lines("item")
+        if line.get("itemType", {}).get("id") != "Group" and not line.get("isClosed")
+    ]
+    if not lines:
+        order.body["orderStatus"] = {"id": "H"}
+        return
     shippable = [line for line in lines if line.get("itemType", {}).get("id") in SHIPPABLE_TYPES]
     all_shipped = all(line.get("quantityFulfilled", ZERO) >= line["quantity"] for line in shippable)
     any_shipped = any(line.get("quantityFulfilled", ZERO) > ZERO for line in shippable)

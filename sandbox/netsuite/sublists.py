@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .errors import user_error
@@ -72,9 +73,16 @@ def apply_transform_lines(
                 f"The order line {change['orderLine']} has nothing left to process.", path=f"{path}.orderLine"
             )
         merged = {**proposed, **change}
-        dropped = merged.get("itemReceive") is False or str(merged.get("quantity", "1")) in {"0", "0.0"}
+        dropped = merged.get("itemReceive") is False or _is_zero(merged.get("quantity", 1))
         if proposed in chosen:
             chosen.remove(proposed)
         if not dropped:
             chosen.append(merged)
     return sorted(chosen, key=lambda line: int(line.get("orderLine", 1 << 30)))
+
+
+def _is_zero(value: Any) -> bool:
+    try:
+        return Decimal(str(value)) == 0
+    except InvalidOperation:
+        return False

@@ -290,3 +290,25 @@ async def test_a_record_echoed_back_from_get_changes_nothing_computed(
     assert after["item"]["items"][0]["quantityFulfilled"] == 0
     assert len(after["item"]["items"]) == 1
     assert sandbox.stock(demo["items"]["TEE-BLK-M"], demo["locations"]["East Warehouse"]).committed == 3
+
+
+async def test_records_in_use_cannot_be_deleted(client: TbaClient, demo: dict[str, Any]) -> None:
+    await client.request("POST", f"{RECORD}/salesOrder", json_body=_order(demo, "SHOP-DEL"))
+    customer = await client.request("DELETE", f"{RECORD}/customer/{demo['customer']}")
+    item = await client.request("DELETE", f"{RECORD}/inventoryItem/{demo['items']['MUG-01']}")  # in the kit
+    assert (customer.status, customer.error_code) == (400, "USER_ERROR")
+    assert (item.status, item.error_code) == (400, "USER_ERROR")
+    unused = await client.request("POST", f"{RECORD}/customer", json_body={"companyName": "Gone Soon"})
+    assert (await client.request("DELETE", f"{RECORD}/customer/{unused.location_id}")).status == 204
+
+
+async def test_closing_every_open_line_closes_the_order_and_frees_stock(
+    client: TbaClient, demo: dict[str, Any], sandbox: NetSuiteSandbox
+) -> None:
+    created = await client.request(
+        "POST", f"{RECORD}/salesOrder", json_body=_order(demo, "SHOP-CLOSE", quantity=2)
+    )
+    path = f"{RECORD}/salesOrder/{created.location_id}"
+    await client.request("PATCH", path, json_body={"item": {"items": [{"line": 1, "isClosed": True}]}})
+    assert sandbox.get("salesOrder", created.location_id)["orderStatus"]["id"] == "H"
+    assert sandbox.stock(demo["items"]["TEE-BLK-M"], demo["locations"]["East Warehouse"]).committed == 0

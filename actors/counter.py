@@ -63,7 +63,9 @@ class CounterBehaviour:
     def initial(self, key: str) -> CounterState:
         return CounterState()
 
-    def decide(self, state: CounterState, message: Envelope[CounterMessage]) -> tuple[CounterState, Sequence[Effect]]:
+    def decide(
+        self, state: CounterState, message: Envelope[CounterMessage]
+    ) -> tuple[CounterState, Sequence[Effect]]:
         payload = message.payload
         counted = CounterState(total=state.total, messages=state.messages + 1, failures=state.failures)
         if isinstance(payload, Increment):
@@ -72,7 +74,9 @@ class CounterBehaviour:
         if isinstance(payload, Forward):
             return counted, (Send(kind=KIND, key=payload.to_key, payload=Increment(by=payload.by)),)
         if isinstance(payload, Remind):
-            return counted, (StartTimer(timer_id=payload.timer_id, at=payload.at, payload=Increment(by=payload.by)),)
+            return counted, (
+                StartTimer(timer_id=payload.timer_id, at=payload.at, payload=Increment(by=payload.by)),
+            )
         seen = self._failure_log.get(message.id, 0)
         if payload.times == 0 or seen < payload.times:
             self._failure_log[message.id] = seen + 1

@@ -27,16 +27,16 @@ from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from actors.counter import CounterBehaviour, Increment  # noqa: E402
-from actors.runtime.host import ActorHost, HostConfig  # noqa: E402
-from bus import subjects  # noqa: E402
-from bus.bus import Bus, Outgoing  # noqa: E402
-from bus.connection import connect  # noqa: E402
-from bus.embedded import embedded_nats  # noqa: E402
-from bus.envelope import encode, make_envelope  # noqa: E402
-from bus.streams import provision  # noqa: E402
-from bus.tracing import BusTracer  # noqa: E402
-from observability.tracing import configure_tracing  # noqa: E402
+from actors.counter import CounterBehaviour, Increment
+from actors.runtime.host import ActorHost, HostConfig
+from bus import subjects
+from bus.bus import Bus, Outgoing
+from bus.connection import connect
+from bus.embedded import embedded_nats
+from bus.envelope import encode, make_envelope
+from bus.streams import provision
+from bus.tracing import BusTracer
+from observability.tracing import configure_tracing
 
 KEYS = 1000
 CHUNK = 500
@@ -72,7 +72,9 @@ async def raw_round(bus: Bus, count: int, round_no: int) -> float:
     stream = f"BENCH_RAW_{round_no}"
     await js.add_stream(StreamConfig(name=stream, subjects=[f"bench.raw{round_no}.>"]))
     durable = f"raw{round_no}"
-    await js.add_consumer(stream, ConsumerConfig(durable_name=durable, ack_policy=AckPolicy.EXPLICIT, max_ack_pending=20_000))
+    await js.add_consumer(
+        stream, ConsumerConfig(durable_name=durable, ack_policy=AckPolicy.EXPLICIT, max_ack_pending=20_000)
+    )
     sub = await js.pull_subscribe_bind(durable, stream=stream)
     payload = encode(make_envelope(Increment(by=1), key="k"))
 
@@ -132,7 +134,9 @@ async def main(quick: bool) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="small run that finishes within 60 s")
     args = parser.parse_args()
     import logging

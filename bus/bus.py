@@ -63,7 +63,9 @@ class Bus:
             with self.tracer.publish(
                 item.subject, msg_id, headers, template=item.template, attributes=item.attributes
             ):
-                futures.append(await self.js.publish_async(item.subject, encode(item.envelope), headers=headers))
+                futures.append(
+                    await self.js.publish_async(item.subject, encode(item.envelope), headers=headers)
+                )
         with anyio.fail_after(self._publish_timeout):
             return [await future for future in futures]
 
@@ -84,9 +86,7 @@ class Bus:
     ) -> PubAck:
         """Park a message on the dead-letter stream with why it failed; it is never silently lost."""
         dl_headers = {k: v for k, v in (headers or {}).items() if k != MSG_ID}
-        detail = (
-            "".join(tb.format_exception(error)) if isinstance(error, BaseException) else str(error)
-        )
+        detail = "".join(tb.format_exception(error)) if isinstance(error, BaseException) else str(error)
         dl_headers.update(
             {
                 "Tandem-Dlq-Reason": reason,
@@ -101,9 +101,7 @@ class Bus:
         if origin_seq:
             # A crash between dead-lettering and acking would otherwise park the message twice.
             dl_headers[MSG_ID] = f"dlq:{origin_subject}:{origin_seq}"
-        log.warning(
-            "bus.dead_lettered", origin_subject=origin_subject, reason=reason, error=_one_line(error)
-        )
+        log.warning("bus.dead_lettered", origin_subject=origin_subject, reason=reason, error=_one_line(error))
         # The body is the original bytes, untouched, so an operator can fix and retry it as it was.
         return await self.publish_raw(subjects.dead_letter(origin_subject), data, dl_headers)
 

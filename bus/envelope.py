@@ -99,7 +99,9 @@ class EnvelopeCodec(Generic[P]):
             raise EnvelopeError(str(exc)) from exc
         if envelope.v > SCHEMA_VERSION:
             raise EnvelopeError(f"schema version {envelope.v} is newer than {SCHEMA_VERSION}")
-        expected = payload_type_name(envelope.payload) if isinstance(envelope.payload, msgspec.Struct) else None
+        expected = (
+            payload_type_name(envelope.payload) if isinstance(envelope.payload, msgspec.Struct) else None
+        )
         if expected is not None and expected != envelope.type:
             raise EnvelopeError(f"envelope type {envelope.type!r} does not match payload {expected!r}")
         return envelope

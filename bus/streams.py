@@ -104,7 +104,9 @@ async def ensure_stream(js: JetStreamContext, spec: StreamSpec) -> bool:
         return True
     diffs = _differences(spec, info.config)
     if diffs:
-        raise ProvisioningConflict(f"stream {spec.name} exists with a conflicting configuration: " + "; ".join(diffs))
+        raise ProvisioningConflict(
+            f"stream {spec.name} exists with a conflicting configuration: " + "; ".join(diffs)
+        )
     return False
 
 
@@ -113,7 +115,9 @@ async def ensure_bucket(js: JetStreamContext, spec: BucketSpec) -> bool:
     try:
         kv = await js.key_value(spec.name)
     except BucketNotFoundError:
-        await js.create_key_value(bucket=spec.name, history=spec.history, ttl=spec.ttl, storage=StorageType.FILE)
+        await js.create_key_value(
+            bucket=spec.name, history=spec.history, ttl=spec.ttl, storage=StorageType.FILE
+        )
         log.info("bus.bucket_created", bucket=spec.name)
         return True
     status = await kv.status()

@@ -75,8 +75,12 @@ def engine_tree(bus: Bus, behaviours: Sequence[Behaviour[Any, Any]], config: Hos
         intensity=RestartIntensity(max_restarts=5, period=30.0),
         backoff=Backoff(min_delay=0.5, max_delay=30.0),
     )
-    return Supervisor("root", [actors.as_child()], strategy="one_for_all",
-                      intensity=RestartIntensity(max_restarts=1, period=60.0))
+    return Supervisor(
+        "root",
+        [actors.as_child()],
+        strategy="one_for_all",
+        intensity=RestartIntensity(max_restarts=1, period=60.0),
+    )
 
 
 def default_behaviours(settings: RunSettings) -> list[Behaviour[Any, Any]]:

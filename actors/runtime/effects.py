@@ -11,13 +11,14 @@ from bus.bus import Outgoing
 from bus.envelope import Envelope, make_envelope
 
 
-
 def effect_message_id(cause_id: str, index: int) -> str:
     """The id of the index-th effect of a turn: stable across replays of the same input."""
     return f"{cause_id}.{index}"
 
 
-def to_outgoing(kind: str, cause: Envelope[Any], effects: Sequence[Effect]) -> tuple[list[Outgoing], list[tuple[int, Effect]]]:
+def to_outgoing(
+    kind: str, cause: Envelope[Any], effects: Sequence[Effect]
+) -> tuple[list[Outgoing], list[tuple[int, Effect]]]:
     """Split effects into messages to publish and timer changes (with their index)."""
     outgoing: list[Outgoing] = []
     timers: list[tuple[int, Effect]] = []

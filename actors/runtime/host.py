@@ -25,18 +25,17 @@ import anyio
 import msgspec
 import nats.errors
 import structlog
-from opentelemetry import trace
-from opentelemetry.trace import INVALID_SPAN
 from anyio.abc import TaskGroup
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from opentelemetry import trace
+from opentelemetry.trace import INVALID_SPAN
 
-from actors.behaviour import Behaviour
+from actors.behaviour import Behaviour, CancelTimer, StartTimer
 from actors.runtime.cell import ActorCell, Snapshot
 from actors.runtime.persistence import SnapshotStore, read_log
 from actors.runtime.timers import TimerService
 from actors.runtime.turn import Decision, decide_turn
-from actors.behaviour import CancelTimer, StartTimer
 from bus import subjects
 from bus.bus import Bus
 from bus.envelope import EnvelopeCodec
@@ -218,7 +217,14 @@ class ActorHost:
                 acks.append(msg)
                 return
             decision = decide_turn(
-                self.behaviour, self._codec, self.bus.tracer, self.durable, cell, msg.subject, msg.data, msg.headers
+                self.behaviour,
+                self._codec,
+                self.bus.tracer,
+                self.durable,
+                cell,
+                msg.subject,
+                msg.data,
+                msg.headers,
             )
             snapshot_due = cell.turns_since_snapshot + 1 >= self.config.snapshot_every
             if not decision.needs_io and not snapshot_due:
@@ -255,7 +261,9 @@ class ActorHost:
 
     async def _reject_subject(self, msg: Msg, exc: Exception) -> None:
         try:
-            await self._dead_letter(msg.subject, msg.data, msg.headers, "bad_subject", exc, msg.metadata.sequence.stream)
+            await self._dead_letter(
+                msg.subject, msg.data, msg.headers, "bad_subject", exc, msg.metadata.sequence.stream
+            )
             await msg.ack()
         finally:
             self._release()
@@ -309,7 +317,9 @@ class ActorHost:
         """Load the snapshot and replay the log up to (not including) `before_seq`."""
         snapshot = await self._snapshots.load(cell.key)
         if snapshot is None:
-            cell.restore(Snapshot(applied_seq=0, state=msgspec.Raw(b"null")), self.behaviour.initial(cell.key))
+            cell.restore(
+                Snapshot(applied_seq=0, state=msgspec.Raw(b"null")), self.behaviour.initial(cell.key)
+            )
         else:
             cell.restore(snapshot, self._state_decoder.decode(snapshot.state))
         self.stats.activations += 1
@@ -344,8 +354,13 @@ class ActorHost:
             backoff = backoff or Backoff(self.config.crash_backoff_min, self.config.crash_backoff_max)
             delay = backoff.next_delay(self._clock())
             log.warning(
-                "actors.turn_crashed", kind=self.kind, key=cell.key, seq=delivery.seq,
-                attempt=attempts, error=repr(decision.error), retry_in=round(delay, 3),
+                "actors.turn_crashed",
+                kind=self.kind,
+                key=cell.key,
+                seq=delivery.seq,
+                attempt=attempts,
+                error=repr(decision.error),
+                retry_in=round(delay, 3),
             )
             if delivery.msg is not None:
                 await delivery.msg.in_progress()
@@ -355,7 +370,12 @@ class ActorHost:
         if delivery.execute_effects:
             if decision.undecodable is not None:
                 await self._dead_letter(
-                    delivery.subject, delivery.data, delivery.headers, "undecodable", decision.undecodable, delivery.seq
+                    delivery.subject,
+                    delivery.data,
+                    delivery.headers,
+                    "undecodable",
+                    decision.undecodable,
+                    delivery.seq,
                 )
             if decision.outgoing or decision.timers:
                 # Effects publish as children of the turn's process span: one trace per flow.
@@ -367,8 +387,14 @@ class ActorHost:
 
     def _decide(self, cell: ActorCell, delivery: Delivery) -> Decision:
         return decide_turn(
-            self.behaviour, self._codec, self.bus.tracer, self.durable, cell,
-            delivery.subject, delivery.data, delivery.headers,
+            self.behaviour,
+            self._codec,
+            self.bus.tracer,
+            self.durable,
+            cell,
+            delivery.subject,
+            delivery.data,
+            delivery.headers,
         )
 
     async def _restart(self, cell: ActorCell, delivery: Delivery) -> None:
@@ -377,7 +403,9 @@ class ActorHost:
         await self._activate(cell, delivery.subject, before_seq=delivery.seq)
 
     async def _give_up(self, cell: ActorCell, delivery: Delivery, message_id: str, exc: Exception) -> None:
-        await self._dead_letter(delivery.subject, delivery.data, delivery.headers, "max_deliver", exc, delivery.seq)
+        await self._dead_letter(
+            delivery.subject, delivery.data, delivery.headers, "max_deliver", exc, delivery.seq
+        )
         self.stats.dead_lettered += 1
         cell.applied(delivery.seq, cell.state, message_id)
         # Snapshot past the poison message so that no later replay meets it again.
@@ -396,8 +424,13 @@ class ActorHost:
         self, subject: str, data: bytes, headers: dict[str, str] | None, reason: str, exc: Exception, seq: int
     ) -> None:
         await self.bus.dead_letter(
-            origin_subject=subject, data=data, headers=headers, reason=reason, error=exc,
-            origin_seq=seq, consumer=self.durable,
+            origin_subject=subject,
+            data=data,
+            headers=headers,
+            reason=reason,
+            error=exc,
+            origin_seq=seq,
+            consumer=self.durable,
         )
 
     async def _save_snapshot(self, cell: ActorCell) -> None:

@@ -42,12 +42,16 @@ class SnapshotStore:
         await kv.put(snapshot_key(self._kind, key), _snapshot_encoder.encode(snapshot))
 
 
-async def read_log(bus: Bus, subject: str, after_seq: int, before_seq: int | None) -> AsyncIterator[RawStreamMsg]:
+async def read_log(
+    bus: Bus, subject: str, after_seq: int, before_seq: int | None
+) -> AsyncIterator[RawStreamMsg]:
     """The messages on `subject` with after_seq < seq < before_seq, in stream order (direct gets)."""
     seq = after_seq + 1
     while before_seq is None or seq < before_seq:
         try:
-            raw = await bus.js.get_msg(subjects.STREAM_ACTORS, seq=seq, subject=subject, next=True, direct=True)
+            raw = await bus.js.get_msg(
+                subjects.STREAM_ACTORS, seq=seq, subject=subject, next=True, direct=True
+            )
         except NotFoundError:
             return
         if raw.seq is None or (before_seq is not None and raw.seq >= before_seq):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import time
 from collections.abc import Callable
@@ -54,8 +55,12 @@ class TimerService:
 
     async def schedule(self, key: str, timer_id: str, at: float, payload: Any) -> None:
         record = TimerRecord(
-            kind=self._kind, key=key, timer_id=timer_id, at=at,
-            type_name=payload_type_name(payload), payload=msgspec.Raw(_encoder.encode(payload)),
+            kind=self._kind,
+            key=key,
+            timer_id=timer_id,
+            at=at,
+            type_name=payload_type_name(payload),
+            payload=msgspec.Raw(_encoder.encode(payload)),
         )
         kv = await self._bus.kv(subjects.BUCKET_TIMERS)
         await kv.put(timer_kv_key(self._kind, key, timer_id), _encoder.encode(record))
@@ -64,10 +69,8 @@ class TimerService:
     async def cancel(self, key: str, timer_id: str) -> None:
         self._due.pop((key, timer_id), None)
         kv = await self._bus.kv(subjects.BUCKET_TIMERS)
-        try:
+        with contextlib.suppress(KeyNotFoundError):  # already fired or never set: cancelling is idempotent
             await kv.delete(timer_kv_key(self._kind, key, timer_id))
-        except KeyNotFoundError:
-            pass  # already fired or never set: cancelling is idempotent
 
     def pending(self) -> int:
         return len(self._due)
@@ -130,8 +133,6 @@ class TimerService:
         if self._due.get((record.key, record.timer_id)) is record:
             del self._due[(record.key, record.timer_id)]
             kv = await self._bus.kv(subjects.BUCKET_TIMERS)
-            try:
+            with contextlib.suppress(KeyNotFoundError):
                 await kv.delete(timer_kv_key(self._kind, record.key, record.timer_id))
-            except KeyNotFoundError:
-                pass
         log.debug("timers.fired", kind=self._kind, key=record.key, timer_id=record.timer_id)

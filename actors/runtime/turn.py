@@ -60,9 +60,12 @@ def decide_turn(
     if cell.has_seen(envelope.id):
         decision.duplicate = True
         return decision
-    with tracer.process(
-        subject, headers, msg_id=envelope.id, consumer=consumer, template=f"act.{behaviour.kind}.{{key}}"
-    ) as span, tracer.turn(behaviour.kind, cell.key, message_type=envelope.type) as turn_span:
+    with (
+        tracer.process(
+            subject, headers, msg_id=envelope.id, consumer=consumer, template=f"act.{behaviour.kind}.{{key}}"
+        ) as span,
+        tracer.turn(behaviour.kind, cell.key, message_type=envelope.type) as turn_span,
+    ):
         decision.span = span
         try:
             decision.state, effects = behaviour.decide(cell.state, envelope)

@@ -28,7 +28,11 @@ async def test_one_flow_through_two_actors_is_one_trace_in_the_otlp_receiver(nat
             async with anyio.create_task_group() as tg:
                 await tg.start(host.run)
                 env = make_envelope(Forward(to_key="b", by=1), key="a")
-                await bus.publish(Outgoing(subject=subjects.actor("counter", "a"), envelope=env, template="act.counter.{key}"))
+                await bus.publish(
+                    Outgoing(
+                        subject=subjects.actor("counter", "a"), envelope=env, template="act.counter.{key}"
+                    )
+                )
                 await eventually(lambda: host.stats.turns == 2)
                 host.stop()
             await aflush_tracing(provider)

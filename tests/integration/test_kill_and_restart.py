@@ -58,7 +58,9 @@ async def acked(bus: Bus) -> int:
     return info.ack_floor.stream_seq or 0
 
 
-async def test_sigkill_mid_stream_then_restart_counts_every_message_exactly_once(bus: Bus, nats_url: str, tmp_path: Path) -> None:
+async def test_sigkill_mid_stream_then_restart_counts_every_message_exactly_once(
+    bus: Bus, nats_url: str, tmp_path: Path
+) -> None:
     total = KEYS * PER_KEY
     first = start_engine(nats_url, tmp_path, 1)
     try:
@@ -80,9 +82,11 @@ async def test_sigkill_mid_stream_then_restart_counts_every_message_exactly_once
 
     second = start_engine(nats_url, tmp_path, 2)
     try:
+
         async def all_done() -> bool:
             info = await bus.js.consumer_info(subjects.STREAM_ACTORS, DURABLE)
             return info.num_pending == 0 and info.num_ack_pending == 0
+
         await eventually(all_done, timeout=60, what="second engine caught up")
         second.send_signal(signal.SIGTERM)
         with anyio.fail_after(30):

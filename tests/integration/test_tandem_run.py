@@ -27,7 +27,10 @@ def free_port() -> int:
 def spawn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with open(log, "wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "run"], env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "cli.main", "run"],
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
 
 
@@ -100,5 +103,7 @@ async def test_with_nats_url_it_connects_there_with_credentials_and_keeps_the_pa
 
 
 def test_version_prints_the_package_version() -> None:
-    out = subprocess.run([sys.executable, "-m", "cli.main", "--version"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "cli.main", "--version"], capture_output=True, text=True, check=True
+    )
     assert out.stdout.startswith("tandem ")

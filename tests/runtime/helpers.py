@@ -17,7 +17,9 @@ async def send(bus: Bus, kind: str, key: str, payload: Any, *, id: str | None = 
     await bus.publish(Outgoing(subject=subjects.actor(kind, key), envelope=envelope))
 
 
-async def eventually(condition: Callable[[], bool | Awaitable[bool]], *, timeout: float = 10.0, what: str = "") -> None:
+async def eventually(
+    condition: Callable[[], bool | Awaitable[bool]], *, timeout: float = 10.0, what: str = ""
+) -> None:
     """Wait until `condition` holds, polling briefly; fail with `what` after the deadline."""
     with anyio.fail_after(timeout):
         while True:

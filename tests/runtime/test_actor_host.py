@@ -199,9 +199,11 @@ async def test_a_crash_mid_stream_replays_from_the_log_and_counts_exactly_once(b
         await send(bus, "counter", f"k{i % 3}", Forward(to_key=f"sum{i % 2}", by=1))
     second = ActorHost(bus, CounterBehaviour(), config)
     async with running(second):
+
         async def done() -> bool:
             info = await bus.js.consumer_info(subjects.STREAM_ACTORS, second.durable)
             return info.num_pending == 0 and info.num_ack_pending == 0
+
         await eventually(done, timeout=30)
         assert await total(second, "sum0") + await total(second, "sum1") == 400
         assert await total(second, "sum0") == 200
@@ -212,7 +214,7 @@ async def test_stop_drains_in_flight_turns_and_snapshots_them(bus: Bus) -> None:
     host = ActorHost(bus, CounterBehaviour(), HostConfig(snapshot_every=10_000, idle_after=3600))
     async with anyio.create_task_group() as tg:
         await tg.start(host.run)
-        for i in range(50):
+        for _i in range(50):
             await send(bus, "counter", "d", Increment(by=1))
         await eventually(lambda: host.stats.turns == 50)
         host.stop()
@@ -240,7 +242,11 @@ async def test_timers_fire_and_survive_a_restart(bus: Bus) -> None:
 @pytest.mark.parametrize("max_deliver", [1, 2])
 async def test_max_deliver_bounds_the_attempts(bus: Bus, max_deliver: int) -> None:
     failures: dict[str, int] = {}
-    host = ActorHost(bus, CounterBehaviour(failures), HostConfig(max_deliver=max_deliver, crash_backoff_min=0.01, crash_backoff_max=0.02))
+    host = ActorHost(
+        bus,
+        CounterBehaviour(failures),
+        HostConfig(max_deliver=max_deliver, crash_backoff_min=0.01, crash_backoff_max=0.02),
+    )
     async with running(host):
         await send(bus, "counter", "m", Fail(times=0), id="poison")
         await eventually(lambda: host.stats.dead_lettered == 1)

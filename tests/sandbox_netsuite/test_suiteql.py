@@ -259,3 +259,41 @@ async def test_left_join_keeps_unmatched_rows_and_filters_after_joining(
         "SELECT c.entityid FROM customer c LEFT JOIN transaction t ON t.entity = c.id WHERE t.id IS NULL"
     )
     assert [r["entityid"] for r in never.body["items"]] == ["Ada Lovelace"]
+
+
+async def test_fulfillment_lines_link_back_to_their_order_lines(
+    client: TbaClient, sandbox: NetSuiteSandbox, demo: dict[str, Any]
+) -> None:
+    order = sandbox.create(
+        "salesOrder",
+        {
+            "entity": {"id": str(demo["customer"])},
+            "externalId": "SHOP-LINK",
+            "location": {"id": str(demo["locations"]["East Warehouse"])},
+            "item": {
+                "items": [
+                    {"item": {"id": str(demo["items"]["MUG-01"])}, "quantity": 1},
+                    {"item": {"id": str(demo["items"]["CAP-01"])}, "quantity": 2},
+                ]
+            },
+        },
+    )
+    shipment = sandbox.fulfill_order(order, {2: 2}, tracking_numbers=["1ZLINK"])
+    reply = await client.suiteql(
+        "SELECT so.externalid, link.previousline, link.linktype, ship.trackingnumberlist, "
+        "BUILTIN.DF(tl.item) AS sku, ABS(tl.quantity) AS qty FROM previoustransactionlinelink link "
+        "JOIN transaction so ON so.id = link.previousdoc JOIN transaction ship ON ship.id = link.nextdoc "
+        "JOIN transactionline tl ON tl.transaction = link.nextdoc AND tl.id = link.nextline "
+        f"WHERE ship.type = 'ItemShip' AND ship.id = {shipment}"
+    )
+    assert reply.body["items"] == [
+        {
+            "links": [],
+            "externalid": "SHOP-LINK",
+            "previousline": "2",
+            "linktype": "ShipRcpt",
+            "trackingnumberlist": "1ZLINK",
+            "sku": "CAP-01",
+            "qty": "2",
+        }
+    ]

@@ -162,6 +162,41 @@ def assignment_rows(view: DataView) -> Iterator[Row]:
                     }
 
 
+# How NetSuite names the link between a line and the line it came from.
+_LINK_TYPES = {
+    "ItemShip": "ShipRcpt",
+    "ItemRcpt": "ShipRcpt",
+    "CustInvc": "OrdBill",
+    "CashSale": "OrdBill",
+    "RtnAuth": "RtnAuth",
+    "CustCred": "SaleRet",
+    "CashRfnd": "SaleRet",
+}
+
+
+def line_link_rows(view: DataView) -> Iterator[Row]:
+    """previoustransactionlinelink: which order line each fulfillment/bill/return line came from."""
+    for record in view.store.of_family(Family.TRANSACTION):
+        source = ref(record.body.get("createdFrom"))
+        if source is None:
+            continue
+        previous = view.store.get_in_family(Family.TRANSACTION, source)
+        for line in record.sublists.get("item", []):
+            if line.get("orderLine") is None:
+                continue
+            yield {
+                "previousdoc": source,
+                "previousline": int(line["orderLine"]),
+                "previoustype": previous.kind.code if previous else None,
+                "nextdoc": record.id,
+                "nextline": int(line.get("line", 0)),
+                "nexttype": record.kind.code,
+                "linktype": _LINK_TYPES.get(record.kind.code or "", "OrdFulfill"),
+                "foreignamount": line.get("amount"),
+                "quantity": line.get("quantity"),
+            }
+
+
 def _customer_row(record: StoredRecord) -> Row:
     body = record.body
     return {

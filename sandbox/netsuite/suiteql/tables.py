@@ -11,6 +11,7 @@ from .rows import (
     assignment_rows,
     customer_rows,
     item_rows,
+    line_link_rows,
     line_rows,
     member_rows,
     stock_rows,
@@ -176,6 +177,26 @@ _TABLES = [
         None,
         {"transaction": _TRANSACTION, "inventorynumber": title_in("inventoryNumber")},
     ),
+    *[
+        TableDef(
+            name,
+            (
+                "previousdoc",
+                "previousline",
+                "previoustype",
+                "nextdoc",
+                "nextline",
+                "nexttype",
+                "linktype",
+                "foreignamount",
+                "quantity",
+            ),
+            line_link_rows,
+            None,
+            {"previousdoc": _TRANSACTION, "nextdoc": _TRANSACTION},
+        )
+        for name in ("previoustransactionlinelink", "nexttransactionlinelink")
+    ],
     TableDef(
         "inventorynumber",
         ("id", "inventorynumber", "item", "expirationdate"),

@@ -6,6 +6,7 @@ See README.md in this folder for how to run it and its /_sandbox/ control API.
 from .ledger import QuantityWrite, UnitsMoved, UnitsSold
 from .requests import (
     CancelSpec,
+    CustomerEditSpec,
     CustomerSpec,
     DiscountCodeSpec,
     EditLineSpec,
@@ -22,6 +23,7 @@ from .requests import (
     ShippingSpec,
     ShopSpec,
     StockSpec,
+    VariantEditSpec,
     VariantSpec,
 )
 from .sandbox import ShopifySandbox, ShopInfo
@@ -30,6 +32,7 @@ from .webhooks import DeliveryAttempt, sign
 
 __all__ = [
     "CancelSpec",
+    "CustomerEditSpec",
     "CustomerSpec",
     "DeliveryAttempt",
     "DiscountCodeSpec",
@@ -53,6 +56,7 @@ __all__ = [
     "StockSpec",
     "UnitsMoved",
     "UnitsSold",
+    "VariantEditSpec",
     "VariantSpec",
     "sign",
 ]

@@ -184,7 +184,7 @@ def place_order(state: ShopState, spec: OrderSpec, now: datetime) -> tuple[Order
             discount_code.usage_count += 1
     customer = _customer(state, spec.customer, now, events)
     order = build_order(state, OrderTerms(spec, variants, rate, discount, code, customer, pos_location), now)
-    take_payment(state, order, gift_card, now)
+    take_payment(state, order, gift_card, now, paid=spec.paid)
     _commit_stock(state, order, plan, holds, now, events)
     issue_sold_gift_cards(state, order, now)
     if customer is not None:

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from .requests import (
     CancelSpec,
+    CustomerEditSpec,
     CustomerSpec,
     DiscountCodeSpec,
     EditSpec,
@@ -27,6 +28,7 @@ from .requests import (
     RefundSpec,
     ShopSpec,
     StockSpec,
+    VariantEditSpec,
 )
 from .user_errors import DomainRefusal
 
@@ -121,6 +123,19 @@ class _Handlers:
     async def get_shop(self, request: web.Request) -> web.Response:
         return _encode(200, self.sandbox.shop_info(self.sandbox.runtime(_shop(request)).name))
 
+    async def edit_variant(self, request: web.Request) -> web.Response:
+        spec = await _body(request, VariantEditSpec)
+        return _encode(200, self.sandbox.edit_variant(_shop(request), request.match_info["sku"], spec))
+
+    async def edit_customer(self, request: web.Request) -> web.Response:
+        spec = await _body(request, CustomerEditSpec)
+        return _encode(
+            200, self.sandbox.edit_customer(_shop(request), request.match_info["customer_id"], spec)
+        )
+
+    async def mark_paid(self, request: web.Request) -> web.Response:
+        return _encode(200, self.sandbox.mark_paid(_shop(request), request.match_info["order_id"]))
+
     async def oversold(self, request: web.Request) -> web.Response:
         query = await _body(request, OversoldQuery)
         return _encode(200, self.sandbox.oversold(query.physical, query.shops))
@@ -162,11 +177,14 @@ def control_routes(sandbox: ShopifySandbox) -> list[web.RouteDef]:
         web.post(f"{base}/discount_codes", _creating(sandbox.add_discount_code, DiscountCodeSpec)),
         web.post(f"{base}/gift_cards", _creating(sandbox.add_gift_card, GiftCardSpec)),
         web.post(f"{base}/customers", _creating(sandbox.add_customer, CustomerSpec)),
+        web.put(f"{base}/customers/{{customer_id}}", handlers.edit_customer),
+        web.put(f"{base}/variants/{{sku}}", handlers.edit_variant),
         web.post(f"{base}/orders", _creating(sandbox.place_order, OrderSpec)),
         web.get(f"{base}/orders", _reading(sandbox.orders)),
         web.post(f"{base}/orders/{{order_id}}/cancel", _order_action(sandbox.cancel_order, CancelSpec)),
         web.post(f"{base}/orders/{{order_id}}/edit", _order_action(sandbox.edit_order, EditSpec)),
         web.post(f"{base}/orders/{{order_id}}/refunds", _order_action(sandbox.refund_order, RefundSpec)),
+        web.post(f"{base}/orders/{{order_id}}/mark_paid", handlers.mark_paid),
         web.post(f"{base}/holds", _creating(sandbox.create_hold, HoldSpec)),
         web.delete(f"{base}/holds/{{hold_id}}", handlers.release_hold),
         web.get(f"{base}/inventory", handlers.inventory),

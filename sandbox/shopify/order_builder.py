@@ -170,8 +170,10 @@ def build_order(state: ShopState, terms: OrderTerms, now: datetime) -> Order:
     )
 
 
-def take_payment(state: ShopState, order: Order, gift_card: GiftCard | None, now: datetime) -> None:
-    """Gift card first (a payment, not a discount), the rest by card (web) or cash (POS)."""
+def take_payment(
+    state: ShopState, order: Order, gift_card: GiftCard | None, now: datetime, paid: bool = True
+) -> None:
+    """Gift card first (a payment, not a discount), the rest by card (web) or cash (POS) when `paid`."""
     total = order.total_price
     by_gift_card = total.zero_like()
     if gift_card is not None:
@@ -198,7 +200,7 @@ def take_payment(state: ShopState, order: Order, gift_card: GiftCard | None, now
             )
         )
     rest = total - by_gift_card
-    if rest.shop > 0 or not order.transactions:
+    if paid and (rest.shop > 0 or not order.transactions):
         gateway = "cash" if order.source_name == "pos" else "shopify_payments"
         order.transactions.append(
             Transaction(

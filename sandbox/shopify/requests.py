@@ -79,11 +79,39 @@ class ShopSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class StockSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """Set physical stock as a test would: `available` at a location (creating the level if needed)."""
+    """Set `available` at a location (creating the level if needed).
+
+    By default this is physical stock put on a shelf by the test (seeded truth). With `merchant_edit`
+    it is a merchant typing a number in Shopify admin instead: logged in quantity_writes as app
+    "shopify-admin", so a sync engine's compare-and-set sees it as drift.
+    """
 
     sku: str
     location: str
     available: int
+    merchant_edit: bool = False
+
+
+class VariantEditSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A merchant editing a variant in Shopify admin (fires products/update)."""
+
+    price: Decimal | None = None
+    compare_at_price: Decimal | None = None
+    barcode: str | None = None
+    taxable: bool | None = None
+    inventory_policy: Literal["DENY", "CONTINUE"] | None = None
+    title: str | None = None
+
+
+class CustomerEditSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A merchant editing a customer in Shopify admin (fires customers/update)."""
+
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    note: str | None = None
+    tags: list[str] | None = None
 
 
 class OrderLineSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -111,6 +139,7 @@ class OrderSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     note: str | None = None
     tags: list[str] = []
     pos_carry_out: bool = True  # POS lines leave with the customer: fulfilled at sale
+    paid: bool = True  # False: a manual payment method; the rest stays due until mark_paid
 
 
 class HoldSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

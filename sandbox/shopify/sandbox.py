@@ -18,13 +18,14 @@ import anyio
 import msgspec
 from aiohttp import web
 
-from . import checkout, holds, order_changes, payloads
+from . import checkout, holds, merchant, order_changes, payloads, views
 from .events import ShopEvent
 from .ids import gid
 from .ledger import QuantityWrite, UnitsMoved, UnitsSold, oversold_units
 from .refunds import RefundLineRequest, RefundRequest, create_refund
 from .requests import (
     CancelSpec,
+    CustomerEditSpec,
     CustomerSpec,
     DiscountCodeSpec,
     EditSpec,
@@ -37,6 +38,7 @@ from .requests import (
     RefundSpec,
     ShopSpec,
     StockSpec,
+    VariantEditSpec,
 )
 from .runtime import ShopRuntime
 from .store import ShopState, new_shop, record_number
@@ -173,12 +175,37 @@ class ShopifySandbox:
         return payloads.product_payload(state, product)
 
     def set_stock(self, shop: str, spec: StockSpec | dict[str, Any]) -> dict[str, Any]:
-        """Put physical stock on a shelf (test seeding, not an API write: it is not in quantity_writes)."""
+        """Physical stock put on a shelf (seeded truth), or with `merchant_edit` a hand edit in admin."""
         spec = _spec(StockSpec, spec)
+        runtime, now = self.runtime(shop), self.clock()
+        if spec.merchant_edit:
+            events = merchant.set_available_by_hand(
+                runtime.state, spec.sku, spec.location, spec.available, now
+            )
+        else:
+            level = runtime.state.seed_available(spec.sku, spec.location, spec.available, now)
+            events = [ShopEvent("inventory_levels/update", level)]
+        self._publish(runtime, events)
+        return views.level_view(runtime.state, events[0].subject)  # type: ignore[arg-type]
+
+    def edit_variant(self, shop: str, sku: str, spec: VariantEditSpec | dict[str, Any]) -> dict[str, Any]:
+        """A merchant's hand edit of a variant in admin (price, policy, ...): products/update fires."""
         runtime = self.runtime(shop)
-        level = runtime.state.seed_available(spec.sku, spec.location, spec.available, self.clock())
-        self._publish(runtime, [ShopEvent("inventory_levels/update", level)])
-        return self._level_view(runtime.state, level)
+        events = merchant.edit_variant(runtime.state, sku, _spec(VariantEditSpec, spec), self.clock())
+        self._publish(runtime, events)
+        return payloads.event_payload(runtime.state, events[0].subject)
+
+    def edit_customer(
+        self, shop: str, customer_id: str | int, spec: CustomerEditSpec | dict[str, Any]
+    ) -> dict[str, Any]:
+        """A merchant's hand edit of a customer in admin: customers/update fires."""
+        runtime = self.runtime(shop)
+        customer = runtime.state.customers.get(record_number(customer_id, "Customer"))
+        if customer is None:
+            raise DomainRefusal("UNKNOWN_CUSTOMER", f"No customer {customer_id}.")
+        spec = _spec(CustomerEditSpec, spec)
+        self._publish(runtime, merchant.edit_customer(runtime.state, customer, spec, self.clock()))
+        return payloads.customer_payload(customer)
 
     def add_discount_code(self, shop: str, spec: DiscountCodeSpec | dict[str, Any]) -> dict[str, Any]:
         code = self._state(shop).add_discount_code(_spec(DiscountCodeSpec, spec), self.clock())
@@ -256,13 +283,20 @@ class ShopifySandbox:
         self._publish(runtime, events.events)
         return payloads.refund_payload(state, refund)
 
+    def mark_paid(self, shop: str, order_id: str | int) -> dict[str, Any]:
+        """Receive the outstanding amount of an order placed with `paid: false`: orders/paid fires."""
+        runtime = self.runtime(shop)
+        order = runtime.state.order(order_id)
+        self._publish(runtime, merchant.mark_paid(runtime.state, order, self.clock()))
+        return payloads.order_payload(runtime.state, order)
+
     def create_hold(self, shop: str, spec: HoldSpec | dict[str, Any]) -> dict[str, Any]:
         runtime = self.runtime(shop)
         now = self.clock()
         self._publish(runtime, holds.expire_holds(runtime.state, now))
         hold, events = holds.create_hold(runtime.state, _spec(HoldSpec, spec), now)
         self._publish(runtime, events)
-        return self._hold_view(runtime.state, hold.id)
+        return views.hold_view(runtime.state, hold)
 
     def release_hold(self, shop: str, hold_id: str | int) -> dict[str, Any]:
         runtime = self.runtime(shop)
@@ -270,13 +304,13 @@ class ShopifySandbox:
         if hold is None:
             raise DomainRefusal("UNKNOWN_HOLD", f"No checkout hold {hold_id}.")
         self._publish(runtime, holds.release(runtime.state, hold, self.clock()))
-        return self._hold_view(runtime.state, hold.id)
+        return views.hold_view(runtime.state, hold)
 
     # -- ground truth ----------------------------------------------------------------------------
     def inventory(self, shop: str, sku: str | None = None) -> list[dict[str, Any]]:
         state = self._state(shop)
         return [
-            self._level_view(state, level)
+            views.level_view(state, level)
             for level in state.levels.values()
             if sku is None or state.sku_of_item(level.item_id) == sku
         ]
@@ -326,28 +360,3 @@ class ShopifySandbox:
     # -- helpers ---------------------------------------------------------------------------------
     def _publish(self, runtime: ShopRuntime, events: Sequence[ShopEvent]) -> None:
         self.webhooks.publish(runtime, events)
-
-    @staticmethod
-    def _level_view(state: ShopState, level: Any) -> dict[str, Any]:
-        location = state.locations[level.location_id]
-        return {
-            "sku": state.sku_of_item(level.item_id),
-            "inventory_item_id": gid("InventoryItem", level.item_id),
-            "location_id": gid("Location", location.id),
-            "location": location.name,
-            **level.quantities,
-            "on_hand": level.on_hand,
-            "updated_at": level.updated_at.isoformat(),
-        }
-
-    @staticmethod
-    def _hold_view(state: ShopState, hold_id: int) -> dict[str, Any]:
-        hold = state.holds[hold_id]
-        return {
-            "id": gid("CheckoutHold", hold.id),
-            "sku": state.sku_of_item(hold.item_id),
-            "location": state.locations[hold.location_id].name,
-            "quantity": hold.quantity,
-            "expires_at": hold.expires_at.isoformat(),
-            "state": hold.state,
-        }

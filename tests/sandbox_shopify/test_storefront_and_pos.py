@@ -119,7 +119,7 @@ async def test_expired_hold_is_released_by_the_sweeper(sandbox: ShopifySandbox, 
     assert levels(sandbox, "TEE-S")["Warehouse"]["available"] == 0
     with anyio.fail_after(5):
         # The sweeper runs on its own schedule; poll the observable outcome under the deadline.
-        while levels(sandbox, "TEE-S")["Warehouse"]["available"] != 5:  # noqa: ASYNC110
+        while levels(sandbox, "TEE-S")["Warehouse"]["available"] != 5:
             await anyio.sleep(0.02)
     assert levels(sandbox, "TEE-S")["Warehouse"]["reserved"] == 0
 

@@ -73,7 +73,7 @@ async def test_mutations_cost_ten_and_an_empty_bucket_answers_throttled_with_htt
     # The bucket refills at 10 points/s: wait for the condition, with a deadline.
     started = time.monotonic()
     with anyio.fail_after(5):
-        while "errors" in (body := await gql(MUTATION)):  # noqa: ASYNC110
+        while "errors" in (body := await gql(MUTATION)):
             await anyio.sleep(0.05)  # a client's back-off: retrying is the behaviour under test
     assert time.monotonic() - started >= 0.5
     assert body["extensions"]["cost"]["actualQueryCost"] == 10
@@ -92,7 +92,7 @@ async def test_forced_throttling_fault_throttles_every_call(gql: GraphQL, sandbo
     sandbox.set_faults("alpha", FaultSpec())
     sandbox.configure_throttle("alpha", 2000, 2000)
     with anyio.fail_after(5):
-        while "errors" in (body := await gql("{ shop { name } }")):  # noqa: ASYNC110
+        while "errors" in (body := await gql("{ shop { name } }")):
             await anyio.sleep(0.02)  # a client's back-off: retrying is the behaviour under test
     assert body["data"] == {"shop": {"name": "alpha"}}
 

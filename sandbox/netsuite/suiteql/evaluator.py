@@ -2,48 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..errors import NetSuiteApiError
-from .functions import call_function
+from .expressions import ROWNUM, Env, QueryContext, evaluate
 from .lexer import syntax_error
 from .syntax import (
-    AGGREGATES,
-    Between,
     Binary,
-    Call,
-    Case,
     Column,
     Expr,
-    InList,
-    IsNull,
-    Like,
     Literal,
     Select,
     Star,
-    Unary,
     has_aggregate,
     walk,
 )
 from .table_model import Row
 from .tables import TABLES, DataView, TableDef
-from .values import arithmetic, compare, like, sort_key
-
-Env = dict[str, Row | None]
-ROWNUM = "#rownum"  # the pseudo-table holding Oracle's ROWNUM of a row
-
-
-@dataclass(frozen=True)
-class QueryContext:
-    view: DataView
-    zone: ZoneInfo
-    date_preference: str
-    scope: dict[str, TableDef]
-    now: datetime
+from .values import sort_key
 
 
 def unknown_identifier(name: str, scope: dict[str, TableDef]) -> NetSuiteApiError:
@@ -64,9 +42,9 @@ def execute(
     grouped = bool(select.group_by) or any(has_aggregate(expr) for _, expr in outputs)
     groups: list[list[Env]] = _group(select, envs, context) if grouped else [[env] for env in envs]
     if select.having is not None:
-        groups = [g for g in groups if _evaluate(select.having, g[0] if g else {}, context, g) is True]
+        groups = [g for g in groups if evaluate(select.having, g[0] if g else {}, context, g) is True]
     rows = [
-        ([_evaluate(expr, g[0] if g else {}, context, g if grouped else None) for _, expr in outputs], g)
+        ([evaluate(expr, g[0] if g else {}, context, g if grouped else None) for _, expr in outputs], g)
         for g in groups
     ]
     if select.distinct:
@@ -153,7 +131,7 @@ def _number_rows(envs: list[Env], where: Expr | None, context: QueryContext) -> 
     kept: list[Env] = []
     for env in envs:
         candidate = {**env, ROWNUM: {"rownum": len(kept) + 1}}
-        if where is None or _evaluate(where, candidate, context, None) is True:
+        if where is None or evaluate(where, candidate, context, None) is True:
             kept.append(candidate)
     return kept
 
@@ -193,7 +171,7 @@ def _scan(select: Select, context: QueryContext, pushed: dict[str, list[Expr]]) 
         return [
             row
             for row in context.scope[alias].rows(context.view)
-            if all(_evaluate(f, {alias: row}, context, None) is True for f in filters)
+            if all(evaluate(f, {alias: row}, context, None) is True for f in filters)
         ]
 
     base = select.source.alias
@@ -218,14 +196,14 @@ def _join(
     joined: list[Env] = []
     for env in envs:
         if probe is not None:
-            key = _evaluate(probe[1], env, context, None)
+            key = evaluate(probe[1], env, context, None)
             candidates = index.get(str(key), []) if key is not None else []
         else:
             candidates = rows
         matched = False
         for row in candidates:
             candidate = {**env, alias: row}
-            if condition is None or _evaluate(condition, candidate, context, None) is True:
+            if condition is None or evaluate(condition, candidate, context, None) is True:
                 joined.append(candidate)
                 matched = True
         if kind == "LEFT" and not matched:
@@ -248,7 +226,7 @@ def _group(select: Select, envs: list[Env], context: QueryContext) -> list[list[
         return [envs]
     groups: dict[tuple[Any, ...], list[Env]] = {}
     for env in envs:
-        key = tuple(_evaluate(expr, env, context, None) for expr in select.group_by)
+        key = tuple(evaluate(expr, env, context, None) for expr in select.group_by)
         groups.setdefault(key, []).append(env)
     return list(groups.values())
 
@@ -283,130 +261,4 @@ def _order_value(
         return values[expr.value - 1]
     if isinstance(expr, Column) and expr.resolved_alias is None and expr.name in names:
         return values[names.index(expr.name)]
-    return _evaluate(expr, group[0] if group else {}, context, group if grouped else None)
-
-
-def _evaluate(expr: Expr, env: Env, context: QueryContext, group: list[Env] | None) -> Any:
-    if isinstance(expr, Literal):
-        return expr.value
-    if isinstance(expr, Column):
-        row = env.get(expr.resolved_alias or "")
-        return None if row is None else row.get(expr.name)
-    if isinstance(expr, Call):
-        if expr.name in AGGREGATES:
-            return _aggregate(expr, context, group)
-        if expr.name == "BUILTIN.DF":
-            return _display(expr, env, context, group)
-        return call_function(
-            expr.name,
-            [_evaluate(a, env, context, group) for a in expr.args],
-            context.zone,
-            context.date_preference,
-            context.now,
-        )
-    if isinstance(expr, Unary):
-        value = _evaluate(expr.operand, env, context, group)
-        if expr.op == "NOT":
-            return None if value is None else not value
-        return arithmetic("-", Decimal(0), value)
-    if isinstance(expr, Binary):
-        return _binary(expr, env, context, group)
-    if isinstance(expr, InList):
-        value = _evaluate(expr.operand, env, context, group)
-        results = [
-            compare(value, _evaluate(i, env, context, group), context.zone, context.date_preference)
-            for i in expr.items
-        ]
-        found = True if 0 in results else (None if None in results else False)
-        return (None if found is None else not found) if expr.negated else found
-    if isinstance(expr, Like):
-        matched = like(
-            _evaluate(expr.operand, env, context, group), _evaluate(expr.pattern, env, context, group)
-        )
-        return (None if matched is None else not matched) if expr.negated else matched
-    if isinstance(expr, IsNull):
-        return (_evaluate(expr.operand, env, context, group) is None) != expr.negated
-    if isinstance(expr, Between):
-        return _between(expr, env, context, group)
-    if isinstance(expr, Case):
-        return _case(expr, env, context, group)
-    raise syntax_error("Unsupported expression.")
-
-
-def _binary(expr: Binary, env: Env, context: QueryContext, group: list[Env] | None) -> Any:
-    if expr.op in {"AND", "OR"}:
-        left = _evaluate(expr.left, env, context, group)
-        if expr.op == "AND" and left is False:
-            return False
-        if expr.op == "OR" and left is True:
-            return True
-        right = _evaluate(expr.right, env, context, group)
-        if expr.op == "AND":
-            return False if right is False else (None if None in (left, right) else True)
-        return True if right is True else (None if None in (left, right) else False)
-    left, right = _evaluate(expr.left, env, context, group), _evaluate(expr.right, env, context, group)
-    if expr.op in {"=", "<>", "<", "<=", ">", ">="}:
-        order = compare(left, right, context.zone, context.date_preference)
-        if order is None:
-            return None
-        return {
-            "=": order == 0,
-            "<>": order != 0,
-            "<": order < 0,
-            "<=": order <= 0,
-            ">": order > 0,
-            ">=": order >= 0,
-        }[expr.op]
-    return arithmetic(expr.op, left, right)
-
-
-def _between(expr: Between, env: Env, context: QueryContext, group: list[Env] | None) -> Any:
-    value = _evaluate(expr.operand, env, context, group)
-    low = compare(value, _evaluate(expr.low, env, context, group), context.zone, context.date_preference)
-    high = compare(value, _evaluate(expr.high, env, context, group), context.zone, context.date_preference)
-    if low is None or high is None:
-        return None
-    return (low >= 0 and high <= 0) != expr.negated
-
-
-def _case(expr: Case, env: Env, context: QueryContext, group: list[Env] | None) -> Any:
-    subject = _evaluate(expr.operand, env, context, group) if expr.operand is not None else None
-    for condition, result in expr.whens:
-        value = _evaluate(condition, env, context, group)
-        hit = (compare(subject, value, context.zone, context.date_preference) == 0) if expr.operand else value
-        if hit is True:
-            return _evaluate(result, env, context, group)
-    return _evaluate(expr.default, env, context, group) if expr.default is not None else None
-
-
-def _aggregate(expr: Call, context: QueryContext, group: list[Env] | None) -> Any:
-    if group is None:
-        raise syntax_error(f"{expr.name} is not allowed here.")
-    if expr.star:
-        return len(group)
-    values = [_evaluate(expr.args[0], env, context, None) for env in group]
-    values = [v for v in values if v is not None]
-    if expr.distinct:
-        values = list(dict.fromkeys(values))
-    if expr.name == "COUNT":
-        return len(values)
-    if not values:
-        return None
-    if expr.name in {"MIN", "MAX"}:
-        ordered = sorted(values, key=sort_key)
-        return ordered[0] if expr.name == "MIN" else ordered[-1]
-    total = sum((Decimal(v) for v in values), Decimal(0))
-    return total if expr.name == "SUM" else total / len(values)
-
-
-def _display(expr: Call, env: Env, context: QueryContext, group: list[Env] | None) -> Any:
-    """BUILTIN.DF: the display text of a reference or status column."""
-    if len(expr.args) != 1:
-        raise syntax_error("BUILTIN.DF takes one argument.")
-    argument = expr.args[0]
-    value = _evaluate(argument, env, context, group)
-    if isinstance(argument, Column) and value is not None:
-        show = context.scope[argument.resolved_alias or ""].displays.get(argument.name)
-        if show is not None:
-            return show(context.view, value)
-    return value
+    return evaluate(expr, group[0] if group else {}, context, group if grouped else None)

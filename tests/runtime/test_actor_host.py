@@ -15,8 +15,8 @@ from actors.counter import CounterBehaviour, CounterState, Fail, Forward, Increm
 from actors.runtime.host import ActorHost, HostConfig
 from actors.runtime.persistence import SnapshotStore
 from bus import subjects
-from bus.bus import Bus
-from bus.envelope import Envelope
+from bus.bus import Bus, Outgoing
+from bus.envelope import Envelope, make_envelope
 from tests.runtime.helpers import eventually, send
 
 FAST = HostConfig(crash_backoff_min=0.01, crash_backoff_max=0.05, max_deliver=3, idle_after=3600)
@@ -251,3 +251,24 @@ async def test_max_deliver_bounds_the_attempts(bus: Bus, max_deliver: int) -> No
         await send(bus, "counter", "m", Fail(times=0), id="poison")
         await eventually(lambda: host.stats.dead_lettered == 1)
     assert failures["poison"] == max_deliver
+
+
+async def test_many_keys_do_not_stay_resident_once_idle(bus: Bus) -> None:
+    host = ActorHost(bus, CounterBehaviour(), HostConfig(idle_after=0.3))
+    async with running(host):
+        for start in range(0, 2000, 250):
+            await bus.publish_many(
+                [
+                    Outgoing(
+                        subject=subjects.actor("counter", f"k{i}"),
+                        envelope=make_envelope(Increment(), key=f"k{i}"),
+                    )
+                    for i in range(start, start + 250)
+                ]
+            )
+        await eventually(lambda: host.stats.turns == 2000, timeout=30)
+        await eventually(lambda: host.resident == 0, timeout=10, what="idle actors passivated")
+        assert host.stats.passivations == 2000
+        await send(bus, "counter", "k7", Increment(by=5))
+        await eventually(lambda: host.stats.turns == 2001)
+        assert await total(host, "k7") == 6

@@ -160,6 +160,12 @@ class WebhookDispatcher:
                     deliveries.start_soon(self._deliver, session, delivery)
             finally:
                 self._send = None
+                # Queued but not started: keep them for the next run() instead of losing them silently.
+                while True:
+                    try:
+                        self._backlog.append(receive.receive_nowait())
+                    except anyio.WouldBlock:
+                        break
 
     async def _deliver(self, session: aiohttp.ClientSession, delivery: Delivery) -> None:
         try:

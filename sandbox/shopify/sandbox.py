@@ -9,7 +9,6 @@ async with ShopifySandbox() as sandbox:          # or: url = await sandbox.start
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -108,14 +107,21 @@ class ShopifySandbox:
         self.base_url = f"http://{bound[0]}:{bound[1]}"
         started = anyio.Event()
         # One owned task holds the task group of all background work; stop() cancels and awaits it.
+        # (A task, not a task group entered here: start() and stop() may run in different tasks,
+        # as pytest fixtures do, and a cancel scope must be left in the task that entered it.)
         self._host_task = asyncio.create_task(self._host(started))
         await started.wait()
+        if self._host_task.done():  # background work failed to start: report why
+            self._host_task.result()
         return self.base_url
 
     async def _host(self, started: anyio.Event) -> None:
-        async with anyio.create_task_group() as tasks:
-            await tasks.start(self.webhooks.run)
-            tasks.start_soon(self._sweep_holds)
+        try:
+            async with anyio.create_task_group() as tasks:
+                await tasks.start(self.webhooks.run)
+                tasks.start_soon(self._sweep_holds)
+                started.set()
+        finally:
             started.set()
 
     async def _sweep_holds(self) -> None:
@@ -125,11 +131,13 @@ class ShopifySandbox:
                 self._publish(runtime, holds.expire_holds(runtime.state, self.clock()))
 
     async def stop(self) -> None:
+        """Cancel webhook delivery and the hold sweeper (waiting for them), then close the server."""
         if self._host_task is not None:
-            self._host_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._host_task
-            self._host_task = None
+            task, self._host_task = self._host_task, None
+            task.cancel()
+            await asyncio.wait([task])  # waits without re-raising the task's own cancellation
+            if not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

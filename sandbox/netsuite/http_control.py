@@ -15,10 +15,11 @@ from . import ground_truth
 from .config import AutoFulfillment
 from .errors import NetSuiteApiError
 from .governance import Fault
-from .http_common import json_response
+from .http_common import json_body, json_response
 from .operations import LineShipment
 from .record_types import Family, kind_named
 from .rendering import render_record
+from .seed import seed_demo_account
 from .state import STATE, SandboxState
 
 T = TypeVar("T")
@@ -199,6 +200,16 @@ async def records(request: web.Request) -> web.Response:
     )
 
 
+async def create_record(request: web.Request) -> web.Response:
+    """Direct seeding: create a record with the same rules as POST, without signing a request."""
+    body = await json_body(request)
+    return _created(_state(request).service.create(request.match_info["type"], body))
+
+
+async def seed_demo(request: web.Request) -> web.Response:
+    return json_response(seed_demo_account(_state(request).service), status=201)
+
+
 async def external_ids(request: web.Request) -> web.Response:
     counts = ground_truth.external_id_counts(_state(request).account, request.match_info["type"])
     return json_response({"counts": counts, "duplicates": {k: v for k, v in counts.items() if v > 1}})
@@ -294,6 +305,8 @@ def add_routes(app: web.Application) -> None:
     route.add_put("/_sandbox/fulfillment/schedule", set_schedule)
     route.add_delete("/_sandbox/fulfillment/schedule", stop_schedule)
     route.add_get("/_sandbox/records/{type}", records)
+    route.add_post("/_sandbox/records/{type}", create_record)
+    route.add_post("/_sandbox/seed/demo", seed_demo)
     route.add_get("/_sandbox/external-ids/{type}", external_ids)
     route.add_get("/_sandbox/orders/totals", order_totals)
     route.add_get("/_sandbox/governance", governance)

@@ -110,6 +110,7 @@ def item_rows(view: DataView) -> Iterator[Row]:
             "externalid": item.external_id,
             "upccode": body.get("upcCode"),
             "baseprice": body.get("basePrice"),
+            "weight": body.get("weight"),
             "createddate": item.created,
             "lastmodifieddate": item.last_modified,
             **customs(body, "custitem"),

@@ -122,6 +122,7 @@ _TABLES = [
             "externalid",
             "upccode",
             "baseprice",
+            "weight",
             "createddate",
             "lastmodifieddate",
         ),

@@ -249,3 +249,62 @@ async def test_gift_cards_discount_codes_and_customers_are_queryable(
     assert discount["customerGets"]["value"]["percentage"] == 0.1
     assert discount["codes"]["nodes"] == [{"code": "TENOFF"}]
     assert data["customers"]["nodes"] == [{"email": "bo@example.com", "firstName": "Bo", "displayName": "Bo"}]
+
+
+async def test_every_root_lookup_by_id_finds_its_record(gql: GraphQL, sandbox: ShopifySandbox) -> None:
+    customer = sandbox.add_customer("alpha", {"email": "gus@example.com"})
+    order = sandbox.place_order(
+        "alpha",
+        OrderSpec(
+            lines=[OrderLineSpec("TEE-S", 2)],
+            source="pos",
+            location="Downtown Store",
+            customer=CustomerSpec(id=customer["id"]),
+        ),
+    )
+    refund = sandbox.refund_order(
+        "alpha", order["id"], {"lines": [{"line_item_id": order["line_items"][0]["id"], "quantity": 1}]}
+    )
+    await gql("""mutation { webhookSubscriptionCreate(topic: ORDERS_PAID, webhookSubscription:
+        {uri: "https://hooks.example/paid"}) { userErrors { message } } }""")
+    listing = (
+        await gql("""{ locations(first: 1) { nodes { id } } products(first: 1) { nodes { id } }
+        productVariants(first: 1) { nodes { id
+          inventoryItem { id inventoryLevels(first: 1) { nodes { id } } } } }
+        giftCards(first: 1) { nodes { id } } codeDiscountNodes(first: 5, query: "code:FIVE") { nodes { id } }
+        webhookSubscriptions(first: 1) { nodes { id } } }""")
+    )["data"]
+    variant = listing["productVariants"]["nodes"][0]
+    order_data = (
+        await gql(
+            """query($id: ID!) { order(id: $id) { retailLocation { name }
+        fulfillments { id } fulfillmentOrders(first: 1) { nodes { id status } } } }""",
+            {"id": order["admin_graphql_api_id"]},
+        )
+    )["data"]["order"]
+    assert order_data["retailLocation"] == {"name": "Downtown Store"}
+    assert order_data["fulfillmentOrders"]["nodes"][0]["status"] == "CLOSED"  # POS carry-out
+    lookups = {
+        "location": listing["locations"]["nodes"][0]["id"],
+        "product": listing["products"]["nodes"][0]["id"],
+        "productVariant": variant["id"],
+        "inventoryItem": variant["inventoryItem"]["id"],
+        "inventoryLevel": variant["inventoryItem"]["inventoryLevels"]["nodes"][0]["id"],
+        "customer": customer["admin_graphql_api_id"],
+        "order": order["admin_graphql_api_id"],
+        "refund": refund["admin_graphql_api_id"],
+        "fulfillment": order_data["fulfillments"][0]["id"],
+        "fulfillmentOrder": order_data["fulfillmentOrders"]["nodes"][0]["id"],
+        "giftCard": listing["giftCards"]["nodes"][0]["id"],
+        "codeDiscountNode": listing["codeDiscountNodes"]["nodes"][0]["id"],
+        "webhookSubscription": listing["webhookSubscriptions"]["nodes"][0]["id"],
+    }
+    for field, gid in lookups.items():
+        body = await gql(f"query($id: ID!) {{ found: {field}(id: $id) {{ id }} }}", {"id": gid})
+        assert body["data"]["found"] == {"id": gid}, field
+        other_kind = "gid://shopify/Order/1" if field != "order" else "gid://shopify/Customer/1"
+        assert (await gql(f"query($id: ID!) {{ found: {field}(id: $id) {{ id }} }}", {"id": other_kind}))[
+            "data"
+        ]["found"] is None
+    malformed = await gql('{ order(id: "12") { id } }')
+    assert malformed["errors"][0]["message"] == "Invalid global id '12'"

@@ -31,7 +31,7 @@ class _Section(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Every table in the file rejects unknown keys, so a typo is an error, not a silent default."""
 
 
-class Shop(_Section, kw_only=True):
+class Shop(_Section, frozen=True, kw_only=True):
     name: NonEmpty
     domain: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]*$")]
     base_url: HttpUrl | None = None  # defaults to https://<domain>; the sandbox sets a loopback URL
@@ -45,7 +45,7 @@ class Shop(_Section, kw_only=True):
         return self.base_url or f"https://{self.domain}"
 
 
-class NetSuiteAccount(_Section, kw_only=True):
+class NetSuiteAccount(_Section, frozen=True, kw_only=True):
     account_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9A-Za-z_-]+$")]
     base_url: HttpUrl
     time_zone: NonEmpty  # the account's zone: SuiteQL TO_CHAR output is local time (reference/netsuite.md)
@@ -56,7 +56,7 @@ class NetSuiteAccount(_Section, kw_only=True):
     token_secret_env: EnvVarName
 
 
-class Location(_Section, kw_only=True):
+class Location(_Section, frozen=True, kw_only=True):
     """A NetSuite location and the Shopify location it is in each shop (if it is one there)."""
 
     netsuite_id: NonEmpty
@@ -66,7 +66,7 @@ class Location(_Section, kw_only=True):
     shopify: dict[str, str] = {}  # shop name -> Shopify location GID (checked in validation)
 
 
-class Channel(_Section, kw_only=True):
+class Channel(_Section, frozen=True, kw_only=True):
     """A place that sells: it may sell what its NetSuite locations hold, minus a safety buffer."""
 
     name: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]+$")]
@@ -80,20 +80,20 @@ class Channel(_Section, kw_only=True):
     publish_to: list[ShopifyLocationGid] = []
 
 
-class Bundle(_Section, kw_only=True):
+class Bundle(_Section, frozen=True, kw_only=True):
     sku: NonEmpty
     # component sku -> units per bundle (checked in validation: msgspec cannot name a bad dict key)
     components: Annotated[dict[str, int], msgspec.Meta(min_length=1)]
 
 
-class Catalog(_Section, kw_only=True):
+class Catalog(_Section, frozen=True, kw_only=True):
     # fnmatch patterns of SKUs Tandem manages; a message for any other SKU is parked and reported.
     allowed_skus: Annotated[list[NonEmpty], msgspec.Meta(min_length=1)] = msgspec.field(
         default_factory=lambda: ["*"]
     )
 
 
-class Alerts(_Section, kw_only=True):
+class Alerts(_Section, frozen=True, kw_only=True):
     parked_messages: PositiveInt = 1  # report as soon as this many messages are parked for one key
     dlq_depth: PositiveInt = 10
     publish_latency_ms: PositiveInt = 250
@@ -101,13 +101,13 @@ class Alerts(_Section, kw_only=True):
     drift_per_hour: PositiveInt = 20
 
 
-class Inventory(_Section, kw_only=True):
+class Inventory(_Section, frozen=True, kw_only=True):
     # How long a settled order (absorbed by NetSuite, or cancelled) is remembered by a SKU actor, so a
     # webhook delivered late for it is recognised instead of counted as new demand.
     order_retention_days: PositiveFloat = 30.0
 
 
-class Contract(_Section, kw_only=True):
+class Contract(_Section, frozen=True, kw_only=True):
     """The whole contract file, validated."""
 
     version: Literal[1] = 1

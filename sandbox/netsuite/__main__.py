@@ -8,7 +8,7 @@ import json
 
 import anyio
 
-from .config import AutoFulfillment, Credentials, NetSuiteSandboxConfig
+from .config import AutoFulfillment, Credentials, LatencyModel, NetSuiteSandboxConfig
 from .sandbox import NetSuiteSandbox
 
 
@@ -19,6 +19,15 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--account", default="1234567_SB1", help="account id (the OAuth realm)")
     parser.add_argument("--time-zone", default="America/Los_Angeles")
     parser.add_argument("--concurrency", type=int, default=5, help="account concurrency limit")
+    parser.add_argument(
+        "--overload",
+        choices=["429", "delayed_401"],
+        default="429",
+        help="what a request over the concurrency limit gets",
+    )
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="server time per record request")
+    parser.add_argument("--suiteql-latency-ms", type=float, default=0.0, help="server time per SuiteQL page")
+    parser.add_argument("--empty", action="store_true", help="start without the demo data")
     parser.add_argument(
         "--auto-fulfill-every",
         type=float,
@@ -32,14 +41,22 @@ async def _serve(args: argparse.Namespace) -> None:
     schedule = (
         AutoFulfillment(interval_seconds=args.auto_fulfill_every) if args.auto_fulfill_every > 0 else None
     )
+    latency = LatencyModel(
+        record_read_ms=args.latency_ms,
+        record_write_ms=args.latency_ms,
+        transform_ms=args.latency_ms,
+        suiteql_ms=args.suiteql_latency_ms,
+    )
     config = NetSuiteSandboxConfig(
         credentials=Credentials.generate(args.account),
         time_zone=args.time_zone,
         concurrency_limit=args.concurrency,
+        overload_response=args.overload,
+        latency=latency,
         auto_fulfillment=schedule,
     )
     sandbox = NetSuiteSandbox(config)
-    ids = sandbox.seed_demo()
+    ids = {} if args.empty else sandbox.seed_demo()
     base_url = await sandbox.start(args.host, args.port)
     credentials = sandbox.credentials
     print(

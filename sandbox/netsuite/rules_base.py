@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from .account import Account
-from .errors import user_error
+from .errors import invalid_field_value, user_error
 from .record_types import KINDS, Family, RecordKind
 from .store import StoredRecord
 
@@ -71,6 +72,8 @@ class TransactionRules(RecordRules):
                 if base is not None:
                     body["currency"] = {"id": str(base.id)}
             body.setdefault("exchangeRate", exchange_rate(account, record.ref_id("currency")))
+        if body.get("tranDate") is not None:
+            _check_date(body["tranDate"], "tranDate")
 
 
 class PostedStockRules(TransactionRules):
@@ -85,6 +88,14 @@ class PostedStockRules(TransactionRules):
         raise user_error(
             f"The emulator does not delete a posted {record.kind.name}; post a reversing transaction instead."
         )
+
+
+def _check_date(value: Any, field: str) -> None:
+    """Date-only fields are `YYYY-MM-DD` and are not shifted between time zones (reference §1.2)."""
+    try:
+        date.fromisoformat(str(value))
+    except ValueError:
+        raise invalid_field_value(value, field, field) from None
 
 
 def set_status(record: StoredRecord, letter: str) -> None:

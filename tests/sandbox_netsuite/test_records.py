@@ -146,6 +146,10 @@ async def test_bad_content_gets_netsuites_error_body_with_the_path(
     assert detail["o:errorCode"] == "INVALID_CONTENT"
     assert detail["o:errorPath"] == "item.items[1].item"
     assert "Invalid Field Value 9999" in detail["detail"]
+    bad_date = await client.request(
+        "POST", f"{RECORD}/salesOrder", json_body=_order(demo, "SHOP-6", tranDate="3/15/2026")
+    )
+    assert (bad_date.status, bad_date.body["o:errorDetails"][0]["o:errorPath"]) == (400, "tranDate")
     missing = await client.request("GET", f"{RECORD}/salesOrder/424242")
     assert (missing.status, missing.error_code) == (404, "NONEXISTENT_ID")
 

@@ -73,7 +73,9 @@ def apply_transform_lines(
                 f"The order line {change['orderLine']} has nothing left to process.", path=f"{path}.orderLine"
             )
         merged = {**proposed, **change}
-        dropped = merged.get("itemReceive") is False or _is_zero(merged.get("quantity", 1))
+        # Oracle's own transform example spells it `itemreceive` (reference §5); both are accepted.
+        receive = change["itemReceive"] if "itemReceive" in change else change.get("itemreceive", True)
+        dropped = receive is False or _is_zero(merged.get("quantity", 1))
         if proposed in chosen:
             chosen.remove(proposed)
         if not dropped:

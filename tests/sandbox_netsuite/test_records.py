@@ -316,3 +316,25 @@ async def test_closing_every_open_line_closes_the_order_and_frees_stock(
     await client.request("PATCH", path, json_body={"item": {"items": [{"line": 1, "isClosed": True}]}})
     assert sandbox.get("salesOrder", created.location_id)["orderStatus"]["id"] == "H"
     assert sandbox.stock(demo["items"]["TEE-BLK-M"], demo["locations"]["East Warehouse"]).committed == 0
+
+
+async def test_carrier_package_lists_and_lowercase_itemreceive_are_understood(
+    client: TbaClient, demo: dict[str, Any]
+) -> None:
+    order = _order(demo, "SHOP-UPS", quantity=1)
+    order["item"]["items"].append({"item": {"id": str(demo["items"]["MUG-01"])}, "quantity": 1})
+    created = await client.request("POST", f"{RECORD}/salesOrder", json_body=order)
+    shipped = await client.request(
+        "POST",
+        f"{RECORD}/salesOrder/{created.location_id}/!transform/itemFulfillment",
+        json_body={
+            "item": {"items": [{"orderLine": 2, "itemreceive": False}]},
+            "packageUps": {"items": [{"packageTrackingNumberUps": "1Z-UPS-1"}]},
+        },
+    )
+    rows = await client.suiteql(
+        "SELECT t.trackingnumberlist, COUNT(tl.id) AS lines FROM transaction t JOIN transactionline tl "
+        f"ON tl.transaction = t.id WHERE t.id = {shipped.location_id} AND tl.mainline = 'F' "
+        "GROUP BY t.trackingnumberlist"
+    )
+    assert rows.body["items"] == [{"links": [], "trackingnumberlist": "1Z-UPS-1", "lines": "1"}]

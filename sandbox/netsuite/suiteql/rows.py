@@ -18,7 +18,7 @@ def transaction_rows(view: DataView) -> Iterator[Row]:
     for record in view.store.of_family(Family.TRANSACTION):
         body = record.body
         letter = status_letter(record)
-        packages = record.sublists.get("package", [])
+        packages = tracking_numbers(record)
         yield {
             "id": record.id,
             "tranid": body.get("tranId"),
@@ -37,12 +37,24 @@ def transaction_rows(view: DataView) -> Iterator[Row]:
             "lastmodifieddate": record.last_modified,
             "createdfrom": ref(body.get("createdFrom")),
             "shipcarrier": body.get("shipCarrier"),
-            "trackingnumberlist": ",".join(
-                str(p["packageTrackingNumber"]) for p in packages if p.get("packageTrackingNumber")
-            )
-            or None,
+            "trackingnumberlist": ",".join(packages) or None,
             **customs(body, "custbody"),
         }
+
+
+# Carrier-integrated accounts keep tracking in suffixed lists (reference §7.10).
+_PACKAGE_LISTS = {"package": "", "packageUps": "Ups", "packageFedEx": "FedEx", "packageUsps": "Usps"}
+
+
+def tracking_numbers(record: StoredRecord) -> list[str]:
+    """Every package tracking number of a fulfillment, whichever package list holds it."""
+    numbers: list[str] = []
+    for sublist, suffix in _PACKAGE_LISTS.items():
+        for package in record.sublists.get(sublist, []):
+            number = package.get(f"packageTrackingNumber{suffix}")
+            if number:
+                numbers.append(str(number))
+    return numbers
 
 
 def line_rows(view: DataView) -> Iterator[Row]:

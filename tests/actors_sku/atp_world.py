@@ -164,7 +164,8 @@ class World:
 
     def reading(self, location: str, read_at: float) -> StockReading:
         on_hand, in_transit = self.stock_at(read_at)[location]
-        return StockReading(location=location, on_hand=on_hand, committed=self.committed_at(read_at)[location],
+        committed = self.committed_at(read_at)[location]
+        return StockReading(location=location, on_hand=on_hand, committed=committed,
                             in_transit=in_transit, read_at=read_at)
 
     def sighting(self, order: WorldOrder, version: int) -> SalesOrderSeen | None:
@@ -180,7 +181,8 @@ class World:
 
     def place_order(self, lines: list[tuple[str, int]], carried_out: bool = False) -> list[OrderLine]:
         order_id = f"o{len(self.orders)}"
-        order = WorldOrder(order_id, {f"l{i}": WorldLine(loc, qty, self.now) for i, (loc, qty) in enumerate(lines)},
+        world_lines = {f"l{i}": WorldLine(loc, qty, self.now) for i, (loc, qty) in enumerate(lines)}
+        order = WorldOrder(order_id, world_lines,
                            changed_at=self.now, carried_out=carried_out)
         self.orders.append(order)
         return [self._line_message(order, line_id) for line_id in order.lines]
@@ -197,7 +199,8 @@ class World:
 
     def _line_message(self, order: WorldOrder, line_id: str) -> OrderLine:
         line = order.lines[line_id]
-        return OrderLine(order_id=order.order_id, line_id=line_id, location=line.location, quantity=line.quantity,
+        return OrderLine(order_id=order.order_id, line_id=line_id, location=line.location,
+                         quantity=line.quantity,
                          version_at=line.version_at, edited_at=line.edited_at)
 
     def cancel(self, order: WorldOrder) -> list[OrderCancelled]:
@@ -218,7 +221,8 @@ class World:
                 else:
                     line.not_restocked += units
                 if order.fulfilled and restock:
-                    self.unrecorded_returns[line.location] = self.unrecorded_returns.get(line.location, 0) + units
+                    returned = self.unrecorded_returns.get(line.location, 0) + units
+                    self.unrecorded_returns[line.location] = returned
                 if not order.fulfilled:
                     order.changed_at = self.now
                 self.refund_count += 1

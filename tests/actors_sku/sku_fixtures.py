@@ -144,7 +144,8 @@ def roundtrip(state: Any, state_type: type[Any]) -> Any:
 # publishes to two Shopify locations (its value is split), and a marketplace channel with no shop.
 PROPERTY_CONTRACT_TEXT = CONTRACT_TEXT.replace(
     '[[channels]]\nname = "web"',
-    '[[locations]]\nnetsuite_id = "T"\nname = "3pl"\nkind = "3pl"\nshopify = { us = "gid://shopify/Location/4" }\n\n'
+    '[[locations]]\nnetsuite_id = "T"\nname = "3pl"\nkind = "3pl"\n'
+    'shopify = { us = "gid://shopify/Location/4" }\n\n'
     '[[channels]]\nname = "outlet"\nkind = "marketplace"\nlocations = ["W", "S1", "S2", "T"]\nbuffer = 3\n'
     'counts_in_transit = true\n\n'
     '[[channels]]\nname = "web"',

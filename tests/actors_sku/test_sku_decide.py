@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 import pytest
+from sku_fixtures import CONTRACT_TEXT, Driver, channel_events, inventory_sets, make_contract, sends, timers
 
 from actors.behaviour import CancelTimer, Emit
 from actors.sku import SkuBehaviour, SkuState
@@ -23,7 +24,6 @@ from actors.sku_messages import (
     StockReading,
 )
 from bus.subjects import ALERTS
-from sku_fixtures import CONTRACT_TEXT, Driver, channel_events, inventory_sets, make_contract, sends, timers
 
 CONTRACT = make_contract()
 
@@ -175,7 +175,8 @@ def test_refunds_with_and_without_restock(restock: bool, absorbed: bool, expecte
         d.send(SalesOrderSeen(order_id="o1", created_at=111.0, seen_at=112.0), at=112.0)
         d.send(StockReading(location="W", on_hand=10, committed=3, read_at=113.0), at=113.0)
     assert d.published()["web"] == 11
-    refund = Refund(order_id="o1", refund_id="r1", lines=(RefundLine(line_id="l1", quantity=2, restock=restock),))
+    refunded = (RefundLine(line_id="l1", quantity=2, restock=restock),)
+    refund = Refund(order_id="o1", refund_id="r1", lines=refunded)
     d.send(refund, at=120.0)
     assert d.published()["web"] == expected
     assert d.send(refund, at=121.0) == []  # applied once per refund id
@@ -338,7 +339,10 @@ def test_parked_messages_are_applied_on_resync_once_the_contract_knows_them() ->
     assert d.state.orders["o9"].lines["l1"].location == "S3"
 
 
-@pytest.mark.parametrize("sku, reason", [("SOCK-1", "not allowed by catalog.allowed_skus"), ("KIT", "is a bundle")])
+UNMANAGED = [("SOCK-1", "not allowed by catalog.allowed_skus"), ("KIT", "is a bundle")]
+
+
+@pytest.mark.parametrize("sku, reason", UNMANAGED)
 def test_messages_for_an_unmanaged_sku_are_parked_and_nothing_is_published(sku: str, reason: str) -> None:
     d = Driver(SkuBehaviour(CONTRACT), sku)
     effects = d.send(StockReading(location="W", on_hand=5, committed=0, read_at=1.0), at=1.0)

@@ -16,18 +16,26 @@ demand is subtracted at least once, and holds the actor counts include every liv
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from typing import Any
 
 import msgspec
+from atp_world import World, WorldOrder
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sku_fixtures import PROPERTY_CONTRACT_TEXT, PROPERTY_LOCATIONS, make_contract
 
 from actors.behaviour import CancelTimer, StartTimer
 from actors.sku import SkuBehaviour, SkuState
 from actors.sku_messages import SetChannelBuffer, SkuMessage
-from atp_world import World, WorldOrder
 from bus.envelope import Envelope, EnvelopeCodec, make_envelope
-from sku_fixtures import PROPERTY_CONTRACT_TEXT, PROPERTY_LOCATIONS, make_contract
+
+# On a failure Hypothesis writes a patch with libcst, whose import warns (mypy_extensions.TypedDict);
+# with warnings as errors that would replace the failure report with an INTERNALERROR. Import it now.
+with warnings.catch_warnings(), contextlib.suppress(ImportError):
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import hypothesis.extra._patching  # noqa: F401
 
 CONTRACT = make_contract(PROPERTY_CONTRACT_TEXT)
 CODEC: EnvelopeCodec[Any] = EnvelopeCodec(SkuMessage)
@@ -35,7 +43,8 @@ SKU = "SKU-1"
 
 location = st.sampled_from(PROPERTY_LOCATIONS)
 index = st.one_of(st.just(0), st.integers(0, 3))  # counted back from the newest order
-ORDER_OP = st.tuples(st.just("order"), st.lists(st.tuples(location, st.integers(1, 3)), min_size=1, max_size=2))
+ORDER_LINES = st.lists(st.tuples(location, st.integers(1, 3)), min_size=1, max_size=2)
+ORDER_OP = st.tuples(st.just("order"), ORDER_LINES)
 CARRY_OUT_OP = st.tuples(st.just("carry_out"), st.sampled_from(["S1", "S2"]), st.integers(1, 3))
 EDIT_OP = st.tuples(st.just("edit"), index, st.integers(0, 1), st.integers(0, 4))
 SYNC_OP = st.tuples(st.just("sync"), index)

@@ -34,7 +34,7 @@ class UnitsMoved(msgspec.Struct, frozen=True):
     """Units leaving (a sale) or coming back (cancel/return restock) at a location."""
 
     at: datetime
-    kind: str  # "sold" | "restocked"
+    kind: str  # "sold" | "restocked" | "written_off" (unshipped units refunded or cancelled without restock)
     order_id: str
     order_name: str
     sku: str
@@ -67,8 +67,10 @@ class Ledger:
         restocked: dict[tuple[str, str], int] = defaultdict(int)
         for movement in self.movements:
             key = (movement.sku, movement.location_name)
-            bucket = sold if movement.kind == "sold" else restocked
-            bucket[key] += movement.quantity
+            if movement.kind == "sold":
+                sold[key] += movement.quantity
+            elif movement.kind == "restocked":
+                restocked[key] += movement.quantity
         keys = sorted(set(sold) | set(restocked))
         return [
             UnitsSold(

@@ -184,7 +184,9 @@ def create_refund(
     if errors:
         return None, errors
     refund_lines = [
-        _restock(state, order, line, row, subtotal, tax, now, events) for line, row, subtotal, tax in priced
+        refund_line
+        for line, row, subtotal, tax in priced
+        for refund_line in _restock(state, order, line, row, subtotal, tax, now, events)
     ]
     recorded = [_record_transaction(state, order, t, now) for t in transactions]
     total = order.total_price.zero_like()
@@ -239,7 +241,9 @@ def _restock(
     tax: MoneyBag,
     now: datetime,
     events: EventLog,
-) -> RefundLine:
+) -> list[RefundLine]:
+    """Stock and bookkeeping for one refunded line; unshipped units spread over several locations
+    give one refund line per location, so each row says where its units went."""
     line.current_quantity -= row.quantity
     line.refunded_quantity += row.quantity
     item_id = state.variants[line.variant_id].inventory_item_id if line.variant_id else None
@@ -257,8 +261,32 @@ def _restock(
     elif row.restock_type == "NO_RESTOCK" and row.quantity <= _returnable(order, line):
         location_id = location_id or shipped_from or order.retail_location_id
     else:
-        location_id = _cancel_from_fulfillment_orders(state, order, line, row, item_id, now, events)
-    return RefundLine(state.ids.next(), line.id, row.quantity, row.restock_type, location_id, subtotal, tax)
+        parts = _cancel_from_fulfillment_orders(state, order, line, row, item_id, now, events)
+        return _split_refund_line(state, line, row, parts, subtotal, tax)
+    return [RefundLine(state.ids.next(), line.id, row.quantity, row.restock_type, location_id, subtotal, tax)]
+
+
+def _split_refund_line(
+    state: ShopState,
+    line: LineItem,
+    row: RefundLineRequest,
+    parts: list[tuple[int, int]],
+    subtotal: MoneyBag,
+    tax: MoneyBag,
+) -> list[RefundLine]:
+    rows: list[RefundLine] = []
+    subtotal_left, tax_left = subtotal, tax
+    for index, (location_id, quantity) in enumerate(parts):
+        last = index == len(parts) - 1  # the last part takes the rounding remainder
+        part_subtotal = subtotal_left if last else subtotal.scaled(quantity, row.quantity)
+        part_tax = tax_left if last else tax.scaled(quantity, row.quantity)
+        subtotal_left, tax_left = subtotal_left - part_subtotal, tax_left - part_tax
+        rows.append(
+            RefundLine(
+                state.ids.next(), line.id, quantity, row.restock_type, location_id, part_subtotal, part_tax
+            )
+        )
+    return rows
 
 
 def _cancel_from_fulfillment_orders(
@@ -269,8 +297,9 @@ def _cancel_from_fulfillment_orders(
     item_id: int | None,
     now: datetime,
     events: EventLog,
-) -> int | None:
-    left, location_id = row.quantity, None
+) -> list[tuple[int, int]]:
+    """Take unshipped units off open fulfillment orders; returns (location, units) taken per location."""
+    left, taken = row.quantity, []
     for fo in order.fulfillment_orders:
         for fo_line in fo.lines:
             if fo_line.line_item_id != line.id or not fo_line.remaining_quantity or not left:
@@ -278,7 +307,7 @@ def _cancel_from_fulfillment_orders(
             take = min(left, fo_line.remaining_quantity)
             fo_line.remaining_quantity -= take
             left -= take
-            location_id = fo.location_id
+            taken.append((fo.location_id, take))
             if all(fl.remaining_quantity == 0 for fl in fo.lines):
                 fo.status = "CLOSED"
             fo.updated_at = now
@@ -289,18 +318,25 @@ def _cancel_from_fulfillment_orders(
                     _log_restock(state, order, line, fo.location_id, take, now)
                 else:
                     move(level, "committed", None, take, now)
+                    _log_restock(state, order, line, fo.location_id, take, now, kind="written_off")
                 events.add("inventory_levels/update", level)
-    return location_id
+    return taken
 
 
 def _log_restock(
-    state: ShopState, order: Order, line: LineItem, location_id: int, quantity: int, now: datetime
+    state: ShopState,
+    order: Order,
+    line: LineItem,
+    location_id: int,
+    quantity: int,
+    now: datetime,
+    kind: str = "restocked",
 ) -> None:
     location = state.locations[location_id]
     state.ledger.movements.append(
         UnitsMoved(
             now,
-            "restocked",
+            kind,
             gid("Order", order.id),
             order.name,
             line.sku,

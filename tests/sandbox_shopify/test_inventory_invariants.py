@@ -109,7 +109,9 @@ class ShopFloor(RuleBasedStateMachine):
         if not open_fos:
             return
         fo = open_fos[index % len(open_fos)]
-        lines = [(line.id, 1) for line in fo.lines if line.remaining_quantity][:1] if partial else None
+        lines: list[tuple[int | None, int]] | None = None
+        if partial:
+            lines = [(line.id, 1) for line in fo.lines if line.remaining_quantity][:1]
         created, errors = create_fulfillment(
             self.state, [FulfillmentOrderPick(fo.id, lines)], [], False, datetime.now(UTC), EventLog()
         )
@@ -163,11 +165,14 @@ class ShopFloor(RuleBasedStateMachine):
         waiting: dict[tuple[int, int], int] = defaultdict(int)
         for order in self.state.orders.values():
             items = {
-                line.id: self.state.variants[line.variant_id].inventory_item_id for line in order.line_items
+                line.id: self.state.variants[line.variant_id or -1].inventory_item_id
+                for line in order.line_items
             }
             for fulfillment in order.fulfillments:
-                for line in fulfillment.lines:
-                    shipped[(items[line.line_item_id], fulfillment.location_id)] += line.quantity
+                for shipped_line in fulfillment.lines:
+                    shipped[(items[shipped_line.line_item_id], fulfillment.location_id)] += (
+                        shipped_line.quantity
+                    )
             for refund in order.refunds:
                 for row in refund.lines:
                     if row.restock_type == "RETURN":

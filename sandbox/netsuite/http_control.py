@@ -5,6 +5,7 @@ No authentication (it stands for the people and the physical world around the ac
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -280,7 +281,9 @@ async def advance_clock(request: web.Request) -> web.Response:
 
 
 @web.middleware
-async def control_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+async def control_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     try:
         return await handler(request)
     except NetSuiteApiError as error:

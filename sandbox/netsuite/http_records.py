@@ -31,7 +31,7 @@ def _done(request: web.Request, record: StoredRecord) -> web.Response:
 
 
 def _stale(request: web.Request) -> float:
-    return request.get(STALE_SECONDS, 0.0)
+    return float(request.get(STALE_SECONDS, 0.0))
 
 
 async def create(request: web.Request) -> web.Response:

@@ -24,6 +24,10 @@ class FakeClock:
         return self.moment
 
 
+def _d(*values: int) -> tuple[Decimal, ...]:
+    return tuple(Decimal(v) for v in values)
+
+
 def _warehouse(on_hand: int = 0) -> Warehouse:
     warehouse = Warehouse(FakeClock())
     if on_hand:
@@ -35,7 +39,7 @@ def test_a_demand_commits_what_is_available_and_backorders_the_rest() -> None:
     warehouse = _warehouse(on_hand=5)
     warehouse.place_demand((100, 1, ITEM), ITEM, HERE, Decimal(8), 100)
     level = warehouse.level(ITEM, HERE)
-    assert (level.on_hand, level.committed, level.available, level.backordered) == (5, 5, 0, 3)
+    assert (level.on_hand, level.committed, level.available, level.backordered) == _d(5, 5, 0, 3)
 
 
 def test_arriving_stock_goes_to_the_oldest_backorder_first() -> None:
@@ -56,7 +60,7 @@ def test_only_committed_stock_ships() -> None:
         warehouse.ship_demand((100, 1, ITEM), Decimal(2), 200, {})
     warehouse.ship_demand((100, 1, ITEM), Decimal(1), 200, {})
     level = warehouse.level(ITEM, HERE)
-    assert (level.on_hand, level.committed, level.backordered) == (0, 0, 1)
+    assert (level.on_hand, level.committed, level.backordered) == _d(0, 0, 1)
 
 
 def test_serial_numbers_must_exist_where_they_are_issued() -> None:
@@ -76,7 +80,7 @@ def test_rollback_undoes_everything_since_the_savepoint() -> None:
     warehouse.issue(ITEM, HERE, Decimal(1), None, "sale")
     warehouse.rollback(point)
     level = warehouse.level(ITEM, HERE)
-    assert (level.on_hand, level.committed) == (4, 0)
+    assert (level.on_hand, level.committed) == _d(4, 0)
     assert len(warehouse.demands) == 0
 
 

@@ -109,9 +109,10 @@ class ShopFloor(RuleBasedStateMachine):
         if not open_fos:
             return
         fo = open_fos[index % len(open_fos)]
-        lines: list[tuple[int | None, int]] | None = None
-        if partial:
-            lines = [(line.id, 1) for line in fo.lines if line.remaining_quantity][:1]
+        first_open: list[tuple[int | None, int]] = [
+            (line.id, 1) for line in fo.lines if line.remaining_quantity
+        ]
+        lines = first_open[:1] if partial else None
         created, errors = create_fulfillment(
             self.state, [FulfillmentOrderPick(fo.id, lines)], [], False, datetime.now(UTC), EventLog()
         )

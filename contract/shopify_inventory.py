@@ -1,0 +1,212 @@
+"""Pure rules of writing Tandem's sellable quantity to Shopify `available` (DESIGN §2, §5).
+
+Tandem owns the sellable quantity; NetSuite owns the stock it is computed from. A SKU actor emits
+`InventorySet(quantity, compare_quantity)` where `compare_quantity` is the `available` Tandem expects
+Shopify to hold right now (its last published value minus the Shopify-side consumption it has seen
+since). The writer coalesces those per (sku, location), writes with compare-and-set
+(`changeFromQuantity`), and when Shopify holds something else (CHANGE_FROM_QUANTITY_STALE) applies
+`correct_stale`: that difference is drift, and the store must never sell more than Tandem computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import msgspec
+
+from actors.sku_messages import InventorySet
+
+MAX_ROWS_PER_CALL = 250  # Shopify's input list cap (reference/shopify.md §1, MAX_INPUT_SIZE_EXCEEDED)
+
+
+class PendingRow(msgspec.Struct, frozen=True, kw_only=True):
+    """What one (sku, location) should become, folded from the InventorySet messages waiting for it."""
+
+    sku: str
+    location_id: str
+    quantity: int  # the latest computed value: the last message wins
+    expected: int | None  # what Shopify holds before this write, as Tandem knows it; None: no compare
+    first_changed_at: float  # the oldest change waiting here (for change → accepted latency)
+    messages: int = 1
+
+
+def fold(row: PendingRow | None, message: InventorySet) -> PendingRow:
+    """Add one message (in stream order) to the row waiting for its (sku, location).
+
+    The expected value stays the first message's compare_quantity (Shopify held it before the
+    batch), moved by whatever Shopify-side consumption the actor saw between two messages: that is
+    the difference between a message's quantity and the next one's compare_quantity. When the actor
+    saw none, the two are equal and the first compare_quantity stands unchanged.
+    """
+    if row is None:
+        return PendingRow(
+            sku=message.sku,
+            location_id=message.location_id,
+            quantity=message.quantity,
+            expected=message.compare_quantity,
+            first_changed_at=message.changed_at,
+        )
+    expected = row.expected
+    if expected is not None and message.compare_quantity is not None:
+        expected -= row.quantity - message.compare_quantity
+    return msgspec.structs.replace(
+        row,
+        quantity=message.quantity,
+        expected=expected,
+        first_changed_at=min(row.first_changed_at, message.changed_at),
+        messages=row.messages + 1,
+    )
+
+
+def needs_write(row: PendingRow, known_written: int | None) -> bool:
+    """False when Shopify already holds the value: the expected value, or (without a compare) the
+    value this writer last saw Shopify accept."""
+    if row.expected is not None:
+        return row.quantity != row.expected
+    return row.quantity != known_written
+
+
+class Correction(msgspec.Struct, frozen=True, kw_only=True):
+    """What to write after a stale compare: `write` with changeFromQuantity `actual`."""
+
+    write: int
+    actual: int
+    drift: bool  # Shopify differed from what Tandem expected
+
+
+def correct_stale(quantity: int, expected: int | None, actual: int) -> Correction:
+    """The row to write once Shopify's `actual` value is known (re-read after a stale compare).
+
+    A decrease Tandem cannot explain (an order whose webhook is still in flight, a hand edit) is
+    subtracted, floored at 0, so the store never sells more than Tandem computed; an increase is a
+    hand edit of a NetSuite-owned number and is overwritten with the computed quantity. Never above
+    `quantity`.
+    """
+    if expected is None or actual == expected:
+        return Correction(write=quantity, actual=actual, drift=False)
+    if actual < expected:
+        unexplained = expected - actual
+        write = min(quantity, max(0, quantity - unexplained))
+    else:
+        write = quantity
+    return Correction(write=write, actual=actual, drift=True)
+
+
+class WriteRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One row of an inventorySetQuantities call (GIDs resolved)."""
+
+    inventory_item_id: str
+    location_id: str
+    quantity: int
+    change_from: int | None
+
+    def graphql(self) -> dict[str, object]:
+        # 2026-04: the key must be present in every row, explicit null meaning "no check".
+        return {
+            "inventoryItemId": self.inventory_item_id,
+            "locationId": self.location_id,
+            "quantity": self.quantity,
+            "changeFromQuantity": self.change_from,
+        }
+
+
+def batch_key(shop: str, rows: Sequence[WriteRow], message_ids: Iterable[str]) -> str:
+    """The @idempotent key of one call: the same batch retried gets the same key (Shopify replays
+    the first answer instead of applying twice); another batch, even with equal rows, another key."""
+    digest = hashlib.sha256(shop.encode())
+    for row in rows:
+        digest.update(f"|{row.inventory_item_id}|{row.location_id}|{row.quantity}|{row.change_from}".encode())
+    digest.update(b"#")
+    for message_id in sorted(message_ids):
+        digest.update(f"|{message_id}".encode())
+    return f"tandem-inventory-{digest.hexdigest()[:40]}"
+
+
+def chunks(rows: Sequence[PendingRow], size: int = MAX_ROWS_PER_CALL) -> list[list[PendingRow]]:
+    """Rows in calls of at most `size` (the per-call cap)."""
+    if size <= 0:
+        raise ValueError(f"chunk size must be positive, got {size}")
+    return [list(rows[i : i + size]) for i in range(0, len(rows), size)]
+
+
+# --- the GraphQL documents (2026-04 shapes, reference/shopify.md §2.3) and their parsing -----------
+
+SET_AVAILABLE = """
+mutation TandemSetAvailable($input: InventorySetQuantitiesInput!, $key: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $key) {
+    inventoryAdjustmentGroup { id }
+    userErrors { field message code }
+  }
+}
+"""
+SET_AVAILABLE_COST = 10  # a mutation costs 10 whatever its size
+
+ITEMS_BY_SKU = """
+query TandemItemsBySku($first: Int!, $query: String!) {
+  inventoryItems(first: $first, query: $query) { nodes { id sku } }
+}
+"""
+
+
+def set_available_variables(rows: Sequence[WriteRow], key: str) -> dict[str, Any]:
+    return {
+        "input": {"name": "available", "reason": "correction", "quantities": [r.graphql() for r in rows]},
+        "key": key,
+    }
+
+
+def user_errors_of_set(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    payload = data.get("inventorySetQuantities") or {}
+    return list(payload.get("userErrors") or [])
+
+
+def sku_search(skus: Sequence[str]) -> str:
+    """A search string matching any of `skus` exactly (quoted, so dots and spaces are safe)."""
+    return " OR ".join(f"sku:'{sku}'" if '"' in sku else f'sku:"{sku}"' for sku in skus)
+
+
+def items_by_sku_variables(skus: Sequence[str]) -> tuple[dict[str, Any], int]:
+    """Variables and estimated cost (a connection: 2 + first × node) of one SKU lookup."""
+    first = min(MAX_ROWS_PER_CALL, len(skus) + 1)  # one spare: a duplicate SKU shows up as ambiguity
+    return {"first": first, "query": sku_search(skus)}, 2 + first
+
+
+def parse_items_by_sku(data: Mapping[str, Any], skus: Iterable[str]) -> dict[str, str | None]:
+    """SKU → InventoryItem GID (exact, case-sensitive match; Shopify's search is not)."""
+    found: dict[str, str | None] = dict.fromkeys(skus)
+    for node in (data.get("inventoryItems") or {}).get("nodes") or []:
+        sku = node.get("sku")
+        if sku in found and found[sku] is None:
+            found[sku] = node["id"]
+    return found
+
+
+LEVEL_COST = 3  # inventoryItem 1 + inventoryLevel 1 + the quantities list 1
+
+
+def levels_query(pairs: Sequence[tuple[str, str]]) -> tuple[str, dict[str, Any], int]:
+    """One query reading `available` for each (item GID, location GID), by alias; and its cost."""
+    params = ", ".join(f"$i{n}: ID!, $l{n}: ID!" for n in range(len(pairs)))
+    fields = " ".join(
+        f"r{n}: inventoryItem(id: $i{n}) {{ inventoryLevel(locationId: $l{n}) "
+        f'{{ quantities(names: ["available"]) {{ name quantity }} }} }}'
+        for n in range(len(pairs))
+    )
+    variables: dict[str, Any] = {}
+    for n, (item, location) in enumerate(pairs):
+        variables[f"i{n}"], variables[f"l{n}"] = item, location
+    return f"query TandemAvailable({params}) {{ {fields} }}", variables, LEVEL_COST * len(pairs)
+
+
+def parse_levels(
+    data: Mapping[str, Any], pairs: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], int | None]:
+    """(item, location) → `available` now; None when the item is not stocked there (or unknown)."""
+    result: dict[tuple[str, str], int | None] = {}
+    for n, pair in enumerate(pairs):
+        level = (data.get(f"r{n}") or {}).get("inventoryLevel") or {}
+        quantities = {q["name"]: q["quantity"] for q in level.get("quantities") or []}
+        result[pair] = quantities.get("available")
+    return result

@@ -1,0 +1,463 @@
+"""The Shopify inventory writer: `out.shopify.<shop>.inventory_set` → inventorySetQuantities.
+
+Theory of operation
+- One durable pull consumer per shop (`shopify-inventory-<shop>`): each shop has its own cost bucket
+  and its own outages, so a throttled or unreachable shop never holds back another shop's acks or
+  redeliveries, and a shop's consumer lag is its own metric.
+- Messages are folded per (sku, location) into pending rows (contract/shopify_inventory.py): the last
+  quantity wins, the expected value is what Shopify held before. After a short window (or as soon as
+  a call's worth of rows waits) up to 250 rows go out as ONE compare-and-set call with an
+  `@idempotent` key derived from the batch, so a retried call is never applied twice.
+- One call in flight per shop keeps per-key order; messages keep arriving meanwhile and coalesce.
+- A stale compare fails the whole (atomic) batch: the rows' actual values are re-read in one query,
+  `correct_stale` decides each row, drift is logged with both values and counted, and the batch is
+  retried with the corrected rows. Outbox messages are acked only after Shopify accepted their row
+  (or it needed no write); a row Shopify can never accept (unknown SKU, not stocked) is dead-lettered.
+- Transport trouble (5xx, timeouts, THROTTLED beyond retries, a bad token) is retried with backoff
+  until it passes: nothing is dropped, and the same batch keeps the same key.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+import msgspec
+import structlog
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from actors.runtime.host import INFRA_ERRORS, delivery_info
+from actors.sku_messages import INVENTORY_SET_OP, InventorySet
+from bus import subjects
+from bus.bus import Bus
+from bus.envelope import EnvelopeCodec, EnvelopeError
+from contract import shopify_inventory as api
+from contract.shopify_inventory import (
+    MAX_ROWS_PER_CALL,
+    PendingRow,
+    WriteRow,
+    batch_key,
+    correct_stale,
+    fold,
+    needs_write,
+)
+from gateways.shopify.errors import ShopifyError, ShopifyUserErrors, UserError
+from gateways.shopify.graphql import ClientStats, ShopifyGraphQL
+
+log = structlog.get_logger(__name__)
+
+Key = tuple[str, str]  # (sku, Shopify location GID)
+STALE = "CHANGE_FROM_QUANTITY_STALE"
+MAX_STALE_ROUNDS = 5
+
+
+class WriterConfig(msgspec.Struct, frozen=True, kw_only=True):
+    coalesce_window: float = 0.05  # seconds the first pending change waits for others
+    max_rows: int = MAX_ROWS_PER_CALL
+    fetch_batch: int = 1000
+    ack_wait: float = 60.0
+    max_ack_pending: int = 50_000
+    retry_min: float = 0.2  # backoff between attempts of a batch that failed on transport
+    retry_max: float = 10.0
+    max_batch_failures: int = 5  # a batch refused for a reason that is no row's fault → dead letters
+
+
+class LatencyHistogram:
+    """The last `size` change → accepted latencies (seconds), enough for p50/p99 on a dashboard."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._samples: deque[float] = deque(maxlen=size)
+
+    def observe(self, seconds: float) -> None:
+        self._samples.append(max(0.0, seconds))
+
+    def percentile(self, p: float) -> float | None:
+        if not self._samples:
+            return None
+        ordered = sorted(self._samples)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+class WriterStats(msgspec.Struct, kw_only=True):
+    """Counters for /metrics; `client_stats` holds calls, retries and THROTTLED answers per request."""
+
+    client_stats: ClientStats
+    messages: int = 0  # InventorySet messages taken in
+    calls: int = 0  # inventorySetQuantities calls
+    rows_written: int = 0
+    coalesced_away: int = 0  # messages that needed no row of their own
+    skipped_unchanged: int = 0  # rows not written: Shopify already held the value
+    drift: int = 0
+    stale_batches: int = 0
+    batch_failures: int = 0
+    dead_lettered: int = 0
+    last_success: float | None = None  # epoch seconds of the last accepted write
+    latency: LatencyHistogram = msgspec.field(default_factory=LatencyHistogram)
+
+    @property
+    def throttled(self) -> int:
+        return self.client_stats.throttled
+
+    def snapshot(self) -> dict[str, Any]:
+        """Plain numbers: every counter, p50/p99 latency in milliseconds."""
+        numbers = {
+            f: getattr(self, f) for f in self.__struct_fields__ if f not in ("client_stats", "latency")
+        }
+        p50, p99 = self.latency.percentile(50), self.latency.percentile(99)
+        return {
+            **numbers,
+            "throttled": self.throttled,
+            "api_requests": self.client_stats.requests,
+            "api_retries": self.client_stats.retries,
+            "latency_p50_ms": None if p50 is None else round(p50 * 1000, 1),
+            "latency_p99_ms": None if p99 is None else round(p99 * 1000, 1),
+        }
+
+
+class _Slot:
+    """The messages folded into one pending row, kept until Shopify accepts the row."""
+
+    __slots__ = ("messages", "row")
+
+    def __init__(self) -> None:
+        self.row: PendingRow | None = None
+        self.messages: dict[int, Msg] = {}  # stream seq -> delivery
+
+
+class InventoryWriter:
+    """Writes one shop's InventorySet outbox to Shopify."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        client: ShopifyGraphQL,
+        config: WriterConfig | None = None,
+        *,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not 1 <= (config or WriterConfig()).max_rows <= MAX_ROWS_PER_CALL:
+            raise ValueError(f"max_rows must be within 1..{MAX_ROWS_PER_CALL}")
+        self.bus = bus
+        self.client = client
+        self.shop = client.shop.name
+        self.config = config or WriterConfig()
+        self.stats = WriterStats(client_stats=client.stats)
+        self.subject = subjects.outbox_shopify(self.shop, INVENTORY_SET_OP)
+        self.durable = f"shopify-inventory-{subjects.encode_token(self.shop)}"
+        self._wall = wall_clock
+        self._codec: EnvelopeCodec[InventorySet] = EnvelopeCodec(InventorySet)
+        self._pending: dict[Key, _Slot] = {}
+        self._taken: dict[Key, int] = {}  # highest stream seq already taken into a batch per key
+        self._known: dict[Key, int] = {}  # what Shopify accepted last, per key
+        self._items: dict[str, str] = {}  # SKU -> InventoryItem GID (stable: cached for the process)
+        self._first_arrival: float | None = None
+        self._arrived = anyio.Event()
+        self._stopping = anyio.Event()
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Consume until `stop()` (pending rows are written first) or cancellation."""
+        await self.bus.js.add_consumer(subjects.STREAM_OUTBOX, self._consumer_config())
+        sub = await self.bus.js.pull_subscribe_bind(self.durable, stream=subjects.STREAM_OUTBOX)
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._fetch_until_stopped, sub)
+                task_status.started()
+                await self._flush_until_stopped()
+                tg.cancel_scope.cancel()
+        finally:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(5):
+                await sub.unsubscribe()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._arrived.set()
+
+    def _consumer_config(self) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=self.durable,
+            filter_subject=self.subject,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self.config.ack_wait,
+            max_ack_pending=self.config.max_ack_pending,
+            max_deliver=-1,  # transport failures are retried here; a bad message is dead-lettered at once
+        )
+
+    # -- intake ------------------------------------------------------------------------------------
+    async def _fetch_until_stopped(self, sub: Any) -> None:
+        while not self._stopping.is_set():
+            try:
+                msgs = await sub.fetch(self.config.fetch_batch, timeout=0.5)
+            except (TimeoutError, *INFRA_ERRORS) as exc:
+                if not isinstance(exc, TimeoutError) and "Timeout" not in type(exc).__name__:
+                    log.warning("shopify.writer.fetch_failed", shop=self.shop, error=repr(exc))
+                    await anyio.sleep(0.5)
+                continue
+            for msg in msgs:
+                await self._accept(msg)
+
+    async def _accept(self, msg: Msg) -> None:
+        seq, _ = delivery_info(msg)
+        try:
+            command = self._codec.decode(msg.data).payload
+            if command.shop != self.shop:
+                raise EnvelopeError(f"InventorySet for shop {command.shop!r} on {self.shop!r}'s subject")
+        except EnvelopeError as exc:
+            await self._dead_letter([(seq, msg)], "undecodable", exc)
+            return
+        key = (command.sku, command.location_id)
+        if seq <= self._taken.get(key, 0):
+            return  # a redelivery of a message already in (or through) a batch: that batch acks it
+        slot = self._pending.setdefault(key, _Slot())
+        if seq not in slot.messages:
+            slot.row = fold(slot.row, command)
+        slot.messages[seq] = msg  # a redelivery only refreshes the handle
+        self.stats.messages += 1
+        if self._first_arrival is None:
+            self._first_arrival = anyio.current_time()
+        if len(self._pending) >= self.config.max_rows or len(slot.messages) == 1:
+            self._arrived.set()
+
+    # -- batching ----------------------------------------------------------------------------------
+    async def _flush_until_stopped(self) -> None:
+        while True:
+            if not self._pending:
+                if self._stopping.is_set():
+                    return
+                self._arrived = anyio.Event()
+                await self._arrived.wait()
+                continue
+            await self._wait_window()
+            await self._write_batch(self._take())
+
+    async def _wait_window(self) -> None:
+        """Until the oldest pending change has waited the window, or a full call is ready."""
+        assert self._first_arrival is not None
+        deadline = self._first_arrival + self.config.coalesce_window
+        while len(self._pending) < self.config.max_rows and not self._stopping.is_set():
+            remaining = deadline - anyio.current_time()
+            if remaining <= 0:
+                return
+            self._arrived = anyio.Event()
+            with anyio.move_on_after(remaining):
+                await self._arrived.wait()
+
+    def _take(self) -> dict[Key, _Slot]:
+        keys = list(self._pending)[: self.config.max_rows]
+        batch = {key: self._pending.pop(key) for key in keys}
+        for key, slot in batch.items():
+            self._taken[key] = max(self._taken.get(key, 0), *slot.messages)
+        self._first_arrival = anyio.current_time() if self._pending else None
+        return batch
+
+    async def _write_batch(self, batch: dict[Key, _Slot]) -> None:
+        failures = 0
+        while batch:
+            try:
+                batch = await self._attempt(batch)
+                return
+            except ShopifyUserErrors as exc:  # refused for a reason that is no row's fault
+                failures += 1
+                if failures >= self.config.max_batch_failures:
+                    await self._dead_letter(_deliveries(batch.values()), "shopify_refused_batch", exc)
+                    return
+                await self._backoff(failures, exc)
+            except (ShopifyError, *INFRA_ERRORS) as exc:  # transport: wait it out, same batch, same key
+                failures += 1
+                await self._backoff(failures, exc)
+
+    async def _backoff(self, failures: int, exc: BaseException) -> None:
+        self.stats.batch_failures += 1
+        delay = min(self.config.retry_max, self.config.retry_min * 2 ** (failures - 1))
+        log.warning("shopify.writer.batch_failed", shop=self.shop, error=repr(exc), retry_in=delay)
+        await anyio.sleep(delay)
+
+    # -- one batch: resolve, skip, write, correct ----------------------------------------------------
+    async def _attempt(self, batch: dict[Key, _Slot]) -> dict[Key, _Slot]:
+        """Write the batch; returns what is left to retry (empty when done)."""
+        items = await self._item_ids(sorted({sku for sku, _ in batch}))
+        unknown = [key for key in batch if items.get(key[0]) is None]
+        if unknown:
+            await self._dead_letter(
+                _deliveries(batch.pop(key) for key in unknown),
+                "sku_not_in_shop",
+                f"no inventory item with these SKUs in {self.shop}: {sorted({k[0] for k in unknown})}",
+            )
+        rows = {key: _row(slot) for key, slot in batch.items()}
+        unchanged = [key for key, row in rows.items() if not needs_write(row, self._known.get(key))]
+        for key in unchanged:
+            self._known[key] = rows[key].quantity
+            self.stats.skipped_unchanged += 1
+            await self._ack(batch.pop(key))
+        plan = {
+            key: WriteRow(
+                inventory_item_id=items[key[0]] or "",
+                location_id=key[1],
+                quantity=rows[key].quantity,
+                change_from=rows[key].expected,
+            )
+            for key in batch
+        }
+        for _ in range(MAX_STALE_ROUNDS):
+            if not plan:
+                return {}
+            errors = await self._set(plan, batch)
+            if not errors:
+                await self._accepted(plan, rows, batch)
+                return {}
+            plan = await self._after_refusal(plan, rows, batch, errors)
+        return batch  # still stale after several rounds: Shopify is busy changing; start over
+
+    async def _set(self, plan: dict[Key, WriteRow], batch: dict[Key, _Slot]) -> list[UserError]:
+        rows = list(plan.values())
+        key = batch_key(self.shop, rows, (f"{seq}" for slot in batch.values() for seq in slot.messages))
+        self.stats.calls += 1
+        data = await self.client.execute(
+            "inventorySetQuantities",
+            api.SET_AVAILABLE,
+            api.set_available_variables(rows, key),
+            cost=api.SET_AVAILABLE_COST,
+        )
+        return [msgspec.convert(error, UserError) for error in api.user_errors_of_set(data)]
+
+    async def _accepted(
+        self, plan: dict[Key, WriteRow], rows: dict[Key, PendingRow], batch: dict[Key, _Slot]
+    ) -> None:
+        now = self._wall()
+        self.stats.last_success = now
+        for key, write in plan.items():
+            self._known[key] = write.quantity
+            self.stats.rows_written += 1
+            self.stats.coalesced_away += rows[key].messages - 1
+            self.stats.latency.observe(now - rows[key].first_changed_at)
+        for key in list(plan):
+            await self._ack(batch.pop(key))
+
+    async def _after_refusal(
+        self,
+        plan: dict[Key, WriteRow],
+        rows: dict[Key, PendingRow],
+        batch: dict[Key, _Slot],
+        errors: list[UserError],
+    ) -> dict[Key, WriteRow]:
+        """Drop rows Shopify can never accept, correct stale ones; the plan to try next."""
+        keys = list(plan)
+        by_row: dict[Key, list[UserError]] = {}
+        for error in errors:
+            index = _row_index(error)
+            if index is None or index >= len(keys):
+                raise ShopifyUserErrors("inventorySetQuantities", errors)
+            by_row.setdefault(keys[index], []).append(error)
+        for key, row_errors in by_row.items():
+            if any(error.code != STALE for error in row_errors):
+                await self._dead_letter(
+                    _deliveries([batch.pop(key)]), "shopify_refused_row", ShopifyUserErrors("row", row_errors)
+                )
+                del plan[key]
+        if not any(error.code == STALE for error in errors):
+            return plan
+        self.stats.stale_batches += 1
+        actual = await self._read_available([(plan[k].inventory_item_id, k[1]) for k in plan])
+        corrected: dict[Key, WriteRow] = {}
+        for key, write in plan.items():
+            now_holds = actual.get((write.inventory_item_id, key[1]))
+            if now_holds is None:  # the level vanished (item unstocked) while we wrote
+                await self._dead_letter(_deliveries([batch.pop(key)]), "not_stocked", "no inventory level")
+                continue
+            row = rows[key]
+            decision = correct_stale(row.quantity, row.expected, now_holds)
+            if decision.drift:
+                self._report_drift(key, row.expected, now_holds, decision.write)
+            corrected[key] = msgspec.structs.replace(write, quantity=decision.write, change_from=now_holds)
+        return corrected
+
+    def _report_drift(self, key: Key, expected: int | None, actual: int, written: int) -> None:
+        self.stats.drift += 1
+        log.warning(
+            "inventory.drift",
+            sku=key[0],
+            shop=self.shop,
+            location=key[1],
+            expected=expected,
+            actual=actual,
+            written=written,
+        )
+
+    # -- reads ---------------------------------------------------------------------------------------
+    async def _item_ids(self, skus: list[str]) -> dict[str, str | None]:
+        """SKU → InventoryItem GID, looked up in as few queries as the bucket allows, then cached."""
+        missing = [sku for sku in skus if sku not in self._items]
+        if missing:
+            await self.client.learn_bucket()
+        for part in _parts(missing, self._affordable(1, fixed=3)):
+            variables, cost = api.items_by_sku_variables(part)
+            data = await self.client.execute("inventoryItems", api.ITEMS_BY_SKU, variables, cost=cost)
+            for sku, gid in api.parse_items_by_sku(data, part).items():
+                if gid is not None:
+                    self._items[sku] = gid
+        return {sku: self._items.get(sku) for sku in skus}
+
+    async def _read_available(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int | None]:
+        """Shopify's `available` now for each (item, location): one query when the bucket allows."""
+        result: dict[tuple[str, str], int | None] = {}
+        for part in _parts(pairs, self._affordable(api.LEVEL_COST)):
+            query, variables, cost = api.levels_query(part)
+            result.update(
+                api.parse_levels(
+                    await self.client.execute("inventoryLevels", query, variables, cost=cost), part
+                )
+            )
+        return result
+
+    def _affordable(self, per_row: int, fixed: int = 0) -> int:
+        """Rows per read query: at most 250, within the 1000-point query cap and the bucket (margin kept)."""
+        model = self.client.throttle.model
+        budget = 1000.0 if model.maximum is None else min(1000.0, model.maximum - model.margin_for(0))
+        return max(1, min(MAX_ROWS_PER_CALL, int((budget - fixed) // per_row)))
+
+    # -- acks and dead letters ---------------------------------------------------------------------
+    async def _ack(self, slot: _Slot) -> None:
+        for msg in slot.messages.values():
+            await msg.ack()
+
+    async def _dead_letter(
+        self, deliveries: list[tuple[int, Msg]], reason: str, error: BaseException | str
+    ) -> None:
+        for seq, msg in deliveries:
+            await self.bus.dead_letter(
+                origin_subject=msg.subject,
+                data=msg.data,
+                headers=msg.headers,
+                reason=reason,
+                error=error,
+                origin_seq=seq,
+                consumer=self.durable,
+            )
+            await msg.ack()
+            self.stats.dead_lettered += 1
+
+
+def _parts(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _row(slot: _Slot) -> PendingRow:
+    assert slot.row is not None
+    return slot.row
+
+
+def _deliveries(slots: Any) -> list[tuple[int, Msg]]:
+    return [(seq, msg) for slot in slots for seq, msg in slot.messages.items()]
+
+
+def _row_index(error: UserError) -> int | None:
+    """The row an error names: field ["input", "quantities", "<i>", ...]."""
+    field = error.field or []
+    if len(field) >= 3 and field[1] == "quantities" and str(field[2]).isdigit():
+        return int(field[2])
+    return None

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .account import Account
-from .errors import missing_field
 from .items import item_record, stock_components
 from .store import StoredRecord
 
@@ -30,18 +29,17 @@ def sync_demands(account: Account, order: StoredRecord) -> None:
             else (line["quantity"] - line.get("quantityFulfilled", ZERO))
         )
         location = int(line["location"]["id"]) if line.get("location") else None
-        if open_qty > ZERO and location is None:
-            raise missing_field("Location", f"item.items[{int(line['line']) - 1}].location")
         for component in components:
             key = (order.id, int(line["line"]), component.item)
+            # A line without a location is saved but commits nothing anywhere (multi-location stock).
             want = open_qty * component.per_unit
             current = account.warehouse.demands.get(key)
-            if want <= ZERO:
+            if want <= ZERO or location is None:
                 account.warehouse.release_demand(key, order.id)
                 continue
             live.add(key)
             if current is None or current.open_qty != want or current.location != location:
-                account.warehouse.place_demand(key, component.item, location or 0, want, order.id)
+                account.warehouse.place_demand(key, component.item, location, want, order.id)
     for key in [k for k in account.warehouse.demands.of(order.id) if k not in live]:
         account.warehouse.release_demand(key, order.id)
     refresh_line_commitments(account, order)
@@ -63,8 +61,9 @@ def refresh_line_commitments(account: Account, order: StoredRecord) -> None:
             default=ZERO,
         )
         has_demand = (order.id, int(line["line"]), components[0].item) in account.warehouse.demands
+        waiting = has_demand or (not line.get("location") and not line.get("isClosed"))
         line["quantityCommitted"] = committed
-        line["quantityBackOrdered"] = max(ZERO, open_qty - committed) if has_demand else ZERO
+        line["quantityBackOrdered"] = max(ZERO, open_qty - committed) if waiting else ZERO
 
 
 def refresh_order_status(order: StoredRecord) -> None:

@@ -46,6 +46,11 @@ def fulfill_order(account: Account, order: StoredRecord, request: TransformReque
     for index, line in enumerate(fulfillment.lines("item")):
         order_line = line_by_number(order.lines("item"), int(line["orderLine"]), f"item.items[{index}]")
         qty = to_decimal(line.get("quantity"), f"item.items[{index}].quantity")
+        if not order_line.get("location"):
+            raise user_error(
+                f"Sales order line {order_line['line']} has no location; set one before fulfilling it.",
+                path=f"item.items[{index}].orderLine",
+            )
         if line.get("location") and line["location"]["id"] != order_line["location"]["id"]:
             raise user_error(
                 "Fulfill the line from the location its stock is committed at.",

@@ -338,3 +338,26 @@ async def test_carrier_package_lists_and_lowercase_itemreceive_are_understood(
         "GROUP BY t.trackingnumberlist"
     )
     assert rows.body["items"] == [{"links": [], "trackingnumberlist": "1Z-UPS-1", "lines": "1"}]
+
+
+async def test_a_line_without_location_commits_nothing_until_it_gets_one(
+    client: TbaClient, demo: dict[str, Any], sandbox: NetSuiteSandbox
+) -> None:
+    order = _order(demo, "SHOP-NOLOC")
+    del order["location"]
+    created = await client.request("POST", f"{RECORD}/salesOrder", json_body=order)
+    assert created.status == 204
+    line = sandbox.get("salesOrder", created.location_id)["item"]["items"][0]
+    assert (line["quantityCommitted"], line["quantityBackOrdered"]) == (0, 2)
+    path = f"{RECORD}/salesOrder/{created.location_id}"
+    refused = await client.request(
+        "POST",
+        f"{path}/!transform/itemFulfillment",
+        json_body={"item": {"items": [{"orderLine": 1, "quantity": 1}]}},
+    )
+    assert (refused.status, refused.error_code) == (400, "USER_ERROR")
+    west = str(demo["locations"]["West Warehouse"])
+    await client.request(
+        "PATCH", path, json_body={"item": {"items": [{"line": 1, "location": {"id": west}}]}}
+    )
+    assert sandbox.stock(demo["items"]["TEE-BLK-M"], int(west)).committed == 2

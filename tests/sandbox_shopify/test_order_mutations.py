@@ -349,3 +349,40 @@ async def test_tracking_info_update_replaces_tracking_on_a_fulfillment(
         {"company": "DHL", "number": "A1"},
         {"company": "DHL", "number": "A2"},
     ]
+
+
+async def test_product_update_and_variant_weight_follow_the_item_master(gql: GraphQL) -> None:
+    found = await gql(
+        '{ products(first: 1, query: "title:Tee") { nodes { id variants(first: 1) { nodes { id } } } } }'
+    )
+    product = found["data"]["products"]["nodes"][0]
+    body = await gql(
+        """mutation($p: ProductUpdateInput!) { productUpdate(product: $p) {
+        product { title status tags } userErrors { field message } } }""",
+        {"p": {"id": product["id"], "title": "Organic Tee", "status": "ARCHIVED", "tags": ["netsuite"]}},
+    )
+    assert body["data"]["productUpdate"]["product"] == {
+        "title": "Organic Tee",
+        "status": "ARCHIVED",
+        "tags": ["netsuite"],
+    }
+    body = await gql(
+        """mutation($p: ID!, $v: [ProductVariantsBulkInput!]!) { productVariantsBulkUpdate(productId: $p,
+        variants: $v) { productVariants { inventoryItem { measurement { weight { unit value } } } } } }""",
+        {
+            "p": product["id"],
+            "v": [
+                {
+                    "id": product["variants"]["nodes"][0]["id"],
+                    "inventoryItem": {"measurement": {"weight": {"value": 0.5, "unit": "KILOGRAMS"}}},
+                }
+            ],
+        },
+    )
+    [variant] = body["data"]["productVariantsBulkUpdate"]["productVariants"]
+    assert variant["inventoryItem"]["measurement"]["weight"] == {"unit": "GRAMS", "value": 500.0}
+    body = await gql("""mutation { productUpdate(product: {id: "gid://shopify/Product/1", title: "x"}) {
+        userErrors { field message } } }""")
+    assert body["data"]["productUpdate"]["userErrors"] == [
+        {"field": ["id"], "message": "Product does not exist"}
+    ]

@@ -44,6 +44,22 @@ def _legacy(obj: Any, info: Any) -> str:
     return str(obj.id)  # legacyResourceId is a string on the wire [reference §1]
 
 
+_GRAMS_PER = {"GRAMS": 1.0, "KILOGRAMS": 1000.0, "OUNCES": 28.349523125, "POUNDS": 453.59237}
+
+
+def _measurement(item: InventoryItem, info: Any) -> dict[str, Any]:
+    grams = _state(info).variants[item.variant_id].grams
+    return {
+        "id": gid("InventoryItemMeasurement", item.id),
+        "weight": {"unit": "GRAMS", "value": float(grams)},
+    }
+
+
+def grams_of(weight: dict[str, Any]) -> int:
+    """A WeightInput in grams (variants store whole grams, like REST `grams`)."""
+    return round(float(weight["value"]) * _GRAMS_PER[weight["unit"]])
+
+
 def _quantities(level: InventoryLevel, info: Any, names: list[str]) -> list[dict[str, Any]]:
     unknown = [name for name in names if name not in QUANTITY_NAMES]
     if unknown:
@@ -124,6 +140,7 @@ FIELD_RESOLVERS: dict[str, dict[str, Resolver]] = {
             None if item.unit_cost is None else money_v2(item.unit_cost, _state(info).config.currency)
         ),
         "variant": lambda item, info: _state(info).variants[item.variant_id],
+        "measurement": _measurement,
         "inventoryLevel": lambda item, info, locationId: _state(info).levels.get(
             (item.id, number_or_none(locationId, "Location") or -1)
         ),

@@ -13,6 +13,7 @@ from ..model import Customer, Variant, WebhookSubscription
 from ..store import ShopState
 from ..user_errors import UserError
 from .context import RequestContext, ctx, number_or_none
+from .fields_catalog import grams_of
 
 Resolver = Callable[..., Any]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -129,6 +130,9 @@ def _apply_variant(c: RequestContext, variant: Variant, row: dict[str, Any]) -> 
             setattr(item, attribute, item_input[field])
     if item_input.get("cost") is not None:
         item.unit_cost = Decimal(str(item_input["cost"]))
+    weight = (item_input.get("measurement") or {}).get("weight")
+    if weight is not None:
+        variant.grams = grams_of(weight)
     variant.updated_at = item.updated_at = c.now
 
 
@@ -157,6 +161,30 @@ def variants_bulk_update(
         product.updated_at = c.now
         c.events.add("products/update", product)
     return {"product": product, "productVariants": updated, "userErrors": errors}
+
+
+def product_update(root: Any, info: Any, product: dict[str, Any]) -> Any:
+    """productUpdate: title, status (ARCHIVED/DRAFT hide it), vendor, type, tags, handle; products/update."""
+    c = ctx(info)
+    found = c.state.products.get(number_or_none(product["id"], "Product") or -1)
+    if found is None:
+        return {"product": None, "userErrors": [UserError(["id"], "Product does not exist")]}
+    if product.get("title") is not None and not product["title"].strip():
+        return {"product": None, "userErrors": [UserError(["title"], "Title can't be blank")]}
+    for field, attribute in (
+        ("title", "title"),
+        ("status", "status"),
+        ("vendor", "vendor"),
+        ("productType", "product_type"),
+        ("handle", "handle"),
+    ):
+        if product.get(field) is not None:
+            setattr(found, attribute, product[field])
+    if product.get("tags") is not None:
+        found.tags = list(product["tags"])
+    found.updated_at = c.now
+    c.events.add("products/update", found)
+    return {"product": found, "userErrors": []}
 
 
 def webhook_create(root: Any, info: Any, topic: str, webhookSubscription: dict[str, Any]) -> Any:
@@ -202,6 +230,7 @@ def webhook_delete(root: Any, info: Any, id: str) -> Any:
 MUTATIONS: dict[str, Resolver] = {
     "customerCreate": customer_create,
     "customerUpdate": customer_update,
+    "productUpdate": product_update,
     "productVariantsBulkUpdate": variants_bulk_update,
     "webhookSubscriptionCreate": webhook_create,
     "webhookSubscriptionDelete": webhook_delete,

@@ -20,6 +20,7 @@ would have left it: NetSuite's available at the mapped location (a kit: the fewe
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -39,6 +40,7 @@ from contract.validation import find_issues
 from sandbox.netsuite.config import NetSuiteSandboxConfig
 from sandbox.netsuite.sandbox import NetSuiteSandbox
 from sandbox.shopify.ids import IdSequence
+from sandbox.shopify.throttle import CostBucket
 from sandbox.shopify import LocationSpec, ProductSpec, ShopifySandbox, ShopSpec, VariantSpec
 
 
@@ -58,6 +60,22 @@ class WorldSpec(msgspec.Struct, frozen=True, kw_only=True):
     polling_interval_s: float = 1.0
     buffer: int = 0  # every channel's safety buffer (the baseline honours it too)
     webhook_retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0)
+
+
+class MeteredCostBucket(CostBucket):
+    """The shop's cost bucket, counting what it sees: every GraphQL request that reaches the throttle
+    check takes points once, and a refusal there is a THROTTLED answer. Ground truth for the bench."""
+
+    def __init__(self, maximum: int, restore_rate: int) -> None:
+        super().__init__(maximum, restore_rate)
+        self.requests = 0
+        self.throttled = 0
+
+    def try_take(self, cost: int) -> bool:
+        self.requests += 1
+        taken = super().try_take(cost)
+        self.throttled += not taken
+        return taken
 
 
 @dataclass(frozen=True)
@@ -107,6 +125,12 @@ class World:
 
     def site_by_netsuite_id(self, netsuite_id: str | int) -> str:
         return next(key for key, value in self.location_ids.items() if str(value) == str(netsuite_id))
+
+    def api_calls(self) -> tuple[int, int]:
+        """(GraphQL requests, THROTTLED answers) over every shop so far."""
+        buckets = [self.shopify.runtime(shop).bucket for shop in SHOP_CURRENCIES]
+        metered = [b for b in buckets if isinstance(b, MeteredCostBucket)]
+        return sum(b.requests for b in metered), sum(b.throttled for b in metered)
 
     def sellable_skus(self) -> list[str]:
         return [*self.skus, self.bundle.sku]
@@ -201,6 +225,7 @@ def _seed_shopify(
         # Real Shopify ids are unique across shops; the emulator numbers each shop from the same start,
         # so two shops' orders would share ids (and NetSuite external ids). Give each shop its own range.
         shopify.runtime(shop).state.ids = IdSequence(start=SHOP_ID_BASE[shop])
+        shopify.runtime(shop).bucket = MeteredCostBucket(spec.bucket_size, spec.restore_rate)
         for site in SITES:
             if shop in site.shops:
                 added = shopify.add_location(shop, LocationSpec(
@@ -266,6 +291,38 @@ def _contract(
     if issues:
         raise ValueError("the generated contract is invalid: " + "; ".join(f"{i.key}: {i.problem}" for i in issues))
     return contract, env
+
+
+def contract_toml(contract: Contract) -> str:
+    """The contract as `tandem.toml` text (msgspec writes no TOML without tomli_w; this shape is small)."""
+    raw = msgspec.to_builtins(contract)
+    lines = [f"{key} = {_toml_value(value)}" for key, value in raw.items() if not isinstance(value, dict | list)
+             or (isinstance(value, list) and not any(isinstance(v, dict) for v in value))]
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            lines += ["", f"[{key}]", *(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())]
+        elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
+            for table in value:
+                lines += ["", f"[[{key}]]", *(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items())]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a valid TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"no TOML form for {value!r}")
 
 
 def _channels(

@@ -91,6 +91,22 @@ def stock_movements(account: Account, item: int | None = None) -> list[dict[str,
     ]
 
 
+def sales_summary(account: Account) -> dict[str, dict[str, str]]:
+    """Per item: units shipped to customers, returned to stock, and still backordered (sold beyond stock)."""
+    summary: dict[int, dict[str, Decimal]] = {}
+    for movement in account.warehouse.movements:
+        row = summary.setdefault(movement.item, {"shipped": Decimal(0), "restocked": Decimal(0)})
+        on_hand = movement.deltas.get("on_hand", Decimal(0))
+        if movement.reason in {"ship", "sale"} and movement.transaction is not None:
+            row["shipped"] -= on_hand
+        elif movement.reason in {"restock", "return"}:
+            row["restocked"] += on_hand
+    for (item, _location), level in account.warehouse.levels.items():
+        row = summary.setdefault(item, {"shipped": Decimal(0), "restocked": Decimal(0)})
+        row["backordered"] = row.get("backordered", Decimal(0)) + level.backordered
+    return {str(item): {k: str(v) for k, v in row.items()} for item, row in sorted(summary.items())}
+
+
 def record_counts(account: Account) -> dict[str, int]:
     counts: Counter[str] = Counter()
     for event in account.store.events:

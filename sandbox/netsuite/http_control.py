@@ -181,6 +181,10 @@ async def stock(request: web.Request) -> web.Response:
     return json_response(ground_truth.stock_snapshot(_state(request).account))
 
 
+async def sales_summary(request: web.Request) -> web.Response:
+    return json_response(ground_truth.sales_summary(_state(request).account))
+
+
 async def movements(request: web.Request) -> web.Response:
     item = request.query.get("item")
     return json_response(ground_truth.stock_movements(_state(request).account, int(item) if item else None))
@@ -300,6 +304,7 @@ def add_routes(app: web.Application) -> None:
     route.add_post("/_sandbox/stock/adjust", adjust_stock)
     route.add_get("/_sandbox/stock", stock)
     route.add_get("/_sandbox/stock/movements", movements)
+    route.add_get("/_sandbox/stock/sales", sales_summary)
     route.add_post("/_sandbox/transfers", create_transfer)
     route.add_post("/_sandbox/transfers/{id}/ship", ship_transfer)
     route.add_post("/_sandbox/transfers/{id}/receive", receive_transfer)

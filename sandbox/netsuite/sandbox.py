@@ -166,6 +166,10 @@ class NetSuiteSandbox:
     def stock_movements(self, item: int | None = None) -> list[dict[str, Any]]:
         return ground_truth.stock_movements(self.account, item)
 
+    def sales_summary(self) -> dict[str, dict[str, str]]:
+        """Per item id: units shipped, restocked, and backordered (sold beyond stock)."""
+        return ground_truth.sales_summary(self.account)
+
     def check_invariants(self) -> list[str]:
         return self.account.warehouse.check_invariants()
 

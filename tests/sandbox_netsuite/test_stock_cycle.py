@@ -85,6 +85,7 @@ async def test_order_fulfil_bill_refund_keeps_stock_consistent(
     assert Decimal(str(sandbox.get("cashRefund", refund.location_id)["total"])) == Decimal("54.00")
     assert sandbox.check_invariants() == []
     assert [m["reason"] for m in sandbox.stock_movements(cap) if m["location"] == soho][-1] == "restock"
+    assert sandbox.sales_summary()[str(cap)] == {"shipped": "10", "restocked": "3", "backordered": "0"}
 
 
 async def test_kits_commit_and_ship_their_components(

@@ -113,6 +113,11 @@ def _validate(state: ShopState, spec: OrderSpec) -> tuple[Decimal, Location | No
             raise DomainRefusal(
                 "INVALID_QUANTITY", f"Quantity of '{line.sku}' must be positive.", sku=line.sku
             )
+        product = state.products[state.variant_by_sku(line.sku).product_id]
+        if product.status != "ACTIVE":  # archived and draft products can't be bought
+            raise DomainRefusal(
+                "PRODUCT_NOT_ACTIVE", f"'{line.sku}' is not for sale ({product.status}).", sku=line.sku
+            )
     location = state.location(spec.location) if spec.location is not None else None
     if spec.source == "pos" and (location is None or not location.is_pos):
         raise DomainRefusal("NOT_A_POS_LOCATION", "A POS sale needs `location` naming a POS location.")

@@ -351,7 +351,9 @@ async def test_tracking_info_update_replaces_tracking_on_a_fulfillment(
     ]
 
 
-async def test_product_update_and_variant_weight_follow_the_item_master(gql: GraphQL) -> None:
+async def test_product_update_and_variant_weight_follow_the_item_master(
+    gql: GraphQL, sandbox: ShopifySandbox
+) -> None:
     found = await gql(
         '{ products(first: 1, query: "title:Tee") { nodes { id variants(first: 1) { nodes { id } } } } }'
     )

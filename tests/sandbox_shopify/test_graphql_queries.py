@@ -124,6 +124,7 @@ async def test_search_terms_for_status_source_sku_and_negation(gql: GraphQL, san
 
     assert await names("source_name:pos") == [pos["name"]]
     assert await names("status:cancelled") == [mug["name"]]
+    assert await names("status:any") == [web["name"], pos["name"], mug["name"]]
     assert await names("-status:cancelled sku:TEE-S") == [web["name"], pos["name"]]
     assert await names(f"name:{web['name']} OR name:{mug['name']}") == [web["name"], mug["name"]]
 

@@ -24,8 +24,9 @@ def _sku_of_variant(state: ShopState, variant_id: int) -> str:
     return state.items[state.variants[variant_id].inventory_item_id].sku
 
 
-def _order_status(order: Any) -> str:
-    return "cancelled" if order.cancelled_at else "closed" if order.closed_at else "open"
+def _order_status(order: Any) -> list[str]:
+    # `status:any` is Shopify's way of asking for every order.
+    return ["cancelled" if order.cancelled_at else "closed" if order.closed_at else "open", "any"]
 
 
 ORDER_FIELDS: dict[str, Getter] = {

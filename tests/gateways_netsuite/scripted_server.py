@@ -55,7 +55,8 @@ class ScriptedServer:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
-        self.seen.append(Seen(request.method, request.path_qs, request.headers.get("Authorization", ""), body))
+        authorization = request.headers.get("Authorization", "")
+        self.seen.append(Seen(request.method, request.path_qs, authorization, body))
         path = request.path.removeprefix("/services/rest/")
         queue = self._replies.get((request.method, path))
         if not queue:

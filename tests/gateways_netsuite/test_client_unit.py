@@ -74,7 +74,8 @@ def client(session: aiohttp.ClientSession, server: ScriptedServer, sleeps: _Slee
 
 def test_error_body_is_parsed_into_status_code_detail_and_path() -> None:
     body = (
-        b'{"type":"x","title":"Bad Request","status":400,"o:errorDetails":[{"detail":"Invalid Field Value 9999",'
+        b'{"type":"x","title":"Bad Request","status":400,"o:errorDetails":'
+        b'[{"detail":"Invalid Field Value 9999",'
         b'"o:errorCode":"INVALID_CONTENT","o:errorPath":"item.items[0].item"}]}'
     )
     error = error_from_reply(400, body, "record/v1/salesOrder")
@@ -88,7 +89,10 @@ def test_error_body_is_parsed_into_status_code_detail_and_path() -> None:
 
 
 def test_a_bad_query_points_at_the_query_parameter_and_a_non_json_body_still_types() -> None:
-    body = b'{"status":400,"o:errorDetails":[{"detail":"Unknown identifier","o:errorCode":"INVALID_PARAMETER","o:errorQueryParam":"q"}]}'
+    body = (
+        b'{"status":400,"o:errorDetails":[{"detail":"Unknown identifier",'
+        b'"o:errorCode":"INVALID_PARAMETER","o:errorQueryParam":"q"}]}'
+    )
     assert error_from_reply(400, body, "query/v1/suiteql").path == "q"
     gateway = error_from_reply(502, b"<html>Bad Gateway</html>", "query/v1/suiteql")
     assert (gateway.code, gateway.detail) == ("HTTP_502", "<html>Bad Gateway</html>")

@@ -1,0 +1,294 @@
+"""NetSuitePoller: SuiteQL delta sweeps of sales orders, stock and items, published to the bus.
+
+One poll = read NetSuite's clock, then for each kind: sweep the window `[cursor − overlap, now]` page
+by page (keyset, see queries.py), publish each page durably, and only after the whole sweep move the
+kind's cursor (KV `tandem_cursors`) to NetSuite's clock as read before the sweep. A crash anywhere
+re-reads the window; deterministic message ids make the re-read a no-op in JetStream.
+
+Times: `read_at`/`seen_at` are this process's clock taken *before* the request, so a reading never
+claims to be newer than it is. NetSuite's own times (a sales order's creation) are converted to this
+clock through the offset measured against `SELECT … FROM DUAL`, erring later, so that the SKU actor's
+"reading taken after the sales order" test (DESIGN §5) can only under-sell, never count twice.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import anyio
+import msgspec
+import structlog
+from anyio.abc import TaskStatus
+from nats.js.errors import KeyNotFoundError
+from nats.js.kv import KeyValue
+
+from bus import subjects
+from bus.bus import Bus, Outgoing
+from contract.config import Contract
+from gateways.netsuite import queries
+from gateways.netsuite.account_time import AccountTime, utc_text
+from gateways.netsuite.client import NetSuiteClient
+from gateways.netsuite.order_ids import shopify_order_id
+from gateways.netsuite.sweeps import KeysetSweep
+from gateways.netsuite.translation import (
+    OrderLineRow,
+    absorption_msg_id,
+    item_changed,
+    item_key,
+    line_key,
+    parse_item_row,
+    parse_order_line_row,
+    parse_stock_row,
+    sales_order_seen,
+    stock_key,
+    stock_reading,
+)
+
+log = structlog.get_logger(__name__)
+
+STOCK, ITEMS, SALES_ORDERS = "stock", "items", "sales_orders"
+CURSOR_KEYS = {STOCK: "netsuite.stock", ITEMS: "netsuite.items", SALES_ORDERS: "netsuite.sales_orders"}
+
+
+class PollerOptions(msgspec.Struct, frozen=True, kw_only=True):
+    page_size: int = 1000
+    # Re-read this much before the cursor: rows committed late with an earlier timestamp, clock skew.
+    overlap_s: float = 10.0
+    # A first run reads all stock and items, but only this much sales-order history.
+    first_run_order_lookback_s: float = 30 * 86400.0
+    item_columns: dict[str, str | None] = {}  # e.g. {"weight": "weight"} where the account has it
+    max_error_backoff_s: float = 60.0
+    kinds: tuple[str, ...] = (SALES_ORDERS, STOCK, ITEMS)  # sales orders first: see _sweep_sales_orders
+
+
+class Cursor(msgspec.Struct, frozen=True):
+    since: float  # NetSuite's clock (epoch s) before the last complete sweep started
+    swept_at: float  # this process's clock at that moment
+
+
+@dataclass
+class PollerStats:
+    """Counters for health and /metrics."""
+
+    polls: int = 0
+    rows: int = 0
+    published: int = 0
+    bad_rows: int = 0
+    errors: int = 0
+    consecutive_failures: int = 0
+    last_success_at: float | None = None
+    last_error: str | None = None
+    fresh_as_of: float | None = None  # data is complete up to this moment (this process's clock)
+    cursors: dict[str, float] = field(default_factory=dict)
+
+    def lag_s(self, now: float) -> float | None:
+        """How old the newest complete view of NetSuite is."""
+        return None if self.fresh_as_of is None else max(0.0, now - self.fresh_as_of)
+
+
+class ServerClock(msgspec.Struct, frozen=True):
+    """NetSuite's clock read between `sent_at` and `received_at` of this process's clock."""
+
+    now: float  # NetSuite epoch seconds (the earlier reading of a repeated hour)
+    sent_at: float
+    received_at: float
+
+    def local_latest(self, netsuite_epoch: float) -> float:
+        """A NetSuite time on this process's clock, as late as the measurement allows."""
+        return netsuite_epoch - (self.now - self.received_at)
+
+
+class NetSuitePoller:
+    """Polls one NetSuite account every `contract.polling_interval_s` and publishes what changed."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        client: NetSuiteClient,
+        contract: Contract,
+        *,
+        clock: Callable[[], float] = time.time,
+        options: PollerOptions | None = None,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    ) -> None:
+        self._bus = bus
+        self._client = client
+        self._interval = contract.polling_interval_s
+        self._time = AccountTime(contract.netsuite.time_zone)
+        self._locations = [location.netsuite_id for location in contract.locations]
+        queries.ids_list(self._locations)  # a non-numeric location id fails here, at start
+        self._clock = clock
+        self._sleep = sleep
+        self.options = options or PollerOptions()
+        self.stats = PollerStats()
+        self._sweep = KeysetSweep(bus, client, clock, self.options.page_size, self.stats)
+
+    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Poll until cancelled; a failed poll is logged, counted and retried with backoff."""
+        task_status.started()
+        while True:
+            started = self._clock()
+            try:
+                await self.poll_once()
+                delay = max(0.0, self._interval - (self._clock() - started))
+            except Exception as error:  # one bad poll must not end polling; it is counted and logged
+                self.stats.errors += 1
+                self.stats.consecutive_failures += 1
+                self.stats.last_error = f"{type(error).__name__}: {error}"
+                delay = self._backoff(self.stats.consecutive_failures)
+                log.error(
+                    "netsuite.poll_failed", error=self.stats.last_error,
+                    failures=self.stats.consecutive_failures, retry_in_s=round(delay, 3), exc_info=error,
+                )
+            await self._sleep(delay)
+
+    async def poll_once(self) -> None:
+        """One complete poll of every kind; raises if any sweep fails (cursors of finished kinds stay)."""
+        kv = await self._bus.kv(subjects.BUCKET_CURSORS)
+        clock = await self._server_clock()
+        sweeps = {STOCK: self._sweep_stock, ITEMS: self._sweep_items, SALES_ORDERS: self._sweep_sales_orders}
+        for kind in self.options.kinds:
+            cursor = await _load_cursor(kv, kind)
+            await sweeps[kind](cursor, clock)
+            await _store_cursor(kv, kind, Cursor(clock.now, clock.sent_at))
+            self.stats.cursors[kind] = clock.now
+        self.stats.polls += 1
+        self.stats.consecutive_failures = 0
+        self.stats.last_success_at = self._clock()
+        self.stats.fresh_as_of = clock.sent_at
+        log.debug("netsuite.polled", as_of=utc_text(clock.now), published=self.stats.published)
+
+    # -- the sweeps -----------------------------------------------------------------------------
+
+    def _since(self, cursor: Cursor | None) -> float | None:
+        return None if cursor is None else cursor.since - self.options.overlap_s
+
+    async def _sweep_stock(self, cursor: Cursor | None, clock: ServerClock) -> None:
+        since = self._since(cursor)
+
+        def query(after: queries.StockKey | None) -> str:
+            return queries.stock_levels(self._time, since=since, after=after, locations=self._locations)
+
+        async for page in self._sweep.pages(STOCK, query, parse_stock_row, stock_key):
+            await self._sweep.publish(STOCK, [stock_reading(row, page.read_at) for row in page.rows])
+
+    async def _sweep_items(self, cursor: Cursor | None, clock: ServerClock) -> None:
+        since, columns = self._since(cursor), self.options.item_columns
+
+        def query(after: int | None) -> str:
+            return queries.items(self._time, since=since, after=after, columns=columns)
+
+        async for page in self._sweep.pages(ITEMS, query, parse_item_row, item_key):
+            out = [
+                item_changed(row, modified_at=self._local(clock, row.modified), read_at=page.read_at)
+                for row in page.rows
+            ]
+            await self._sweep.publish(ITEMS, out)
+
+    async def _sweep_sales_orders(self, cursor: Cursor | None, clock: ServerClock) -> None:
+        """SalesOrderSeen per (order, SKU), then a stock reading of every SKU touched, taken after.
+
+        The reading is what lets the SKU actor stop counting the order's lines itself: a level the
+        sales order did not change (its line at another location, say) produces no stock delta.
+        """
+        since = self._since(cursor)
+        if since is None:
+            since = clock.now - self.options.first_run_order_lookback_s
+
+        def query(after: queries.LineKey | None) -> str:
+            return queries.sales_order_lines(self._time, since=since, after=after)
+
+        touched: dict[int, set[tuple[int, str]]] = {}
+        newest_version = 0.0
+        members = _KitMembers(self._client)
+        async for page in self._sweep.pages(SALES_ORDERS, query, parse_order_line_row, line_key):
+            out: dict[str, Outgoing] = {}
+            for row in page.rows:
+                order_id = shopify_order_id(row.external_id)
+                if order_id is None:
+                    continue  # another integration's sales order
+                created_at = self._local(clock, row.created)
+                modified_at = max(created_at, self._local(clock, row.modified))
+                newest_version = max(newest_version, modified_at)
+                for item_id, sku in [(row.item_id, row.sku), *await members.of(row)]:
+                    message = sales_order_seen(
+                        order_id=order_id, sku=sku, netsuite_id=row.order_id, modified_text=row.modified,
+                        created_at=created_at, modified_at=modified_at, seen_at=page.read_at,
+                    )
+                    out[message.msg_id or ""] = message
+                    touched.setdefault(item_id, set()).add((row.order_id, row.modified))
+            await self._sweep.publish(SALES_ORDERS, list(out.values()))
+        if touched:
+            await self._read_stock_after(touched, newest_version)
+
+    async def _read_stock_after(
+        self, touched: dict[int, set[tuple[int, str]]], newest_version: float
+    ) -> None:
+        # The reading must be taken after the newest version seen, on this process's clock.
+        while (wait := newest_version - self._clock()) >= 0:
+            await self._sleep(wait + 0.001)
+        item_ids = sorted(touched)
+        for start in range(0, len(item_ids), 500):  # keep IN lists short
+            chunk = item_ids[start : start + 500]
+
+            def query(after: queries.StockKey | None, chunk: Sequence[int] = chunk) -> str:
+                return queries.stock_levels(
+                    self._time, since=None, after=after, locations=self._locations, items=chunk
+                )
+
+            async for page in self._sweep.pages(STOCK, query, parse_stock_row, stock_key):
+                out = [
+                    stock_reading(row, page.read_at, absorption_msg_id(row, touched[row.item_id]))
+                    for row in page.rows
+                ]
+                await self._sweep.publish(STOCK, out)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _local(self, clock: ServerClock, netsuite_text: str) -> float:
+        """A NetSuite datetime on this process's clock, erring later (repeated hour, skew)."""
+        return clock.local_latest(self._time.latest(netsuite_text))
+
+    async def _server_clock(self) -> ServerClock:
+        sent_at = self._clock()
+        page = await self._client.suiteql_page(queries.server_now(), limit=1)
+        received_at = self._clock()
+        if not page.rows or "now" not in page.rows[0]:
+            raise ValueError("NetSuite returned no time from DUAL")
+        return ServerClock(self._time.earliest(page.rows[0]["now"]), sent_at, received_at)
+
+    def _backoff(self, failures: int) -> float:
+        ceiling = min(self.options.max_error_backoff_s, self._interval * 2 ** (failures - 1))
+        return ceiling / 2 + random.random() * ceiling / 2
+
+
+class _KitMembers:
+    """Component SKUs of kits sold in this sweep, looked up once per kit."""
+
+    def __init__(self, client: NetSuiteClient) -> None:
+        self._client = client
+        self._known: dict[int, list[tuple[int, str]]] = {}
+
+    async def of(self, row: OrderLineRow) -> list[tuple[int, str]]:
+        item_id = row.item_id
+        if row.item_type != queries.KIT_TYPE:
+            return []
+        if item_id not in self._known:
+            rows = [r async for r in self._client.suiteql(queries.kit_members([item_id]))]
+            self._known[item_id] = [(int(r["item_id"]), r["sku"]) for r in rows if r.get("sku")]
+        return self._known[item_id]
+
+
+async def _load_cursor(kv: KeyValue, kind: str) -> Cursor | None:
+    try:
+        entry = await kv.get(CURSOR_KEYS[kind])
+    except KeyNotFoundError:
+        return None
+    return msgspec.json.decode(entry.value or b"", type=Cursor) if entry.value else None
+
+
+async def _store_cursor(kv: KeyValue, kind: str, cursor: Cursor) -> None:
+    await kv.put(CURSOR_KEYS[kind], msgspec.json.encode(cursor))

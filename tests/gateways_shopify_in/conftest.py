@@ -51,7 +51,7 @@ def shop(sandbox: ShopifySandbox) -> ShopInfo:
 
 @pytest.fixture
 def contract(sandbox: ShopifySandbox, shop: ShopInfo) -> Contract:
-    return contract_for(sandbox, shop, base_url=shop.admin_base_url)
+    return contract_for(sandbox, shop, base_url=f"{sandbox.base_url}/shops/{SHOP}")
 
 
 @pytest.fixture

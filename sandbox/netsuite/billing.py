@@ -10,6 +10,7 @@ from typing import Any
 from . import returns
 from .account import Account, to_decimal
 from .errors import missing_field, user_error
+from .inventory_detail import numbers_moved
 from .items import item_record, stock_components
 from .order_state import SHIPPABLE_TYPES, refresh_order_status, sync_demands
 from .pricing import compute_totals, price_lines
@@ -44,12 +45,11 @@ class BillingRules(TransactionRules):
             if components and not line.get("location"):
                 raise missing_field("Location", f"item.items[{index}].location")
             for component in components:
+                units = line["quantity"] * component.per_unit
+                member = item_record(account, {"id": str(component.item)}, "item")
+                numbers = numbers_moved(account, line, item, member, units, index, incoming=False)
                 account.warehouse.issue(
-                    component.item,
-                    int(line["location"]["id"]),
-                    line["quantity"] * component.per_unit,
-                    record.id,
-                    "sale",
+                    component.item, int(line["location"]["id"]), units, record.id, "sale", numbers
                 )
         issue_gift_certificates(account, record)
 
@@ -149,9 +149,13 @@ def _post_bill(account: Account, order: StoredRecord, bill: StoredRecord) -> Non
             and order_line["itemType"]["id"] in SHIPPABLE_TYPES
         ):
             item = item_record(account, order_line["item"], "item")
+            line.setdefault("location", order_line.get("location"))
             for component in stock_components(account, item):
                 key = (order.id, int(order_line["line"]), component.item)
-                account.warehouse.ship_demand(key, unshipped * component.per_unit, bill.id, {})
+                units = unshipped * component.per_unit
+                member = item_record(account, {"id": str(component.item)}, "item")
+                numbers = numbers_moved(account, line, item, member, units, index, incoming=False)
+                account.warehouse.ship_demand(key, units, bill.id, numbers)
             order_line["quantityFulfilled"] = order_line.get("quantityFulfilled", ZERO) + unshipped
     sync_demands(account, order)
     refresh_order_status(order)

@@ -7,6 +7,7 @@ from typing import Any
 
 from .account import Account, to_decimal
 from .errors import invalid_field_value, user_error
+from .items import tracks_numbers
 from .record_types import KINDS
 from .store import StoredRecord
 
@@ -102,3 +103,35 @@ def require_detail(item: StoredRecord, numbers: dict[str, Decimal], line_number:
         )
     if item.kind.name == "serializedInventoryItem" and any(count != 1 for count in numbers.values()):
         raise user_error("Each serial number can only have a quantity of 1.")
+
+
+def numbers_moved(
+    account: Account,
+    line: dict[str, Any],
+    line_item: StoredRecord,
+    moved_item: StoredRecord,
+    qty: Decimal,
+    index: int,
+    incoming: bool,
+) -> dict[str, Decimal]:
+    """The serial/lot numbers a line moves for `moved_item` ({} when it is not tracked).
+
+    The line's own tracked item needs inventory detail, as in NetSuite. A kit's tracked member is
+    picked oldest-first on the way out (the emulator does not take per-member detail).
+    """
+    if not tracks_numbers(moved_item):
+        return {}
+    if moved_item.id != line_item.id:
+        if incoming:
+            raise user_error("The emulator does not return kits with serial/lot-numbered members.")
+        location = int(line["location"]["id"])
+        return account.warehouse.pick_numbers(moved_item.id, location, qty)
+    path = f"item.items[{index}]"
+    # Transfers bring back the numbers that left (issueInventoryNumber); receipts may name new ones.
+    existing = any("issueInventoryNumber" in a for a in assignments(line))
+    numbers = (
+        issued_numbers(account, line, path) if existing or not incoming else received_numbers(line, path)
+    )
+    require_detail(moved_item, numbers, index + 1, qty)
+    record_assignment(account, line, moved_item.id, numbers, issued=not incoming)
+    return numbers

@@ -7,6 +7,7 @@ from typing import Any
 
 from .account import Account
 from .errors import missing_field, user_error
+from .inventory_detail import numbers_moved
 from .items import item_record, stock_components
 from .pricing import compute_totals, price_lines
 from .record_types import KINDS, RecordKind
@@ -120,12 +121,11 @@ def _restock(account: Account, record: StoredRecord) -> None:
         if components and not line.get("location"):
             raise missing_field("Location", f"item.items[{index}].location")
         for component in components:
+            units = line["quantity"] * component.per_unit
+            member = item_record(account, {"id": str(component.item)}, "item")
+            numbers = numbers_moved(account, line, item, member, units, index, incoming=True)
             account.warehouse.receive(
-                component.item,
-                int(line["location"]["id"]),
-                line["quantity"] * component.per_unit,
-                record.id,
-                "restock",
+                component.item, int(line["location"]["id"]), units, record.id, "restock", numbers
             )
 
 

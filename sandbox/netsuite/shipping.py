@@ -7,8 +7,8 @@ from typing import Any
 
 from .account import Account, to_decimal
 from .errors import user_error
-from .inventory_detail import assignments, issued_numbers, received_numbers, record_assignment, require_detail
-from .items import item_record, stock_components, tracks_numbers
+from .inventory_detail import numbers_moved
+from .items import item_record, stock_components
 from .order_state import refresh_order_status, sync_demands
 from .record_types import KINDS
 from .rules_base import PostedStockRules, TransactionRules, TransformRequest, set_status
@@ -75,14 +75,11 @@ def _ship_line(
     index: int,
 ) -> None:
     item = item_record(account, order_line["item"], f"item.items[{index}].item")
+    line.setdefault("location", dict(order_line["location"]))
     for component in stock_components(account, item):
         units = qty * component.per_unit
         component_item = item_record(account, {"id": str(component.item)}, "item")
-        numbers: dict[str, Decimal] = {}
-        if tracks_numbers(component_item):
-            numbers = issued_numbers(account, line, f"item.items[{index}]")
-            require_detail(component_item, numbers, index + 1, units)
-            record_assignment(account, line, component.item, numbers, issued=True)
+        numbers = numbers_moved(account, line, item, component_item, units, index, incoming=False)
         key = (order.id, int(order_line["line"]), component.item)
         account.warehouse.ship_demand(key, units, fulfillment.id, numbers)
         if order.kind.name == "transferOrder":
@@ -148,7 +145,8 @@ def receive_transfer(account: Account, order: StoredRecord, request: TransformRe
                 "You cannot receive more than was shipped.", path=f"item.items[{index}].quantity"
             )
         item_id = int(order_line["item"]["id"])
-        numbers = _numbers_for_receipt(account, line, item_id, index, qty)
+        item = item_record(account, order_line["item"], "item")
+        numbers = numbers_moved(account, line, item, item, qty, index, incoming=True)
         account.warehouse.arrive_from_transit(item_id, int(destination["id"]), qty, receipt.id, numbers)
         order_line["quantityReceived"] = order_line.get("quantityReceived", ZERO) + qty
         line.update({"quantity": qty, "line": index + 1, "location": destination})
@@ -181,7 +179,10 @@ def receive_return(account: Account, authorization: StoredRecord, request: Trans
         location = int(line["location"]["id"])
         item = item_record(account, order_line["item"], "item")
         for component in stock_components(account, item):
-            numbers = _numbers_for_receipt(account, line, component.item, index, qty * component.per_unit)
+            member = item_record(account, {"id": str(component.item)}, "item")
+            numbers = numbers_moved(
+                account, line, item, member, qty * component.per_unit, index, incoming=True
+            )
             account.warehouse.receive(
                 component.item, location, qty * component.per_unit, receipt.id, "return", numbers
             )
@@ -192,21 +193,6 @@ def receive_return(account: Account, authorization: StoredRecord, request: Trans
     account.store.saved(authorization)
     account.store.saved(receipt)
     return receipt
-
-
-def _numbers_for_receipt(
-    account: Account, line: dict[str, Any], item_id: int, index: int, qty: Decimal
-) -> dict[str, Decimal]:
-    item = item_record(account, {"id": str(item_id)}, "item")
-    if not tracks_numbers(item):
-        return {}
-    path = f"item.items[{index}]"
-    # Transfers bring back the numbers that left (issueInventoryNumber); returns may name new ones.
-    existing = any("issueInventoryNumber" in a for a in assignments(line))
-    numbers = issued_numbers(account, line, path) if existing else received_numbers(line, path)
-    require_detail(item, numbers, index + 1, qty)
-    record_assignment(account, line, item_id, numbers, issued=False)
-    return numbers
 
 
 def _new_document(

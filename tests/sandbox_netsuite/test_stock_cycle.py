@@ -221,3 +221,36 @@ async def test_auto_fulfillment_ships_due_orders_on_schedule(
     fulfillment_id = shipped[0]
     assert sandbox.get("itemFulfillment", fulfillment_id)["shipCarrier"] == "DHL"
     assert sandbox.stock(demo["items"]["CAP-01"], east).on_hand == 38
+
+
+async def test_serial_numbers_travel_with_cash_sales_and_refunds(
+    client: TbaClient, sandbox: NetSuiteSandbox, demo: dict[str, Any]
+) -> None:
+    east, watch = demo["locations"]["East Warehouse"], demo["items"]["WATCH-01"]
+    serial = {"id": str(sandbox.account.inventory_numbers[(watch, "SN-0003")])}
+    detail = {"inventoryAssignment": {"items": [{"issueInventoryNumber": serial, "quantity": 1}]}}
+    order = await client.request(
+        "POST",
+        f"{RECORD}/salesOrder",
+        json_body={
+            "entity": {"id": str(demo["customer"])},
+            "location": {"id": str(east)},
+            "item": {"items": [{"item": {"id": str(watch)}, "quantity": 1, "rate": 199}]},
+        },
+    )
+    path = f"{RECORD}/salesOrder/{order.location_id}/!transform/cashSale"
+    bare = await client.request("POST", path)
+    assert (bare.status, bare.error_code) == (400, "USER_ERROR")
+    sale = await client.request(
+        "POST", path, json_body={"item": {"items": [{"orderLine": 1, "inventoryDetail": detail}]}}
+    )
+    assert sale.status == 204
+    assert sorted(sandbox.account.warehouse.numbers.counts(watch, east)) == ["SN-0001", "SN-0002"]
+    refund = await client.request(
+        "POST",
+        f"{RECORD}/cashSale/{sale.location_id}/!transform/cashRefund",
+        json_body={"item": {"items": [{"orderLine": 1, "inventoryDetail": detail}]}},
+    )
+    assert refund.status == 204
+    assert sorted(sandbox.account.warehouse.numbers.counts(watch, east)) == ["SN-0001", "SN-0002", "SN-0003"]
+    assert sandbox.stock(watch, east).on_hand == 3

@@ -110,10 +110,16 @@ class NetSuiteRestClient:
                 return rows
             offset += page_size
 
-    async def upsert(self, record_type: str, external_id: str, record: Mapping[str, Any]) -> int:
-        """PUT by external id; returns the record's internal id (from the Location header)."""
+    async def upsert(self, record_type: str, external_id: str, record: Mapping[str, Any],
+                     replace: tuple[str, ...] = ()) -> int:
+        """PUT by external id; returns the record's internal id (from the Location header).
+
+        `replace` names sublists sent whole: without it NetSuite merges them, and an unkeyed line sent
+        again is appended (a re-run would double an order's lines).
+        """
+        params = {"replace": ",".join(replace)} if replace else None
         _, headers, _ = await self.request("PUT", f"/record/v1/{record_type}/eid:{quote(external_id, safe='')}",
-                                           body=dict(record))
+                                           params=params, body=dict(record))
         return int(headers["Location"].rstrip("/").rsplit("/", 1)[1])
 
 
@@ -223,7 +229,7 @@ class OrderImporter:
             log.warning("importer.unknown_sku", shop=order.shop, order=order.order_id, skus=unknown)
             return
         try:
-            await self.netsuite.upsert("salesOrder", order.order_id, self.sales_order(order))
+            await self.netsuite.upsert("salesOrder", order.order_id, self.sales_order(order), replace=("item",))
         except NetSuiteRequestError as error:
             self.stats.failed += 1
             log.warning("importer.order_failed", shop=order.shop, order=order.order_id,
@@ -234,8 +240,10 @@ class OrderImporter:
 
     def sales_order(self, order: ShopifyOrder) -> dict[str, Any]:
         """The sales order body for a Shopify order (lines at their mapped NetSuite locations)."""
-        lines = [{"item": {"id": self._items[line.sku]}, "quantity": line.quantity,
-                  "location": {"id": self._locations[(order.shop, line.location)]}} for line in order.lines]
+        # Lines keyed by number: sent again they update themselves instead of being appended.
+        lines = [{"line": number, "item": {"id": self._items[line.sku]}, "quantity": line.quantity,
+                  "location": {"id": self._locations[(order.shop, line.location)]}}
+                 for number, line in enumerate(order.lines, start=1)]
         return {
             "entity": {"id": self._customers[order.shop]},
             "externalId": order.order_id,

@@ -37,8 +37,7 @@ class TrafficSpec(msgspec.Struct, frozen=True, kw_only=True):
     seed: int = 0
     rate: float = 200.0  # attempted actions per second, averaged over the run
     duration_s: float = 20.0
-    hot_skus: int = 8  # the flash sale's SKUs: most demand goes to them
-    hot_share: float = 0.85
+    hot_share: float = 0.6  # share of demand for the world's hot (low-stock) SKUs
     burst_every_s: float = 4.0  # a burst starts this often and lasts burst_length_s
     burst_length_s: float = 1.0
     burst_factor: float = 4.0  # rate inside a burst relative to outside
@@ -96,7 +95,7 @@ def plan_traffic(world: World, spec: TrafficSpec) -> list[Action]:
     if spec.rate <= 0 or spec.duration_s <= 0:
         raise ValueError(f"rate and duration_s must be positive, got {spec.rate} and {spec.duration_s}")
     rng = random.Random(spec.seed)
-    hot = world.skus[: max(1, min(spec.hot_skus, len(world.skus)))]
+    hot = world.hot_skus
     actions: list[Action] = []
     for at in _arrival_times(rng, spec):
         actions.extend(_action(rng, spec, world, hot, at, len(actions)))

@@ -37,7 +37,7 @@ from contract.config import (
     Shop,
 )
 from contract.validation import find_issues
-from sandbox.netsuite.config import NetSuiteSandboxConfig
+from sandbox.netsuite.config import Credentials, NetSuiteSandboxConfig
 from sandbox.netsuite.sandbox import NetSuiteSandbox
 from sandbox.shopify.ids import IdSequence
 from sandbox.shopify.throttle import CostBucket
@@ -49,10 +49,13 @@ class WorldSpec(msgspec.Struct, frozen=True, kw_only=True):
 
     skus: int = 20
     seed: int = 0
-    # Units per SKU at each kind of location are drawn from these ranges (inclusive): low stock.
+    # The first `hot_skus` SKUs are the flash sale's: low stock, drawn per location kind from these
+    # ranges (inclusive). The rest of the catalog is stocked `deep_stock_factor` times deeper.
+    hot_skus: int = 8
     warehouse_stock: tuple[int, int] = (6, 20)
     store_stock: tuple[int, int] = (1, 5)
     threepl_stock: tuple[int, int] = (3, 10)
+    deep_stock_factor: int = 6
     # Shopify Plus-sized cost bucket: a store doing a flash sale at this rate is on Plus.
     bucket_size: int = 20_000
     restore_rate: int = 1_000
@@ -132,6 +135,11 @@ class World:
         metered = [b for b in buckets if isinstance(b, MeteredCostBucket)]
         return sum(b.requests for b in metered), sum(b.throttled for b in metered)
 
+    @property
+    def hot_skus(self) -> list[str]:
+        """The flash sale's low-stock SKUs."""
+        return self.skus[: max(1, min(self.spec.hot_skus, len(self.skus)))]
+
     def sellable_skus(self) -> list[str]:
         return [*self.skus, self.bundle.sku]
 
@@ -150,7 +158,8 @@ def initial_stock(spec: WorldSpec, skus: list[str]) -> dict[tuple[str, str], int
     """Seeded opening stock per (SKU, site)."""
     rng = random.Random(spec.seed)
     ranges = {"warehouse": spec.warehouse_stock, "store": spec.store_stock, "3pl": spec.threepl_stock}
-    return {(sku, site.key): rng.randint(*ranges[site.kind]) for sku in skus for site in SITES}
+    return {(sku, site.key): rng.randint(*ranges[site.kind]) * (1 if n < spec.hot_skus else spec.deep_stock_factor)
+            for n, sku in enumerate(skus) for site in SITES}
 
 
 def bundle_for(skus: list[str]) -> Bundle:
@@ -168,8 +177,11 @@ async def build_world(spec: WorldSpec | None = None) -> World:
     skus = catalog_skus(spec.skus)
     stock = initial_stock(spec, skus)
     bundle = bundle_for(skus)
+    rng = random.Random(f"{spec.seed}-netsuite")  # sandbox secrets, reproducible like the rest
+    credentials = Credentials("1234567_SB1", *(f"{rng.getrandbits(256):064x}" for _ in range(4)))
     netsuite = NetSuiteSandbox(
-        NetSuiteSandboxConfig(concurrency_limit=spec.netsuite_concurrency), random_seed=spec.seed
+        NetSuiteSandboxConfig(credentials=credentials, concurrency_limit=spec.netsuite_concurrency),
+        random_seed=spec.seed,
     )
     shopify = ShopifySandbox(webhook_retry_delays=list(spec.webhook_retry_delays))
     await netsuite.start()

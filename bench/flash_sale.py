@@ -1,0 +1,347 @@
+"""Flash sale: Tandem vs the interval-copy connector, same seeded traffic, counted from ground truth.
+
+Each side gets a fresh world (both emulators, same seed, same catalog and stock), the same order
+importer (interval T) and the same traffic plan. Side (a) runs the engine in-process on embedded NATS;
+side (b) runs bench/baseline.py's connector with interval T. T is compressed: 2 s stands for the
+15 minutes a real connector waits. Counted from the emulators, not from either side's own reports:
+
+  oversold   units sold beyond the stock there was, per SKU and NetSuite location (a kit: its components)
+  drift      max |published available − true sellable| over every channel location, sampled
+  latency    change (a sale, hold, receipt, transfer) → first quantity write at a location it feeds
+  calls      GraphQL requests that reached Shopify's cost throttle, and THROTTLED answers
+
+    python bench/flash_sale.py            # 1,000 actions/s for 30 s
+    python bench/flash_sale.py --quick    # < 60 s
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import anyio
+import structlog
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.baseline import IntervalConnector, targets_of
+from cli.demo import running_engine
+from sandbox.importer import NetSuiteRestClient, OrderImporter, ShopifyOrderFeed
+from sandbox.traffic import Action, TrafficRecord, TrafficRunner, TrafficSpec, plan_traffic
+from sandbox.world import SITES, World, WorldSpec, build_world
+
+SITE_BY_NAME = {site.name: site.key for site in SITES}
+
+
+@dataclass
+class SideResult:
+    name: str
+    wired: bool = True
+    oversold: int = 0
+    max_drift: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    unpublished: int = 0
+    changes: int = 0
+    duration_s: float = 0.0
+    shopify_calls: int = 0
+    throttled: int = 0
+    orders: int = 0
+    refused: int = 0
+
+    def percentile(self, p: float) -> float | None:
+        if not self.latencies_ms:
+            return None
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+    @property
+    def changes_per_s(self) -> float:
+        return self.changes / self.duration_s if self.duration_s else 0.0
+
+    @property
+    def calls_per_100_changes(self) -> float:
+        return 100 * self.shopify_calls / self.changes if self.changes else 0.0
+
+
+class SellableTruth:
+    """What each SKU can really sell at each NetSuite site, from the traffic's record and Shopify's ledger."""
+
+    def __init__(self, world: World, plan: list[Action], record: TrafficRecord) -> None:
+        self.world, self.plan, self.record = world, plan, record
+        self.supply: dict[tuple[str, str], int] = dict(world.initial_stock)
+        self.consumed: dict[tuple[str, str], int] = defaultdict(int)
+        self._outcomes_seen = 0
+        self._movements_seen = dict.fromkeys([s.name for s in world.contract.shops], 0)
+
+    def refresh(self) -> None:
+        """Fold in the outcomes and the units sold/restocked since the last refresh."""
+        for outcome in self.record.outcomes[self._outcomes_seen:]:
+            if outcome.ok and outcome.kind == "receipt":
+                self.supply[(outcome.sku, "warehouse")] += outcome.quantity
+            elif outcome.ok and outcome.kind == "transfer":
+                self.supply[(outcome.sku, "warehouse")] -= outcome.quantity
+            elif outcome.ok and outcome.kind == "transfer_receive":
+                self.supply[(outcome.sku, outcome.site or "")] += self.plan[self.plan[outcome.index].ref].quantity
+        self._outcomes_seen = len(self.record.outcomes)
+        for shop, seen in self._movements_seen.items():
+            movements = self.world.shopify.runtime(shop).state.ledger.movements
+            for movement in movements[seen:]:
+                sign = 1 if movement.kind == "sold" else -1
+                for sku, units in self.components(movement.sku).items():
+                    self.consumed[(sku, SITE_BY_NAME[movement.location_name])] += sign * units * movement.quantity
+            self._movements_seen[shop] = len(movements)
+
+    def components(self, sku: str) -> dict[str, int]:
+        bundle = self.world.bundle
+        return dict(bundle.components) if sku == bundle.sku else {sku: 1}
+
+    def sellable(self, sku: str, site: str, reserved: dict[tuple[str, str], int]) -> int:
+        units = {c: self.supply[(c, site)] - self.consumed[(c, site)] - reserved.get((c, site), 0)
+                 for c in self.components(sku)}
+        return min(max(0, left) // self.components(sku)[c] for c, left in units.items())
+
+    def oversold(self) -> int:
+        return sum(max(0, self.consumed[key] - units) for key, units in self.supply.items())
+
+
+def reserved_units(world: World, truth: SellableTruth) -> dict[tuple[str, str], int]:
+    """Units held by checkout holds per (component SKU, site), from Shopify's `reserved` quantities."""
+    reserved: dict[tuple[str, str], int] = defaultdict(int)
+    for shop in world.contract.shops:
+        state = world.shopify.runtime(shop.name).state
+        for (item_id, location_id), level in state.levels.items():
+            if level.quantities["reserved"]:
+                site = SITE_BY_NAME[state.locations[location_id].name]
+                for sku, units in truth.components(state.items[item_id].sku).items():
+                    reserved[(sku, site)] += units * level.quantities["reserved"]
+    return reserved
+
+
+def drift_now(world: World, truth: SellableTruth) -> int:
+    """The largest |published − true sellable| over every channel location and SKU right now."""
+    truth.refresh()
+    reserved = reserved_units(world, truth)
+    site_of = {str(loc.netsuite_id): world.site_by_netsuite_id(loc.netsuite_id) for loc in world.contract.locations}
+    worst = 0
+    for target in targets_of(world.contract):
+        state = world.shopify.runtime(target.shop).state
+        location_id = int(target.location_gid.rsplit("/", 1)[1])
+        for item_id, item in state.items.items():
+            level = state.levels.get((item_id, location_id))
+            if level is None:
+                continue
+            true = sum(truth.sellable(item.sku, site_of[ns], reserved) for ns in target.netsuite_locations)
+            worst = max(worst, abs(level.quantities["available"] - max(0, true - target.buffer)))
+    return worst
+
+
+def change_events(world: World, plan: list[Action], record: TrafficRecord) -> list[tuple[float, str, str]]:
+    """(time, SKU, site) of every change to what some SKU can sell somewhere."""
+    changes = []
+    for shop in world.contract.shops:
+        for movement in world.shopify.runtime(shop.name).state.ledger.movements:
+            changes.append((movement.at.timestamp(), movement.sku, SITE_BY_NAME[movement.location_name]))
+    converted = {plan[o.index].ref for o in record.outcomes if o.kind == "checkout" and o.ok}
+    for o in record.outcomes:
+        if not o.ok:
+            continue
+        if o.kind == "hold":
+            changes.append((o.at, o.sku, "warehouse"))
+            if o.index not in converted:  # it expired: its units came back
+                changes.append((o.at + plan[o.index].hold_seconds, o.sku, "warehouse"))
+        elif o.kind in ("receipt", "transfer"):
+            changes.append((o.at, o.sku, "warehouse"))
+        elif o.kind == "transfer_receive":
+            changes.append((o.at, o.sku, o.site or ""))
+    return sorted(changes)
+
+
+def publish_latencies(world: World, changes: list[tuple[float, str, str]], horizon_s: float
+                      ) -> tuple[list[float], int]:
+    """Per change, ms until the first write at a channel location its site feeds; and how many had none."""
+    writes: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for shop in world.contract.shops:
+        for write in world.shopify.quantity_writes(shop.name):
+            if write.app == "app" and write.name == "available":
+                writes[(write.sku, write.location_id)].append(write.at.timestamp())
+    fed_by: dict[str, list[str]] = defaultdict(list)
+    for target in targets_of(world.contract):
+        for ns in target.netsuite_locations:
+            fed_by[world.site_by_netsuite_id(ns)].append(target.location_gid)
+    latencies, unpublished = [], 0
+    for at, sku, site in changes:
+        first = [times[i] for gid in fed_by[site]
+                 if (times := writes.get((sku, gid))) and (i := bisect.bisect_left(times, at)) < len(times)]
+        soonest = min(first, default=None)
+        if soonest is None or soonest - at > horizon_s:
+            unpublished += 1
+        else:
+            latencies.append((soonest - at) * 1000)
+    return latencies, unpublished
+
+
+Writer = Callable[[World, aiohttp.ClientSession], AbstractAsyncContextManager[Any]]
+
+
+async def run_side(name: str, args: argparse.Namespace, writer: Writer) -> SideResult:
+    """Fresh world, the importer, the side's writer and the traffic plan; then count from ground truth."""
+    world = await build_world(WorldSpec(skus=args.skus, seed=args.seed, hot_skus=args.hot_skus))
+    result = SideResult(name)
+    try:
+        plan = plan_traffic(world, TrafficSpec(seed=args.seed, rate=args.rate, duration_s=args.duration))
+        runner = TrafficRunner(world, plan)
+        truth = SellableTruth(world, plan, runner.record)
+        async with aiohttp.ClientSession() as session, writer(world, session), \
+                anyio.create_task_group() as tasks:
+            importer = OrderImporter(ShopifyOrderFeed(world.shopify, [s.name for s in world.contract.shops]),
+                                     NetSuiteRestClient(session, world.contract, world.env), world.contract,
+                                     interval=args.interval)
+            await tasks.start(importer.run)
+            calls_before, throttled_before = world.api_calls()
+            tasks.start_soon(_sample_drift, world, truth, result)
+            record = await runner.run()
+            await anyio.sleep(args.settle)
+            tasks.cancel_scope.cancel()
+        _count(world, plan, record, truth, result, args, calls_before, throttled_before)
+    finally:
+        await world.stop()
+    return result
+
+
+def _count(world: World, plan: list[Action], record: TrafficRecord, truth: SellableTruth, result: SideResult,
+           args: argparse.Namespace, calls_before: int, throttled_before: int) -> None:
+    calls, throttled = world.api_calls()
+    result.shopify_calls, result.throttled = calls - calls_before, throttled - throttled_before
+    truth.refresh()
+    result.oversold = truth.oversold()
+    changes = change_events(world, plan, record)
+    result.changes, result.duration_s = len(changes), record.finished_at - record.started_at
+    result.latencies_ms, result.unpublished = publish_latencies(world, changes, args.horizon)
+    result.orders = sum(len(world.shopify.runtime(s.name).state.orders) for s in world.contract.shops)
+    result.refused = record.count(ok=False)
+    result.wired = result.shopify_calls > 0  # no GraphQL call at all: nothing wrote inventory
+
+
+async def _sample_drift(world: World, truth: SellableTruth, result: SideResult) -> None:
+    while True:
+        await anyio.sleep(0.25)
+        result.max_drift = max(result.max_drift, drift_now(world, truth))
+
+
+def baseline_writer(interval: float) -> Writer:
+    @asynccontextmanager
+    async def writer(world: World, session: aiohttp.ClientSession) -> AsyncIterator[IntervalConnector]:
+        connector = IntervalConnector(session, world.contract, world.env, interval=interval)
+        async with anyio.create_task_group() as tasks:
+            await tasks.start(connector.run)
+            yield connector
+            tasks.cancel_scope.cancel()
+
+    return writer
+
+
+def tandem_writer(data_dir: Path) -> Writer:
+    @asynccontextmanager
+    async def writer(world: World, session: aiohttp.ClientSession) -> AsyncIterator[Any]:
+        # TODO(engine wiring, lead): once run_engine starts the gateways for a contract, this is the whole
+        # of Tandem; until then the engine runs without them and the side reports as not wired.
+        async with running_engine(world, data_dir) as engine:
+            yield engine
+
+    return writer
+
+
+def _table(sides: list[SideResult], interval: float) -> str:
+    def ms(value: float | None) -> str:
+        return "-" if value is None else f"{value:,.0f}"
+
+    rows = [
+        ("inventory writer", *(s.name if s.wired else f"{s.name} (NOT WIRED)" for s in sides)),
+        ("oversold units", *(str(s.oversold) for s in sides)),
+        ("max drift (units)", *(str(s.max_drift) for s in sides)),
+        ("change → published p50 ms", *(ms(s.percentile(50)) for s in sides)),
+        ("change → published p99 ms", *(ms(s.percentile(99)) for s in sides)),
+        ("changes never published", *(f"{s.unpublished}/{s.changes}" for s in sides)),
+        ("changes/s", *(f"{s.changes_per_s:,.0f}" for s in sides)),
+        ("Shopify calls / 100 changes", *(f"{s.calls_per_100_changes:.1f}" for s in sides)),
+        ("THROTTLED responses", *(str(s.throttled) for s in sides)),
+        ("orders accepted / actions refused", *(f"{s.orders} / {s.refused}" for s in sides)),
+    ]
+    width = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [f"flash sale, interval T = {interval:g} s (stands for 15 min)"]
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, width, strict=True)) for row in rows]
+    return "\n".join(lines)
+
+
+def summary(tandem: SideResult | None, baseline: SideResult | None) -> dict[str, Any]:
+    """The last line's figures; Tandem's are null when it did not run or was not wired."""
+    live = tandem if tandem is not None and tandem.wired else None
+    return {
+        "tandem_oversold": live.oversold if live else None,
+        "baseline_oversold": baseline.oversold if baseline else None,
+        "p50_ms": _rounded(live.percentile(50)) if live else None,
+        "p99_ms": _rounded(live.percentile(99)) if live else None,
+        "changes_per_s": round(live.changes_per_s, 1) if live else None,
+        "shopify_calls_per_100_changes": round(live.calls_per_100_changes, 2) if live else None,
+        "throttled": live.throttled if live else None,
+    }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a short run (< 60 s)")
+    parser.add_argument("--side", choices=["both", "tandem", "baseline"], default="both")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--skus", type=int)
+    parser.add_argument("--hot-skus", type=int)
+    parser.add_argument("--rate", type=float, help="attempted traffic actions per second")
+    parser.add_argument("--duration", type=float, help="seconds of traffic per side")
+    parser.add_argument("--interval", type=float, help="T: the importer's and the baseline's period (s)")
+    parser.add_argument("--settle", type=float, help="seconds to keep running after the traffic")
+    parser.add_argument("--horizon", type=float, help="a change not written within this many s is unpublished")
+    args = parser.parse_args(argv)
+    defaults = (dict(skus=30, hot_skus=6, rate=150.0, duration=10.0, interval=1.0, settle=1.0) if args.quick
+                else dict(skus=200, hot_skus=10, rate=1000.0, duration=30.0, interval=2.0, settle=2.0))
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.horizon is None:
+        args.horizon = 3 * args.interval + 2.0
+    return args
+
+
+async def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = _arguments(argv)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))  # warnings and up
+    tandem = baseline = None
+    with tempfile.TemporaryDirectory(prefix="tandem-flash-") as scratch:
+        if args.side in ("both", "tandem"):
+            tandem = await run_side("tandem", args, tandem_writer(Path(scratch)))
+        if args.side in ("both", "baseline"):
+            baseline = await run_side("baseline", args, baseline_writer(args.interval))
+    print(_table([s for s in (tandem, baseline) if s is not None], args.interval))
+    if tandem is not None and not tandem.wired:
+        print("tandem: the engine made no Shopify call; its gateways are not wired yet (cli/engine.py)")
+    figures = summary(tandem, baseline)
+    print(json.dumps(figures))
+    return figures
+
+
+if __name__ == "__main__":
+    anyio.run(main)

@@ -247,7 +247,9 @@ def cancel_commands(contract: Contract, shop: str, order: RestOrder) -> list[Sku
     if order.cancelled_at is None:
         return []
     cancelled_at = epoch_seconds(order.cancelled_at, "cancelled_at")
-    skus = sorted({sku for line in order.line_items for sku, _ in inventory_skus(contract, line.sku, line.gift_card)})
+    skus = sorted(
+        {sku for line in order.line_items for sku, _ in inventory_skus(contract, line.sku, line.gift_card)}
+    )
     return [
         SkuCommand(
             sku=sku,

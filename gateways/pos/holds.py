@@ -101,8 +101,12 @@ def parse_hold(contract: Contract, raw: Any, now: float) -> tuple[PosHoldPlaced,
         raise BadHold(f"shop: unknown shop {request.shop!r}")
     expires_at, expiry_key = _expiry(request, now)
     hold = PosHoldPlaced(
-        hold_id=request.hold_id, shop=request.shop, location=request.location, sku=request.sku,
-        quantity=request.quantity, expires_at=expires_at,
+        hold_id=request.hold_id,
+        shop=request.shop,
+        location=request.location,
+        sku=request.sku,
+        quantity=request.quantity,
+        expires_at=expires_at,
     )
     return hold, f"pos:{request.shop}:hold:{request.hold_id}:{request.sku}:{request.quantity}:{expiry_key}"
 
@@ -149,19 +153,40 @@ class HoldEndpoint:
         )
         return await self._store(pos_event(location, HOLD_RELEASE_KIND), release, msg_id, release.sku)
 
-    async def _store(self, subject: str, payload: PosHoldPlaced | PosHoldReleased, msg_id: str, sku: str) -> web.Response:
+    async def _store(
+        self, subject: str, payload: PosHoldPlaced | PosHoldReleased, msg_id: str, sku: str
+    ) -> web.Response:
         attributes = {"tandem.flow": "pos.hold", "tandem.sku": sku}
-        with self.bus.tracer.process(subject, None, msg_id=msg_id, consumer="pos-holds",
-                                     template="evt.pos.{location}.{kind}", attributes=attributes):
+        with self.bus.tracer.process(
+            subject,
+            None,
+            msg_id=msg_id,
+            consumer="pos-holds",
+            template="evt.pos.{location}.{kind}",
+            attributes=attributes,
+        ):
             envelope = make_envelope(payload, key=sku, id=msg_id)
             try:
                 with anyio.fail_after(self.store_timeout):
-                    ack = await self.bus.publish(Outgoing(subject=subject, envelope=envelope, msg_id=msg_id,
-                                                          template="evt.pos.{location}.{kind}", attributes=attributes))
+                    ack = await self.bus.publish(
+                        Outgoing(
+                            subject=subject,
+                            envelope=envelope,
+                            msg_id=msg_id,
+                            template="evt.pos.{location}.{kind}",
+                            attributes=attributes,
+                        )
+                    )
             except STORE_FAILURES as exc:
                 log.error("pos.hold_not_stored", hold_id=payload.hold_id, error=repr(exc))
                 return web.json_response({"error": "could not store the hold; retry later"}, status=503)
-        log.info("pos.hold_stored", hold_id=payload.hold_id, sku=sku, subject=subject, duplicate=bool(ack.duplicate))
+        log.info(
+            "pos.hold_stored",
+            hold_id=payload.hold_id,
+            sku=sku,
+            subject=subject,
+            duplicate=bool(ack.duplicate),
+        )
         return web.json_response(
             {"hold_id": payload.hold_id, "subject": subject, "duplicate": bool(ack.duplicate)}, status=202
         )

@@ -53,6 +53,7 @@ def page_cost(page_size: int) -> int:
     """Our (conservative) estimate of one page's requested cost."""
     return 2 + page_size * _ORDER_COST
 
+
 ORDERS_QUERY = f"""
 query TandemReconcileOrders($first: Int!, $after: String, $query: String!) {{
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
@@ -145,8 +146,10 @@ class ShopReconciler:
         self.client = client
         self.config = config or ReconcilerConfig()
         if page_cost(self.config.page_size) > MAX_QUERY_COST:
-            raise ValueError(f"page_size {self.config.page_size}: a page would cost "
-                             f"{page_cost(self.config.page_size)} > {MAX_QUERY_COST} points")
+            raise ValueError(
+                f"page_size {self.config.page_size}: a page would cost "
+                f"{page_cost(self.config.page_size)} > {MAX_QUERY_COST} points"
+            )
         self._clock = clock
         self.cursor_key = f"shopify.orders.{encode_token(shop)}"
         self.published = 0  # synthetic webhooks JetStream stored as new (not duplicates)
@@ -168,7 +171,8 @@ class ShopReconciler:
         newest, found, new, after = cursor, 0, 0, None
         while True:
             data = await self.client.execute(
-                "orders.reconcile", ORDERS_QUERY,
+                "orders.reconcile",
+                ORDERS_QUERY,
                 {"first": self.config.page_size, "after": after, "query": query},
                 cost=page_cost(self.config.page_size),
             )
@@ -192,14 +196,25 @@ class ShopReconciler:
             body = msgspec.json.encode(rest_order(node))
             webhook_id = f"reconcile:{self.shop}:{node['legacyResourceId']}:{node['updatedAt']}"
             webhook = ShopifyWebhook(
-                shop=self.shop, topic=SYNTHETIC_TOPIC, webhook_id=webhook_id, synthetic=True,
-                triggered_at=node["updatedAt"], body=msgspec.Raw(body),
+                shop=self.shop,
+                topic=SYNTHETIC_TOPIC,
+                webhook_id=webhook_id,
+                synthetic=True,
+                triggered_at=node["updatedAt"],
+                body=msgspec.Raw(body),
             )
-            envelope = make_envelope(webhook, key=self.shop, id=f"shopify-webhook:{webhook_id}", at=self._clock())
-            outgoing.append(Outgoing(
-                subject=shopify_event(self.shop, SYNTHETIC_TOPIC), envelope=envelope, msg_id=webhook_id,
-                template="evt.shopify.{shop}.{topic}", attributes={"tandem.flow": "shopify.reconcile"},
-            ))
+            envelope = make_envelope(
+                webhook, key=self.shop, id=f"shopify-webhook:{webhook_id}", at=self._clock()
+            )
+            outgoing.append(
+                Outgoing(
+                    subject=shopify_event(self.shop, SYNTHETIC_TOPIC),
+                    envelope=envelope,
+                    msg_id=webhook_id,
+                    template="evt.shopify.{shop}.{topic}",
+                    attributes={"tandem.flow": "shopify.reconcile"},
+                )
+            )
         acks = await self.bus.publish_many(outgoing) if outgoing else []
         return sum(1 for ack in acks if not ack.duplicate)
 

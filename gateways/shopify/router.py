@@ -59,7 +59,8 @@ def hold_commands(contract: Contract, message: PosHoldPlaced | PosHoldReleased) 
             quantity=message.quantity,
             expires_at=message.expires_at,
         )
-        message_id = f"pos:{message.shop}:hold:{message.hold_id}:{message.sku}:{message.quantity}:{message.expires_at:.3f}"
+        hold_key = f"{message.hold_id}:{message.sku}:{message.quantity}:{message.expires_at:.3f}"
+        message_id = f"pos:{message.shop}:hold:{hold_key}"
         return [SkuCommand(sku=message.sku, message_id=message_id, payload=placed)]
     released = HoldReleased(hold_id=message.hold_id)
     message_id = f"pos:{message.shop}:hold_release:{message.hold_id}:{message.sku}"
@@ -80,8 +81,12 @@ def to_outgoing(envelope: Envelope[Any], commands: list[SkuCommand]) -> list[Out
         Outgoing(
             subject=subjects.actor(SKU_KIND, command.sku),
             envelope=make_envelope(
-                command.payload, key=command.sku, id=command.message_id, at=envelope.time,
-                correlation_id=envelope.correlation_id or envelope.id, causation_id=envelope.id,
+                command.payload,
+                key=command.sku,
+                id=command.message_id,
+                at=envelope.time,
+                correlation_id=envelope.correlation_id or envelope.id,
+                causation_id=envelope.id,
             ),
             template="act.sku.{key}",
             attributes={"tandem.sku": command.sku, "tandem.order": order or None},
@@ -176,8 +181,13 @@ class IngressRouter:
     async def _dead_letter(self, msg: Msg, error: Exception) -> None:
         seq = msg.metadata.sequence.stream
         await self.bus.dead_letter(
-            origin_subject=msg.subject, data=msg.data, headers=msg.headers, reason="untranslatable",
-            error=error, origin_seq=seq, consumer=DURABLE,
+            origin_subject=msg.subject,
+            data=msg.data,
+            headers=msg.headers,
+            reason="untranslatable",
+            error=error,
+            origin_seq=seq,
+            consumer=DURABLE,
         )
         await msg.ack()
         self.dead_lettered += 1

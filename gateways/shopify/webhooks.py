@@ -59,7 +59,9 @@ def webhook_secrets_from_env(contract: Contract, env: Mapping[str, str] = os.env
     for shop in contract.shops:
         value = env.get(shop.webhook_secret_env)
         if not value:
-            raise MissingSecret(f"shops[{shop.name}].webhook_secret_env: ${shop.webhook_secret_env} is not set")
+            raise MissingSecret(
+                f"shops[{shop.name}].webhook_secret_env: ${shop.webhook_secret_env} is not set"
+            )
         secrets[shop.name] = value
     return secrets
 
@@ -84,7 +86,12 @@ class WebhookReceiver:
     """The request handler; holds the contract's shops by domain and their secrets."""
 
     def __init__(
-        self, bus: Bus, contract: Contract, secrets: Mapping[str, str], *, store_timeout: float = STORE_TIMEOUT
+        self,
+        bus: Bus,
+        contract: Contract,
+        secrets: Mapping[str, str],
+        *,
+        store_timeout: float = STORE_TIMEOUT,
     ) -> None:
         self.bus = bus
         self.store_timeout = store_timeout
@@ -139,32 +146,56 @@ class WebhookReceiver:
 
     async def _store(self, webhook: ShopifyWebhook) -> web.Response:
         subject = shopify_event(webhook.shop, webhook.topic)
-        attributes = {"tandem.flow": "shopify.webhook", "shopify.topic": webhook.topic, "shopify.shop": webhook.shop}
+        attributes = {
+            "tandem.flow": "shopify.webhook",
+            "shopify.topic": webhook.topic,
+            "shopify.shop": webhook.shop,
+        }
         # The flow's trace starts here: the publish span below is a child of this one.
         with self.bus.tracer.process(
-            subject, None, msg_id=webhook.webhook_id, consumer="shopify-webhooks",
-            template="evt.shopify.{shop}.{topic}", attributes=attributes,
+            subject,
+            None,
+            msg_id=webhook.webhook_id,
+            consumer="shopify-webhooks",
+            template="evt.shopify.{shop}.{topic}",
+            attributes=attributes,
         ):
             envelope = make_envelope(
                 webhook, key=webhook.shop, id=f"shopify-webhook:{webhook.webhook_id}", at=time.time()
             )
             item = Outgoing(
-                subject=subject, envelope=envelope, msg_id=webhook.webhook_id,
-                template="evt.shopify.{shop}.{topic}", attributes=attributes,
+                subject=subject,
+                envelope=envelope,
+                msg_id=webhook.webhook_id,
+                template="evt.shopify.{shop}.{topic}",
+                attributes=attributes,
             )
             try:
                 with anyio.fail_after(self.store_timeout):
                     ack = await self.bus.publish(item)
             except STORE_FAILURES as exc:
-                log.error("shopify.webhook_not_stored", shop=webhook.shop, topic=webhook.topic,
-                          webhook_id=webhook.webhook_id, error=repr(exc))
+                log.error(
+                    "shopify.webhook_not_stored",
+                    shop=webhook.shop,
+                    topic=webhook.topic,
+                    webhook_id=webhook.webhook_id,
+                    error=repr(exc),
+                )
                 return _problem(503, "could not store the webhook; retry later")
-        log.info("shopify.webhook_stored", shop=webhook.shop, topic=webhook.topic,
-                 webhook_id=webhook.webhook_id, seq=ack.seq, duplicate=bool(ack.duplicate))
+        log.info(
+            "shopify.webhook_stored",
+            shop=webhook.shop,
+            topic=webhook.topic,
+            webhook_id=webhook.webhook_id,
+            seq=ack.seq,
+            duplicate=bool(ack.duplicate),
+        )
         return web.json_response({"stored": True, "duplicate": bool(ack.duplicate)})
 
 
-def add_webhook_routes(app: web.Application, bus: Bus, contract: Contract, secrets: Mapping[str, str]) -> None:
+def add_webhook_routes(
+    app: web.Application, bus: Bus, contract: Contract, secrets: Mapping[str, str]
+) -> None:
     """Mount `POST /webhooks/shopify` on an existing app (the engine's one HTTP server)."""
     app.router.add_post(WEBHOOK_PATH, WebhookReceiver(bus, contract, secrets).handle)
 

@@ -1,4 +1,4 @@
-"""Fixtures: the emulator with a seeded shop, the inbound HTTP app and router on a real NATS, stream readers."""
+"""Fixtures: the emulator with a seeded shop, the inbound HTTP app and router on real NATS, stream readers."""
 
 from __future__ import annotations
 
@@ -36,7 +36,9 @@ mutation Subscribe($topic: WebhookSubscriptionTopic!, $sub: WebhookSubscriptionI
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[ShopifySandbox]:
-    box = ShopifySandbox(webhook_timeout=2.0, webhook_retry_delays=[0.2, 0.4, 0.8, 1.6], hold_sweep_interval=0.1)
+    box = ShopifySandbox(
+        webhook_timeout=2.0, webhook_retry_delays=[0.2, 0.4, 0.8, 1.6], hold_sweep_interval=0.1
+    )
     await box.start()
     try:
         yield box
@@ -131,7 +133,9 @@ class StreamReader:
 
 async def read_stream(bus: Bus, subject: str) -> StreamReader:
     reader = StreamReader()
-    await bus.js.subscribe(subject, cb=reader.on_message, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
+    await bus.js.subscribe(
+        subject, cb=reader.on_message, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL
+    )
     return reader
 
 

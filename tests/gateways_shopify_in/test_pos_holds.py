@@ -18,7 +18,14 @@ from .world import NS_STORE, SHOP, STORE, location_gids
 
 pytestmark = pytest.mark.usefixtures("router")
 
-HOLD = {"hold_id": "h-1", "shop": SHOP, "location": NS_STORE, "sku": "TEE", "quantity": 2, "expires_in_seconds": 60}
+HOLD = {
+    "hold_id": "h-1",
+    "shop": SHOP,
+    "location": NS_STORE,
+    "sku": "TEE",
+    "quantity": 2,
+    "expires_in_seconds": 60,
+}
 
 
 async def post_hold(http: aiohttp.ClientSession, inbound: str, body: Any) -> tuple[int, dict[str, Any]]:
@@ -35,8 +42,10 @@ async def test_a_hold_at_a_shopify_location_reaches_the_sku_actor_at_its_netsuit
     status, reply = await post_hold(http, inbound, {**HOLD, "location": location_gids(sandbox)[STORE]})
     assert status == 202, reply
     assert reply["subject"] == f"evt.pos.{NS_STORE}.hold"
-    [held] = (await sku_messages.wait_for(lambda m: sku_payloads(m, HoldPlaced, "TEE")), sku_payloads(
-        sku_messages.messages, HoldPlaced, "TEE"))[1]
+    [held] = (
+        await sku_messages.wait_for(lambda m: sku_payloads(m, HoldPlaced, "TEE")),
+        sku_payloads(sku_messages.messages, HoldPlaced, "TEE"),
+    )[1]
     assert (held.hold_id, held.location, held.quantity) == ("h-1", NS_STORE, 2)
     assert before + 60 <= held.expires_at <= time.time() + 60
     await ingress.wait_for(lambda msgs: len(msgs) == 1)
@@ -94,8 +103,12 @@ async def test_bad_hold_input_is_a_400_naming_the_field_and_nothing_is_stored(
 
 
 @pytest.mark.parametrize(
-    ("params", "field"), [({"shop": SHOP}, "sku: required"), ({"sku": "TEE"}, "shop: required"),
-                          ({"sku": "TEE", "shop": "beta"}, "shop: unknown shop")],
+    ("params", "field"),
+    [
+        ({"shop": SHOP}, "sku: required"),
+        ({"sku": "TEE"}, "shop: required"),
+        ({"sku": "TEE", "shop": "beta"}, "shop: unknown shop"),
+    ],
 )
 async def test_a_release_without_shop_or_sku_is_a_400(
     bus: Bus, http: aiohttp.ClientSession, inbound: str, params: dict[str, str], field: str

@@ -15,7 +15,7 @@ from bus.tracing import BusTracer
 from contract.config import Contract
 from contract.shopify_orders import translate_webhook
 from gateways.shopify.graphql import RetryPolicy, ShopifyGraphQL
-from gateways.shopify.reconciler import ReconcilerConfig, ShopReconciler, rest_order
+from gateways.shopify.reconciler import ORDERS_QUERY, ReconcilerConfig, ShopReconciler, rest_order
 from gateways.shopify.throttle import CostThrottle
 from sandbox.shopify import ShopifySandbox, ShopInfo
 from sandbox.shopify.webhooks import shopify_json
@@ -30,7 +30,11 @@ pytestmark = pytest.mark.usefixtures("router")
 async def client(contract: Contract, shop: ShopInfo) -> AsyncIterator[ShopifyGraphQL]:
     async with aiohttp.ClientSession() as session:
         yield ShopifyGraphQL(
-            session, contract.shop(SHOP), shop.access_token, tracer=BusTracer(None), throttle=CostThrottle(),
+            session,
+            contract.shop(SHOP),
+            shop.access_token,
+            tracer=BusTracer(None),
+            throttle=CostThrottle(),
             retry=RetryPolicy(base_delay=0.02, max_delay=0.2, timeout=5.0),
         )
 
@@ -40,10 +44,16 @@ def reconciler(bus: Bus, client: ShopifyGraphQL, page_size: int = 2) -> ShopReco
 
 
 async def test_an_order_whose_webhook_was_dropped_reaches_the_sku_actors(
-    bus: Bus, sandbox: ShopifySandbox, webhooks_to_tandem: str, client: ShopifyGraphQL, sku_messages: StreamReader
+    bus: Bus,
+    sandbox: ShopifySandbox,
+    webhooks_to_tandem: str,
+    client: ShopifyGraphQL,
+    sku_messages: StreamReader,
 ) -> None:
     sandbox.set_faults(SHOP, {"webhook_drop_rate": 1.0})
-    order = sandbox.place_order(SHOP, {"lines": [{"sku": "TEE", "quantity": 2}], "source": "pos", "location": STORE})
+    order = sandbox.place_order(
+        SHOP, {"lines": [{"sku": "TEE", "quantity": 2}], "source": "pos", "location": STORE}
+    )
     assert sandbox.webhook_attempts(SHOP) == []  # dropped: Shopify never sent it
     assert await reconciler(bus, client).reconcile_once() == 1
     await sku_messages.wait_for(lambda m: sku_payloads(m, OrderLine, "TEE"))
@@ -70,16 +80,24 @@ async def test_pages_are_followed_the_cursor_is_kept_and_a_second_pass_stores_no
 async def test_a_synthetic_order_translates_like_the_webhook_of_the_same_state(
     sandbox: ShopifySandbox, contract: Contract, client: ShopifyGraphQL
 ) -> None:
-    order = sandbox.place_order(SHOP, {"lines": [{"sku": "TEE", "quantity": 3}, {"sku": "SET", "quantity": 1},
-                                                 {"sku": "GIFT-25", "quantity": 1}]})
+    order = sandbox.place_order(
+        SHOP,
+        {
+            "lines": [
+                {"sku": "TEE", "quantity": 3},
+                {"sku": "SET", "quantity": 1},
+                {"sku": "GIFT-25", "quantity": 1},
+            ]
+        },
+    )
     line_id = order["line_items"][0]["id"]
-    sandbox.refund_order(SHOP, order["id"], {"lines": [{"line_item_id": line_id, "quantity": 1, "restock_type": "CANCEL"}]})
+    sandbox.refund_order(
+        SHOP, order["id"], {"lines": [{"line_item_id": line_id, "quantity": 1, "restock_type": "CANCEL"}]}
+    )
     rest = sandbox.cancel_order(SHOP, order["id"], {"restock": True})
-    data = await client.execute("test", """query($q: String!) { orders(first: 5, query: $q) { nodes {
-        legacyResourceId updatedAt cancelledAt sourceName retailLocation { id }
-        lineItems(first: 50) { nodes { id sku quantity currentQuantity isGiftCard } }
-        refunds(first: 5) { legacyResourceId refundLineItems(first: 20) { nodes { quantity restockType lineItem { id sku isGiftCard } } } }
-    } } }""", {"q": f"name:{rest['name']}"}, cost=500)
+    data = await client.execute(
+        "test", ORDERS_QUERY, {"first": 3, "after": None, "query": f"name:{rest['name']}"}, cost=809
+    )
     [node] = data["orders"]["nodes"]
     from_webhook = translate_webhook(contract, SHOP, "orders/cancelled", shopify_json(rest))
     from_poll = translate_webhook(contract, SHOP, "orders/updated", msgspec.json.encode(rest_order(node)))

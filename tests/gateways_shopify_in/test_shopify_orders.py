@@ -96,7 +96,9 @@ def test_a_pos_sale_at_an_unmapped_store_is_kept_and_the_sku_actor_parks_it(box,
     gid = location_gids(box)[UNMAPPED_STORE]
     assert command.payload.location == f"unmapped:{SHOP}:{gid}"
     actor = SkuBehaviour(contract)
-    state, effects = actor.decide(SkuState(sku="TEE"), make_envelope(command.payload, key="TEE", id=command.message_id))
+    state, effects = actor.decide(
+        SkuState(sku="TEE"), make_envelope(command.payload, key="TEE", id=command.message_id)
+    )
     assert [p.message_id for p in state.parked] == [command.message_id]
     assert gid in state.parked[0].reason and effects  # reported, not dropped
 
@@ -107,7 +109,9 @@ def test_an_edit_up_raises_the_line_and_an_edit_down_arrives_as_a_restocking_ref
     raised = box.edit_order(SHOP, order["id"], {"set_quantities": [{"line_item_id": line_id, "quantity": 5}]})
     [(_, line)] = payloads(translate(contract, "orders/updated", raised), OrderLine)
     assert line.quantity == 5
-    lowered = box.edit_order(SHOP, order["id"], {"set_quantities": [{"line_item_id": line_id, "quantity": 1}]})
+    lowered = box.edit_order(
+        SHOP, order["id"], {"set_quantities": [{"line_item_id": line_id, "quantity": 1}]}
+    )
     commands = translate(contract, "orders/updated", lowered)
     [(_, line)] = payloads(commands, OrderLine)
     [(_, refund)] = payloads(commands, Refund)
@@ -127,7 +131,9 @@ def test_a_cancelled_order_cancels_every_sku_it_had(box, contract) -> None:
     }
 
 
-@pytest.mark.parametrize(("restock_type", "restock"), [("RETURN", True), ("CANCEL", True), ("NO_RESTOCK", False)])
+@pytest.mark.parametrize(
+    ("restock_type", "restock"), [("RETURN", True), ("CANCEL", True), ("NO_RESTOCK", False)]
+)
 def test_a_refund_restocks_by_its_restock_type(box, contract, restock_type: str, restock: bool) -> None:
     order = place(box, ("TEE", 2), source="pos", location=STORE, pos_carry_out=restock_type != "CANCEL")
     line_id = order["line_items"][0]["id"]
@@ -164,21 +170,30 @@ def test_topics_without_demand_translate_to_nothing(contract) -> None:
     [
         ("orders/create", {"id": 1, "line_items": []}, "updated_at"),
         ("orders/create", {"id": 1, "updated_at": "yesterday"}, "updated_at"),
-        ("orders/create", {"id": 1, "updated_at": "2026-01-01T00:00:00Z", "line_items": [{"id": 2, "quantity": "x"}]},
-         "line_items[0].quantity"),
-        ("refunds/create", {"id": 1, "order_id": 2, "refund_line_items": [{"line_item_id": 3, "quantity": 1}]},
-         "line_item"),
+        (
+            "orders/create",
+            {"id": 1, "updated_at": "2026-01-01T00:00:00Z", "line_items": [{"id": 2, "quantity": "x"}]},
+            "line_items[0].quantity",
+        ),
+        (
+            "refunds/create",
+            {"id": 1, "order_id": 2, "refund_line_items": [{"line_item_id": 3, "quantity": 1}]},
+            "line_item",
+        ),
     ],
 )
-def test_a_body_missing_what_the_translation_needs_is_an_error_naming_the_field(contract, topic, body, field) -> None:
+def test_a_body_missing_what_the_translation_needs_is_an_error_naming_the_field(
+    contract, topic, body, field
+) -> None:
     with pytest.raises(ShopifyPayloadError, match=field.replace("[", r"\[").replace("]", r"\]")):
         translate(contract, topic, body)
 
 
 def test_the_web_location_is_the_first_mapped_location_of_the_shops_storefront(box) -> None:
     gids = location_gids(box)
-    contract = parse_contract(contract_text(gids).replace(
-        'locations = ["10", "11"]', 'locations = ["11", "10"]'))
+    contract = parse_contract(
+        contract_text(gids).replace('locations = ["10", "11"]', 'locations = ["11", "10"]')
+    )
     assert web_location(contract, SHOP) == "11"
     assert web_location(contract, "no-such-shop") == "unmapped:no-such-shop:web"
 
@@ -187,12 +202,19 @@ def test_a_hold_location_may_be_a_netsuite_id_or_a_shopify_gid(box, contract) ->
     gids = location_gids(box)
     assert resolve_location(contract, SHOP, NS_STORE) == NS_STORE
     assert resolve_location(contract, SHOP, gids[STORE]) == NS_STORE
-    assert resolve_location(contract, SHOP, "gid://shopify/Location/9") == f"unmapped:{SHOP}:gid://shopify/Location/9"
+    assert (
+        resolve_location(contract, SHOP, "gid://shopify/Location/9")
+        == f"unmapped:{SHOP}:gid://shopify/Location/9"
+    )
 
 
 edit_steps = st.lists(
-    st.tuples(st.sampled_from(["edit", "refund"]), st.integers(0, 1), st.integers(0, 4),
-              st.sampled_from(["RETURN", "CANCEL", "NO_RESTOCK"])),
+    st.tuples(
+        st.sampled_from(["edit", "refund"]),
+        st.integers(0, 1),
+        st.integers(0, 4),
+        st.sampled_from(["RETURN", "CANCEL", "NO_RESTOCK"]),
+    ),
     max_size=6,
 )
 
@@ -208,10 +230,21 @@ def test_after_any_edits_and_refunds_line_minus_refunds_is_shopifys_current_quan
         line = order["line_items"][index]
         try:
             if action == "edit":
-                order = box.edit_order(SHOP, order["id"], {"set_quantities": [{"line_item_id": line["id"], "quantity": quantity}]})
+                order = box.edit_order(
+                    SHOP,
+                    order["id"],
+                    {"set_quantities": [{"line_item_id": line["id"], "quantity": quantity}]},
+                )
             elif quantity:
-                box.refund_order(SHOP, order["id"], {"lines": [
-                    {"line_item_id": line["id"], "quantity": quantity, "restock_type": restock_type}]})
+                box.refund_order(
+                    SHOP,
+                    order["id"],
+                    {
+                        "lines": [
+                            {"line_item_id": line["id"], "quantity": quantity, "restock_type": restock_type}
+                        ]
+                    },
+                )
                 order = next(o for o in box.orders(SHOP) if o["id"] == order["id"])
         except Exception as refused:  # the emulator refuses what Shopify would (over-refunds, …)
             assert type(refused).__name__ in {"DomainRefusal"}

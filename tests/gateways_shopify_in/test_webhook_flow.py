@@ -34,7 +34,9 @@ async def settle(sandbox: ShopifySandbox) -> None:
 async def test_a_web_order_reaches_each_of_its_skus_as_an_order_line(
     sandbox: ShopifySandbox, shop: ShopInfo, webhooks_to_tandem: str, sku_messages: StreamReader
 ) -> None:
-    order = sandbox.place_order(SHOP, {"lines": [{"sku": "TEE", "quantity": 2}, {"sku": "SET", "quantity": 1}]})
+    order = sandbox.place_order(
+        SHOP, {"lines": [{"sku": "TEE", "quantity": 2}, {"sku": "SET", "quantity": 1}]}
+    )
     await sku_messages.wait_for(lambda _: lines_of(sku_messages, "TEE") and lines_of(sku_messages, "MUG"))
     tee = lines_of(sku_messages, "TEE")
     assert sorted(line.quantity for line in tee) == [1, 2]  # its own line and the bundle's
@@ -46,14 +48,19 @@ async def test_a_pos_sale_is_demand_at_its_stores_netsuite_location(
     sandbox: ShopifySandbox, shop: ShopInfo, webhooks_to_tandem: str, sku_messages: StreamReader
 ) -> None:
     sandbox.place_order(SHOP, {"lines": [{"sku": "MUG", "quantity": 1}], "source": "pos", "location": STORE})
-    [line] = (await sku_messages.wait_for(lambda _: lines_of(sku_messages, "MUG")), lines_of(sku_messages, "MUG"))[1]
+    [line] = (
+        await sku_messages.wait_for(lambda _: lines_of(sku_messages, "MUG")),
+        lines_of(sku_messages, "MUG"),
+    )[1]
     assert line.location == NS_STORE
 
 
 async def test_cancel_and_refund_arrive_as_order_cancelled_and_restocking_refund(
     sandbox: ShopifySandbox, shop: ShopInfo, webhooks_to_tandem: str, sku_messages: StreamReader
 ) -> None:
-    kept = sandbox.place_order(SHOP, {"lines": [{"sku": "TEE", "quantity": 2}], "source": "pos", "location": STORE})
+    kept = sandbox.place_order(
+        SHOP, {"lines": [{"sku": "TEE", "quantity": 2}], "source": "pos", "location": STORE}
+    )
     gone = sandbox.place_order(SHOP, {"lines": [{"sku": "MUG", "quantity": 1}]})
     line_id = kept["line_items"][0]["id"]
     refund = sandbox.refund_order(SHOP, kept["id"], {"lines": [{"line_item_id": line_id, "quantity": 1}]})
@@ -63,7 +70,8 @@ async def test_cancel_and_refund_arrive_as_order_cancelled_and_restocking_refund
     )
     [refunded] = sku_payloads(sku_messages.messages, Refund, "TEE")
     assert (refunded.refund_id, [(r.line_id, r.quantity, r.restock) for r in refunded.lines]) == (
-        str(refund["id"]), [(str(line_id), 1, True)]
+        str(refund["id"]),
+        [(str(line_id), 1, True)],
     )
     [cancelled] = sku_payloads(sku_messages.messages, OrderCancelled, "MUG")
     assert cancelled.order_id == str(gone["id"])
@@ -85,17 +93,28 @@ async def test_a_duplicated_delivery_is_stored_once(
     assert len(lines_of(sku_messages, "TEE")) == 1
 
 
-def signed_post(body: bytes, *, secret: str = SECRET, topic: str = "orders/create", webhook_id: str = "wh-1",
-                domain: str = f"{SHOP}.myshopify.com", hmac: str | None = None) -> dict[str, str]:
+def signed_post(
+    body: bytes,
+    *,
+    secret: str = SECRET,
+    topic: str = "orders/create",
+    webhook_id: str = "wh-1",
+    domain: str = f"{SHOP}.myshopify.com",
+    hmac: str | None = None,
+) -> dict[str, str]:
     headers = {
-        "X-Shopify-Topic": topic, "X-Shopify-Shop-Domain": domain, "X-Shopify-Webhook-Id": webhook_id,
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Shop-Domain": domain,
+        "X-Shopify-Webhook-Id": webhook_id,
         "X-Shopify-Hmac-Sha256": sign(body, secret) if hmac is None else hmac,
         "Content-Type": "application/json",
     }
     return {k: v for k, v in headers.items() if v != ""}
 
 
-ORDER_BODY = b'{"id":7,"updated_at":"2026-04-01T10:00:00-05:00","line_items":[{"id":8,"sku":"TEE","quantity":1}]}'
+ORDER_BODY = (
+    b'{"id":7,"updated_at":"2026-04-01T10:00:00-05:00","line_items":[{"id":8,"sku":"TEE","quantity":1}]}'
+)
 
 
 @pytest.mark.parametrize(
@@ -161,9 +180,13 @@ async def test_an_untranslatable_message_is_dead_lettered_and_the_router_carries
 ) -> None:
     dead = await read_stream(bus, "dlq.>")
     bad = b'{"id":1,"line_items":[]}'  # an order without updated_at
-    async with http.post(inbound + WEBHOOK_PATH, data=bad, headers=signed_post(bad, webhook_id="bad")) as response:
+    async with http.post(
+        inbound + WEBHOOK_PATH, data=bad, headers=signed_post(bad, webhook_id="bad")
+    ) as response:
         assert response.status == 200  # stored as Shopify sent it: the router decides what it means
-    async with http.post(inbound + WEBHOOK_PATH, data=ORDER_BODY, headers=signed_post(ORDER_BODY)) as response:
+    async with http.post(
+        inbound + WEBHOOK_PATH, data=ORDER_BODY, headers=signed_post(ORDER_BODY)
+    ) as response:
         assert response.status == 200
     [letter] = await dead.wait_for(lambda msgs: len(msgs) == 1)
     assert letter.subject == f"dlq.evt.shopify.{SHOP}.orders.create"

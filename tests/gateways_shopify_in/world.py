@@ -103,5 +103,7 @@ components = {{ "TEE" = 1, "MUG" = 2 }}
 """
 
 
-def contract_for(sandbox: ShopifySandbox, shop: ShopInfo | None = None, base_url: str | None = None) -> Contract:
+def contract_for(
+    sandbox: ShopifySandbox, shop: ShopInfo | None = None, base_url: str | None = None
+) -> Contract:
     return parse_contract(contract_text(location_gids(sandbox), shop=shop, base_url=base_url))

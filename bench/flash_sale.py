@@ -197,7 +197,8 @@ Writer = Callable[[World, aiohttp.ClientSession], AbstractAsyncContextManager[An
 
 async def run_side(name: str, args: argparse.Namespace, writer: Writer) -> SideResult:
     """Fresh world, the importer, the side's writer and the traffic plan; then count from ground truth."""
-    world = await build_world(WorldSpec(skus=args.skus, seed=args.seed, hot_skus=args.hot_skus))
+    world = await build_world(WorldSpec(skus=args.skus, seed=args.seed, hot_skus=args.hot_skus,
+                                        deep_stock_factor=args.deep_stock))
     result = SideResult(name)
     try:
         plan = plan_traffic(world, TrafficSpec(seed=args.seed, rate=args.rate, duration_s=args.duration))
@@ -313,6 +314,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, help="attempted traffic actions per second")
     parser.add_argument("--duration", type=float, help="seconds of traffic per side")
     parser.add_argument("--interval", type=float, help="T: the importer's and the baseline's period (s)")
+    parser.add_argument("--deep-stock", type=int, help="stock multiplier of the SKUs that are not hot")
     parser.add_argument("--settle", type=float, help="seconds to keep running after the traffic")
     parser.add_argument("--horizon", type=float, help="a change not written within this many s is unpublished")
     args = parser.parse_args(argv)
@@ -321,6 +323,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
+    if args.deep_stock is None:  # the catalog beyond the hot SKUs must last the run, or sales stop
+        args.deep_stock = max(6, round(args.rate * args.duration / 1500))
     if args.horizon is None:
         args.horizon = 3 * args.interval + 2.0
     return args
@@ -328,7 +332,6 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 async def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = _arguments(argv)
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))  # warnings and up
     tandem = baseline = None
     with tempfile.TemporaryDirectory(prefix="tandem-flash-") as scratch:
         if args.side in ("both", "tandem"):
@@ -344,4 +347,5 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))  # warnings and up
     anyio.run(main)

@@ -15,6 +15,7 @@ consumer on `evt.shopify.*.inventory_levels.update` / `evt.shopify.*.products.up
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import anyio
@@ -23,6 +24,7 @@ import nats.errors
 import structlog
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 
 from actors.sku_messages import SKU_KIND, HoldPlaced, HoldReleased
 from bus import subjects
@@ -48,6 +50,7 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True):
     ack_wait: float = 30.0
     fetch_timeout: float = 0.5
     retry_backoff: float = 0.5
+    consumer_check_every: float = 5.0  # seconds without messages before checking the consumer still exists
 
 
 def hold_commands(contract: Contract, message: PosHoldPlaced | PosHoldReleased) -> list[SkuCommand]:
@@ -129,24 +132,52 @@ class IngressRouter:
         )
         await self.bus.js.add_consumer(subjects.STREAM_INGRESS, config)
 
-    async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+    async def _bind(self) -> Any:
         await self._ensure_consumer()
-        sub = await self.bus.js.pull_subscribe_bind(DURABLE, stream=subjects.STREAM_INGRESS)
+        return await self.bus.js.pull_subscribe_bind(DURABLE, stream=subjects.STREAM_INGRESS)
+
+    async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        sub = await self._bind()
         task_status.started()
+        last_check = time.monotonic()
         try:
             while not self._stopping.is_set():
                 try:
                     msgs = await sub.fetch(self.config.fetch_batch, timeout=self.config.fetch_timeout)
                 except (nats.errors.TimeoutError, TimeoutError):
-                    continue
+                    msgs = []
                 except INFRA_ERRORS as exc:
                     log.warning("router.fetch_failed", error=repr(exc))
                     await anyio.sleep(self.config.retry_backoff)
-                    continue
-                await self._route_batch(msgs)
+                    msgs = []
+                if msgs:
+                    await self._route_batch(msgs)
+                elif time.monotonic() - last_check >= self.config.consumer_check_every:
+                    last_check = time.monotonic()
+                    sub = await self._rebind_if_lost(sub)
         finally:
             with anyio.CancelScope(shield=True), anyio.move_on_after(5):
                 await sub.unsubscribe()
+
+    async def _rebind_if_lost(self, sub: Any) -> Any:
+        """A pull on a consumer that no longer exists just times out: look, and recreate it if gone
+        (the stream was restored or recreated by an operator)."""
+        try:
+            await self.bus.js.consumer_info(subjects.STREAM_INGRESS, DURABLE)
+            return sub
+        except NotFoundError:
+            log.warning("router.consumer_lost", durable=DURABLE)
+        except INFRA_ERRORS as exc:
+            log.warning("router.consumer_check_failed", error=repr(exc))
+            return sub
+        try:
+            fresh = await self._bind()
+        except INFRA_ERRORS as exc:
+            log.warning("router.rebind_failed", error=repr(exc))
+            return sub
+        with anyio.move_on_after(5):
+            await sub.unsubscribe()
+        return fresh
 
     async def _route_batch(self, msgs: list[Msg]) -> None:
         for index, msg in enumerate(msgs):

@@ -20,7 +20,7 @@ from bus.bus import Bus
 from bus.envelope import Envelope
 from contract.config import Contract
 from gateways.pos.holds import add_pos_routes
-from gateways.shopify.router import IngressRouter
+from gateways.shopify.router import IngressRouter, RouterConfig
 from gateways.shopify.webhooks import WEBHOOK_PATH, add_webhook_routes
 from sandbox.shopify import ShopifySandbox, ShopInfo
 
@@ -81,7 +81,7 @@ async def inbound(bus: Bus, contract: Contract) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def router(bus: Bus, contract: Contract) -> AsyncIterator[IngressRouter]:
-    the_router = IngressRouter(bus, contract)
+    the_router = IngressRouter(bus, contract, RouterConfig(consumer_check_every=0.3))
     # A task owned by this fixture (setup and teardown run in different tasks, so no task group here).
     task = asyncio.create_task(the_router.run())
     try:

@@ -160,7 +160,7 @@ class _StoredWebhook(msgspec.Struct):
 
 
 async def test_no_200_before_jetstream_stores_it_and_shopify_retries_until_it_does(
-    bus: Bus, sandbox: ShopifySandbox, shop: ShopInfo, webhooks_to_tandem: str
+    bus: Bus, sandbox: ShopifySandbox, shop: ShopInfo, webhooks_to_tandem: str, sku_messages: StreamReader
 ) -> None:
     await bus.js.delete_stream(STREAM_INGRESS)  # JetStream cannot store evt.* now
     sandbox.place_order(SHOP, {"lines": [{"sku": "TEE", "quantity": 3}]})
@@ -173,6 +173,9 @@ async def test_no_200_before_jetstream_stores_it_and_shopify_retries_until_it_do
     attempts = sandbox.webhook_attempts(SHOP)
     assert any(a.delivered and a.attempt > 1 for a in attempts)
     assert await stored_count(bus, STREAM_INGRESS, "evt.shopify.>") == 1
+    # The router lost its consumer with the stream; it notices, recreates it and routes the order.
+    await sku_messages.wait_for(lambda _: lines_of(sku_messages, "TEE"))
+    assert [line.quantity for line in lines_of(sku_messages, "TEE")] == [3]
 
 
 async def test_an_untranslatable_message_is_dead_lettered_and_the_router_carries_on(

@@ -228,8 +228,12 @@ class NetSuiteClient:
                         raise
                     delay = self._delay(error, failures)
                     log.warning(
-                        "netsuite.retry", path=path, status=error.status, code=error.code,
-                        attempt=failures, delay_s=round(delay, 3),
+                        "netsuite.retry",
+                        path=path,
+                        status=error.status,
+                        code=error.code,
+                        attempt=failures,
+                        delay_s=round(delay, 3),
                     )
                     span.set_attribute("tandem.api.retries", failures)
                     await self._sleep(delay)

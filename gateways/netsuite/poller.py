@@ -32,6 +32,7 @@ from gateways.netsuite import queries
 from gateways.netsuite.account_time import AccountTime, utc_text
 from gateways.netsuite.client import NetSuiteClient
 from gateways.netsuite.order_ids import shopify_order_id
+from gateways.netsuite.server_clock import ServerClock, measure
 from gateways.netsuite.sweeps import KeysetSweep
 from gateways.netsuite.translation import (
     OrderLineRow,
@@ -59,8 +60,9 @@ class PollerOptions(msgspec.Struct, frozen=True, kw_only=True):
     overlap_s: float = 10.0
     # A first run reads all stock and items, but only this much sales-order history.
     first_run_order_lookback_s: float = 30 * 86400.0
-    item_columns: dict[str, str | None] = {}  # e.g. {"weight": "weight"} where the account has it
+    item_columns: dict[str, str | None] = {}  # overrides, e.g. {"weight": None} where it is not readable
     max_error_backoff_s: float = 60.0
+    max_absorption_wait_s: float = 5.0
     kinds: tuple[str, ...] = (SALES_ORDERS, STOCK, ITEMS)  # sales orders first: see _sweep_sales_orders
 
 
@@ -89,18 +91,6 @@ class PollerStats:
         return None if self.fresh_as_of is None else max(0.0, now - self.fresh_as_of)
 
 
-class ServerClock(msgspec.Struct, frozen=True):
-    """NetSuite's clock read between `sent_at` and `received_at` of this process's clock."""
-
-    now: float  # NetSuite epoch seconds (the earlier reading of a repeated hour)
-    sent_at: float
-    received_at: float
-
-    def local_latest(self, netsuite_epoch: float) -> float:
-        """A NetSuite time on this process's clock, as late as the measurement allows."""
-        return netsuite_epoch - (self.now - self.received_at)
-
-
 class NetSuitePoller:
     """Polls one NetSuite account every `contract.polling_interval_s` and publishes what changed."""
 
@@ -124,6 +114,7 @@ class NetSuitePoller:
         self._sleep = sleep
         self.options = options or PollerOptions()
         self.stats = PollerStats()
+        self._last_clock: ServerClock | None = None
         self._sweep = KeysetSweep(bus, client, clock, self.options.page_size, self.stats)
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -140,8 +131,11 @@ class NetSuitePoller:
                 self.stats.last_error = f"{type(error).__name__}: {error}"
                 delay = self._backoff(self.stats.consecutive_failures)
                 log.error(
-                    "netsuite.poll_failed", error=self.stats.last_error,
-                    failures=self.stats.consecutive_failures, retry_in_s=round(delay, 3), exc_info=error,
+                    "netsuite.poll_failed",
+                    error=self.stats.last_error,
+                    failures=self.stats.consecutive_failures,
+                    retry_in_s=round(delay, 3),
+                    exc_info=error,
                 )
             await self._sleep(delay)
 
@@ -215,8 +209,13 @@ class NetSuitePoller:
                 newest_version = max(newest_version, modified_at)
                 for item_id, sku in [(row.item_id, row.sku), *await members.of(row)]:
                     message = sales_order_seen(
-                        order_id=order_id, sku=sku, netsuite_id=row.order_id, modified_text=row.modified,
-                        created_at=created_at, modified_at=modified_at, seen_at=page.read_at,
+                        order_id=order_id,
+                        sku=sku,
+                        netsuite_id=row.order_id,
+                        modified_text=row.modified,
+                        created_at=created_at,
+                        modified_at=modified_at,
+                        seen_at=page.read_at,
                     )
                     out[message.msg_id or ""] = message
                     touched.setdefault(item_id, set()).add((row.order_id, row.modified))
@@ -227,8 +226,13 @@ class NetSuitePoller:
     async def _read_stock_after(
         self, touched: dict[int, set[tuple[int, str]]], newest_version: float
     ) -> None:
-        # The reading must be taken after the newest version seen, on this process's clock.
+        # The reading must be taken after the newest version seen, on this process's clock (a wait of
+        # about one DUAL round trip); past the cap something is off, and a useless reading is harmless.
+        deadline = self._clock() + self.options.max_absorption_wait_s
         while (wait := newest_version - self._clock()) >= 0:
+            if self._clock() + wait > deadline:
+                log.warning("netsuite.version_ahead_of_clock", ahead_s=round(wait, 3))
+                break
             await self._sleep(wait + 0.001)
         item_ids = sorted(touched)
         for start in range(0, len(item_ids), 500):  # keep IN lists short
@@ -249,8 +253,8 @@ class NetSuitePoller:
     # -- helpers --------------------------------------------------------------------------------
 
     def _local(self, clock: ServerClock, netsuite_text: str) -> float:
-        """A NetSuite datetime on this process's clock, erring later (repeated hour, skew)."""
-        return clock.local_latest(self._time.latest(netsuite_text))
+        """A NetSuite datetime on this process's clock, erring later."""
+        return clock.to_local(clock.resolve(self._time, netsuite_text))
 
     async def _server_clock(self) -> ServerClock:
         sent_at = self._clock()
@@ -258,7 +262,15 @@ class NetSuitePoller:
         received_at = self._clock()
         if not page.rows or "now" not in page.rows[0]:
             raise ValueError("NetSuite returned no time from DUAL")
-        return ServerClock(self._time.earliest(page.rows[0]["now"]), sent_at, received_at)
+        clock = measure(
+            self._time,
+            page.rows[0]["now"],
+            sent_at=sent_at,
+            received_at=received_at,
+            previous=self._last_clock,
+        )
+        self._last_clock = clock
+        return clock
 
     def _backoff(self, failures: int) -> float:
         ceiling = min(self.options.max_error_backoff_s, self._interval * 2 ** (failures - 1))

@@ -24,8 +24,12 @@ STOCKED_SALE_TYPES = ("InvtPart", "Assembly", "Kit")
 KIT_TYPE = "Kit"
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
-# Columns that are not on every account (the NetSuite sandbox's `item` table has no weight).
-DEFAULT_ITEM_COLUMNS = {"title": "displayname", "price": "baseprice", "weight": None}
+# Item columns by role; an account without one (or a role that may not read it) maps it to None.
+DEFAULT_ITEM_COLUMNS: dict[str, str | None] = {
+    "title": "displayname",
+    "price": "baseprice",
+    "weight": "weight",
+}
 
 
 class StockKey(msgspec.Struct, frozen=True):

@@ -76,11 +76,6 @@ def sandbox_env(sandbox: NetSuiteSandbox) -> dict[str, str]:
     return {"NS_CK": c.consumer_key, "NS_CS": c.consumer_secret, "NS_TI": c.token_id, "NS_TS": c.token_secret}
 
 
-def account_clock(sandbox: NetSuiteSandbox) -> Callable[[], float]:
-    """The sandbox account's clock: TBA timestamps must stay within ±300 s of it when a test moves it."""
-    return lambda: sandbox.account.clock.now().timestamp()
-
-
 @pytest.fixture
 def make_client(sandbox: NetSuiteSandbox, session: aiohttp.ClientSession) -> Callable[..., NetSuiteClient]:
     def make(
@@ -97,7 +92,7 @@ def make_client(sandbox: NetSuiteSandbox, session: aiohttp.ClientSession) -> Cal
         return NetSuiteClient(
             session,
             rest_url=sandbox.rest_url,
-            signer=TokenSigner(credentials, clock=account_clock(sandbox)),
+            signer=TokenSigner(credentials),
             governor=governor or NetSuiteConcurrencyGovernor(sandbox.config.concurrency_limit),
             retry=retry or RetryPolicy(base_delay_s=0.02, max_delay_s=0.2),
         )

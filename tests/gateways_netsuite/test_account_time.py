@@ -67,7 +67,7 @@ def test_outside_the_repeated_hour_the_bound_is_the_cursor_itself() -> None:
 
 
 def test_an_unknown_zone_names_the_contract_key() -> None:
-    with pytest.raises(ValueError, match="netsuite.time_zone"):
+    with pytest.raises(ValueError, match=r"netsuite\.time_zone"):
         AccountTime("Mars/Olympus_Mons")
 
 

@@ -72,9 +72,12 @@ def test_sales_order_query_keeps_stocked_lines_of_orders_with_an_external_id() -
         assert part in text
 
 
-def test_item_columns_can_add_weight_but_not_arbitrary_text() -> None:
-    assert "i.weight AS weight" in queries.items(LA, since=None, after=None, columns={"weight": "weight"})
-    assert "weight" not in queries.items(LA, since=None, after=None)
+def test_item_columns_can_be_renamed_or_left_out_but_not_given_arbitrary_text() -> None:
+    assert "i.weight AS weight" in queries.items(LA, since=None, after=None)
+    assert "weight" not in queries.items(LA, since=None, after=None, columns={"weight": None})
+    assert "i.salesprice AS price" in queries.items(
+        LA, since=None, after=None, columns={"price": "salesprice"}
+    )
     with pytest.raises(ValueError, match="column name"):
         queries.items(LA, since=None, after=None, columns={"weight": "weight FROM x --"})
 

@@ -15,15 +15,20 @@ from bus.tracing import BusTracer
 from contract.config import Contract
 from contract.shopify_orders import translate_webhook
 from gateways.shopify.graphql import RetryPolicy, ShopifyGraphQL
-from gateways.shopify.reconciler import ORDERS_QUERY, ReconcilerConfig, ShopReconciler, rest_order
+from gateways.shopify.reconciler import (
+    ORDERS_QUERY,
+    REFUNDS_PER_ORDER,
+    ReconcilerConfig,
+    ShopReconciler,
+    is_complete,
+    rest_order,
+)
 from gateways.shopify.throttle import CostThrottle
 from sandbox.shopify import ShopifySandbox, ShopInfo
 from sandbox.shopify.webhooks import shopify_json
 
 from .conftest import StreamReader, sku_payloads, stored_count
 from .world import NS_STORE, SHOP, STORE
-
-pytestmark = pytest.mark.usefixtures("router")
 
 
 @pytest.fixture
@@ -43,6 +48,7 @@ def reconciler(bus: Bus, client: ShopifyGraphQL, page_size: int = 2) -> ShopReco
     return ShopReconciler(bus, SHOP, client, ReconcilerConfig(page_size=page_size, overlap=5.0))
 
 
+@pytest.mark.usefixtures("router")
 async def test_an_order_whose_webhook_was_dropped_reaches_the_sku_actors(
     bus: Bus,
     sandbox: ShopifySandbox,
@@ -61,6 +67,7 @@ async def test_an_order_whose_webhook_was_dropped_reaches_the_sku_actors(
     assert (line.order_id, line.location, line.quantity) == (str(order["id"]), NS_STORE, 2)
 
 
+@pytest.mark.usefixtures("router")
 async def test_pages_are_followed_the_cursor_is_kept_and_a_second_pass_stores_nothing_new(
     bus: Bus, sandbox: ShopifySandbox, client: ShopifyGraphQL, sku_messages: StreamReader
 ) -> None:
@@ -104,3 +111,27 @@ async def test_a_synthetic_order_translates_like_the_webhook_of_the_same_state(
     assert from_poll == from_webhook
     kinds = {type(c.payload) for c in from_poll}
     assert kinds == {OrderLine, Refund, OrderCancelled}
+
+
+def order_node(*, more_lines: bool = False, refunds: int = 1, more_refund_lines: bool = False) -> dict:
+    refund = {
+        "legacyResourceId": "9",
+        "refundLineItems": {"pageInfo": {"hasNextPage": more_refund_lines}, "nodes": []},
+    }
+    return {
+        "lineItems": {"pageInfo": {"hasNextPage": more_lines}, "nodes": []},
+        "refunds": [refund] * refunds,
+    }
+
+
+def test_an_order_cut_by_the_page_limits_is_not_used() -> None:
+    assert is_complete(order_node())
+    assert is_complete(order_node(refunds=REFUNDS_PER_ORDER))
+    assert not is_complete(order_node(more_lines=True))
+    assert not is_complete(order_node(refunds=REFUNDS_PER_ORDER + 1))
+    assert not is_complete(order_node(more_refund_lines=True))
+
+
+def test_a_page_size_above_shopifys_cost_cap_is_refused() -> None:
+    with pytest.raises(ValueError, match="page_size 50"):
+        ShopReconciler(None, SHOP, None, ReconcilerConfig(page_size=50))  # type: ignore[arg-type]

@@ -74,8 +74,11 @@ class ShopifyAdminClient:
             if self._available < cost:
                 await anyio.sleep((cost - self._available) / self._restore_rate)
             self.calls += 1
-            async with self.session.post(self.url, json={"query": query, "variables": dict(variables)},
-                                         headers={"X-Shopify-Access-Token": self.token}) as reply:
+            async with self.session.post(
+                self.url,
+                json={"query": query, "variables": dict(variables)},
+                headers={"X-Shopify-Access-Token": self.token},
+            ) as reply:
                 body: dict[str, Any] = await reply.json()
                 if reply.status != 200:
                     raise ShopifyCallError(f"{self.shop.name}: HTTP {reply.status}: {body}")
@@ -117,30 +120,48 @@ def targets_of(contract: Contract) -> list[Target]:
         if channel.shop is None:
             continue
         for gid in channel.publish_to:
-            feeding = tuple(ns for ns in channel.locations
-                            if (loc := contract.location(ns)) is not None and loc.shopify.get(channel.shop) == gid)
+            feeding = tuple(
+                ns
+                for ns in channel.locations
+                if (loc := contract.location(ns)) is not None and loc.shopify.get(channel.shop) == gid
+            )
             targets.append(Target(channel.shop, gid, feeding, channel.buffer))
     return targets
 
 
-def kit_availability(stock: Mapping[tuple[str, str], int], kits: Mapping[str, Mapping[str, int]],
-                     locations: set[str]) -> dict[tuple[str, str], int]:
+def kit_availability(
+    stock: Mapping[tuple[str, str], int], kits: Mapping[str, Mapping[str, int]], locations: set[str]
+) -> dict[tuple[str, str], int]:
     """Whole kits each location's components make (a kit has no stock row of its own)."""
-    return {(kit, loc): min(max(0, stock.get((component, loc), 0)) // units for component, units in members.items())
-            for kit, members in kits.items() for loc in locations}
+    return {
+        (kit, loc): min(
+            max(0, stock.get((component, loc), 0)) // units for component, units in members.items()
+        )
+        for kit, members in kits.items()
+        for loc in locations
+    }
 
 
 class IntervalConnector:
     """Every `interval` seconds: read NetSuite availability, write it to every channel location."""
 
-    def __init__(self, session: aiohttp.ClientSession, contract: Contract, env: Mapping[str, str], *,
-                 interval: float, mode: Literal["changed", "full"] = "changed") -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        contract: Contract,
+        env: Mapping[str, str],
+        *,
+        interval: float,
+        mode: Literal["changed", "full"] = "changed",
+    ) -> None:
         if interval <= 0:
             raise ValueError(f"interval: expected a positive number of seconds, got {interval}")
         self.contract, self.interval, self.mode = contract, interval, mode
         self.netsuite = NetSuiteRestClient(session, contract, env)
-        self.shops = {shop.name: ShopifyAdminClient(session, shop, env[shop.access_token_env])
-                      for shop in contract.shops}
+        self.shops = {
+            shop.name: ShopifyAdminClient(session, shop, env[shop.access_token_env])
+            for shop in contract.shops
+        }
         self.targets = targets_of(contract)
         self.stats = SyncStats()
         self._item_gids: dict[str, dict[str, str]] = {}  # shop -> sku -> InventoryItem GID
@@ -170,8 +191,10 @@ class IntervalConnector:
         """One round: read NetSuite, write what is due; returns the number of rows written."""
         if not self._item_gids:
             await self.prepare()
-        stock = {(row["sku"], row["location"]): int(float(row.get("available", "0")))
-                 for row in await self.netsuite.suiteql(STOCK_QUERY)}
+        stock = {
+            (row["sku"], row["location"]): int(float(row.get("available", "0")))
+            for row in await self.netsuite.suiteql(STOCK_QUERY)
+        }
         stock.update(kit_availability(stock, self._kits, {loc for _, loc in stock}))
         rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for (shop, sku, gid), quantity in self.values(stock).items():
@@ -181,8 +204,9 @@ class IntervalConnector:
             item = self._item_gids[shop].get(sku)
             if item is None:
                 continue  # not sold in this shop
-            rows[shop].append({"inventoryItemId": item, "locationId": gid, "quantity": quantity,
-                               "changeFromQuantity": None})
+            rows[shop].append(
+                {"inventoryItemId": item, "locationId": gid, "quantity": quantity, "changeFromQuantity": None}
+            )
             self._written[key] = quantity
         written = 0
         for shop, shop_rows in rows.items():
@@ -193,18 +217,32 @@ class IntervalConnector:
     def values(self, stock: Mapping[tuple[str, str], int]) -> dict[tuple[str, str, str], int]:
         """(shop, sku, location GID) -> the quantity to publish there."""
         skus = {sku for sku, _ in stock}
-        return {(t.shop, sku, t.location_gid):
-                max(0, sum(max(0, stock.get((sku, ns), 0)) for ns in t.netsuite_locations) - t.buffer)
-                for t in self.targets for sku in skus}
+        return {
+            (t.shop, sku, t.location_gid): max(
+                0, sum(max(0, stock.get((sku, ns), 0)) for ns in t.netsuite_locations) - t.buffer
+            )
+            for t in self.targets
+            for sku in skus
+        }
 
     async def _write(self, shop: str, rows: list[dict[str, Any]]) -> int:
         client = self.shops[shop]
         for start in range(0, len(rows), MAX_ROWS_PER_CALL):
-            batch = rows[start:start + MAX_ROWS_PER_CALL]
+            batch = rows[start : start + MAX_ROWS_PER_CALL]
             sent_at = time.time()
-            data = await client.execute(SET_MUTATION, {"key": str(uuid.uuid4()), "input": {
-                "name": "available", "reason": "correction",
-                "referenceDocumentUri": "gid://interval-connector/SyncRun/1", "quantities": batch}}, cost=10)
+            data = await client.execute(
+                SET_MUTATION,
+                {
+                    "key": str(uuid.uuid4()),
+                    "input": {
+                        "name": "available",
+                        "reason": "correction",
+                        "referenceDocumentUri": "gid://interval-connector/SyncRun/1",
+                        "quantities": batch,
+                    },
+                },
+                cost=10,
+            )
             errors = data["inventorySetQuantities"]["userErrors"]
             if errors:
                 log.warning("baseline.write_errors", shop=shop, errors=errors[:3])

@@ -19,10 +19,8 @@ from __future__ import annotations
 import argparse
 import bisect
 import json
-import statistics
 import sys
 import tempfile
-import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -87,20 +85,24 @@ class SellableTruth:
 
     def refresh(self) -> None:
         """Fold in the outcomes and the units sold/restocked since the last refresh."""
-        for outcome in self.record.outcomes[self._outcomes_seen:]:
+        for outcome in self.record.outcomes[self._outcomes_seen :]:
             if outcome.ok and outcome.kind == "receipt":
                 self.supply[(outcome.sku, "warehouse")] += outcome.quantity
             elif outcome.ok and outcome.kind == "transfer":
                 self.supply[(outcome.sku, "warehouse")] -= outcome.quantity
             elif outcome.ok and outcome.kind == "transfer_receive":
-                self.supply[(outcome.sku, outcome.site or "")] += self.plan[self.plan[outcome.index].ref].quantity
+                self.supply[(outcome.sku, outcome.site or "")] += self.plan[
+                    self.plan[outcome.index].ref
+                ].quantity
         self._outcomes_seen = len(self.record.outcomes)
         for shop, seen in self._movements_seen.items():
             movements = self.world.shopify.runtime(shop).state.ledger.movements
             for movement in movements[seen:]:
                 sign = 1 if movement.kind == "sold" else -1
                 for sku, units in self.components(movement.sku).items():
-                    self.consumed[(sku, SITE_BY_NAME[movement.location_name])] += sign * units * movement.quantity
+                    self.consumed[(sku, SITE_BY_NAME[movement.location_name])] += (
+                        sign * units * movement.quantity
+                    )
             self._movements_seen[shop] = len(movements)
 
     def components(self, sku: str) -> dict[str, int]:
@@ -108,8 +110,10 @@ class SellableTruth:
         return dict(bundle.components) if sku == bundle.sku else {sku: 1}
 
     def sellable(self, sku: str, site: str, reserved: dict[tuple[str, str], int]) -> int:
-        units = {c: self.supply[(c, site)] - self.consumed[(c, site)] - reserved.get((c, site), 0)
-                 for c in self.components(sku)}
+        units = {
+            c: self.supply[(c, site)] - self.consumed[(c, site)] - reserved.get((c, site), 0)
+            for c in self.components(sku)
+        }
         return min(max(0, left) // self.components(sku)[c] for c, left in units.items())
 
     def oversold(self) -> int:
@@ -133,7 +137,9 @@ def drift_now(world: World, truth: SellableTruth) -> int:
     """The largest |published − true sellable| over every channel location and SKU right now."""
     truth.refresh()
     reserved = reserved_units(world, truth)
-    site_of = {str(loc.netsuite_id): world.site_by_netsuite_id(loc.netsuite_id) for loc in world.contract.locations}
+    site_of = {
+        str(loc.netsuite_id): world.site_by_netsuite_id(loc.netsuite_id) for loc in world.contract.locations
+    }
     worst = 0
     for target in targets_of(world.contract):
         state = world.shopify.runtime(target.shop).state
@@ -168,8 +174,9 @@ def change_events(world: World, plan: list[Action], record: TrafficRecord) -> li
     return sorted(changes)
 
 
-def publish_latencies(world: World, changes: list[tuple[float, str, str]], horizon_s: float
-                      ) -> tuple[list[float], int]:
+def publish_latencies(
+    world: World, changes: list[tuple[float, str, str]], horizon_s: float
+) -> tuple[list[float], int]:
     """Per change, ms until the first write at a channel location its site feeds; and how many had none."""
     writes: dict[tuple[str, str], list[float]] = defaultdict(list)
     for shop in world.contract.shops:
@@ -182,8 +189,11 @@ def publish_latencies(world: World, changes: list[tuple[float, str, str]], horiz
             fed_by[world.site_by_netsuite_id(ns)].append(target.location_gid)
     latencies, unpublished = [], 0
     for at, sku, site in changes:
-        first = [times[i] for gid in fed_by[site]
-                 if (times := writes.get((sku, gid))) and (i := bisect.bisect_left(times, at)) < len(times)]
+        first = [
+            times[i]
+            for gid in fed_by[site]
+            if (times := writes.get((sku, gid))) and (i := bisect.bisect_left(times, at)) < len(times)
+        ]
         soonest = min(first, default=None)
         if soonest is None or soonest - at > horizon_s:
             unpublished += 1
@@ -197,18 +207,25 @@ Writer = Callable[[World, aiohttp.ClientSession], AbstractAsyncContextManager[An
 
 async def run_side(name: str, args: argparse.Namespace, writer: Writer) -> SideResult:
     """Fresh world, the importer, the side's writer and the traffic plan; then count from ground truth."""
-    world = await build_world(WorldSpec(skus=args.skus, seed=args.seed, hot_skus=args.hot_skus,
-                                        deep_stock_factor=args.deep_stock))
+    world = await build_world(
+        WorldSpec(skus=args.skus, seed=args.seed, hot_skus=args.hot_skus, deep_stock_factor=args.deep_stock)
+    )
     result = SideResult(name)
     try:
         plan = plan_traffic(world, TrafficSpec(seed=args.seed, rate=args.rate, duration_s=args.duration))
         runner = TrafficRunner(world, plan)
         truth = SellableTruth(world, plan, runner.record)
-        async with aiohttp.ClientSession() as session, writer(world, session), \
-                anyio.create_task_group() as tasks:
-            importer = OrderImporter(ShopifyOrderFeed(world.shopify, [s.name for s in world.contract.shops]),
-                                     NetSuiteRestClient(session, world.contract, world.env), world.contract,
-                                     interval=args.interval)
+        async with (
+            aiohttp.ClientSession() as session,
+            writer(world, session),
+            anyio.create_task_group() as tasks,
+        ):
+            importer = OrderImporter(
+                ShopifyOrderFeed(world.shopify, [s.name for s in world.contract.shops]),
+                NetSuiteRestClient(session, world.contract, world.env),
+                world.contract,
+                interval=args.interval,
+            )
             await tasks.start(importer.run)
             calls_before, throttled_before = world.api_calls()
             tasks.start_soon(_sample_drift, world, truth, result)
@@ -221,8 +238,16 @@ async def run_side(name: str, args: argparse.Namespace, writer: Writer) -> SideR
     return result
 
 
-def _count(world: World, plan: list[Action], record: TrafficRecord, truth: SellableTruth, result: SideResult,
-           args: argparse.Namespace, calls_before: int, throttled_before: int) -> None:
+def _count(
+    world: World,
+    plan: list[Action],
+    record: TrafficRecord,
+    truth: SellableTruth,
+    result: SideResult,
+    args: argparse.Namespace,
+    calls_before: int,
+    throttled_before: int,
+) -> None:
     calls, throttled = world.api_calls()
     result.shopify_calls, result.throttled = calls - calls_before, throttled - throttled_before
     truth.refresh()
@@ -305,7 +330,9 @@ def _rounded(value: float | None) -> float | None:
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="a short run (< 60 s)")
     parser.add_argument("--side", choices=["both", "tandem", "baseline"], default="both")
     parser.add_argument("--seed", type=int, default=7)
@@ -316,10 +343,15 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--interval", type=float, help="T: the importer's and the baseline's period (s)")
     parser.add_argument("--deep-stock", type=int, help="stock multiplier of the SKUs that are not hot")
     parser.add_argument("--settle", type=float, help="seconds to keep running after the traffic")
-    parser.add_argument("--horizon", type=float, help="a change not written within this many s is unpublished")
+    parser.add_argument(
+        "--horizon", type=float, help="a change not written within this many s is unpublished"
+    )
     args = parser.parse_args(argv)
-    defaults = (dict(skus=30, hot_skus=6, rate=150.0, duration=10.0, interval=1.0, settle=1.0) if args.quick
-                else dict(skus=200, hot_skus=10, rate=1000.0, duration=30.0, interval=2.0, settle=2.0))
+    defaults = (
+        dict(skus=30, hot_skus=6, rate=150.0, duration=10.0, interval=1.0, settle=1.0)
+        if args.quick
+        else dict(skus=200, hot_skus=10, rate=1000.0, duration=30.0, interval=2.0, settle=2.0)
+    )
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)

@@ -63,14 +63,22 @@ def secrets_in_environment(env: Mapping[str, str]) -> Iterator[None]:
 
 
 @asynccontextmanager
-async def running_engine(world: World, data_dir: Path, *, log_level: str = "WARNING") -> AsyncIterator[EngineRun]:
+async def running_engine(
+    world: World, data_dir: Path, *, log_level: str = "WARNING"
+) -> AsyncIterator[EngineRun]:
     """Embedded NATS + the engine on `world`'s contract, for as long as the block runs."""
     data_dir.mkdir(parents=True, exist_ok=True)
     contract_path = data_dir / "tandem.toml"
     contract_path.write_text(contract_toml(world.contract))
     async with embedded_nats(data_dir / "nats") as url:
-        settings = RunSettings(data_dir=data_dir, nats=NatsSettings(url=url), embedded_port=0,
-                               log_level=log_level, log_json=None, contract_path=contract_path)
+        settings = RunSettings(
+            data_dir=data_dir,
+            nats=NatsSettings(url=url),
+            embedded_port=0,
+            log_level=log_level,
+            log_json=None,
+            contract_path=contract_path,
+        )
         with secrets_in_environment(world.env):
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(_engine, settings, world)
@@ -99,12 +107,15 @@ def where_to_look(world: World, engine: EngineRun) -> list[str]:
     ]
     for shop in world.contract.shops:
         info = shopify.shop_info(shop.name)
-        lines += [f"  {shop.name:<21} GraphQL {info.graphql_url}",
-                  f"  {'':<21} inventory {shopify.base_url}/_sandbox/shops/{shop.name}/inventory",
-                  f"  {'':<21} writes {shopify.base_url}/_sandbox/shops/{shop.name}/quantity_writes"]
+        lines += [
+            f"  {shop.name:<21} GraphQL {info.graphql_url}",
+            f"  {'':<21} inventory {shopify.base_url}/_sandbox/shops/{shop.name}/inventory",
+            f"  {'':<21} writes {shopify.base_url}/_sandbox/shops/{shop.name}/quantity_writes",
+        ]
     lines += [
         f"NetSuite REST           {netsuite.rest_url}  (TBA, account {netsuite.credentials.account})",
-        f"NetSuite control API    {netsuite.base_url}/_sandbox/state   stock: {netsuite.base_url}/_sandbox/stock",
+        f"NetSuite control API    {netsuite.base_url}/_sandbox/state",
+        f"  stock                 {netsuite.base_url}/_sandbox/stock",
         # TODO(engine wiring, lead): print the webhook receiver's and the POS hold endpoint's URLs.
         "webhook receiver        (started by the engine's Shopify gateway once wired)",
         f"data directory          {engine.data_dir}",
@@ -112,8 +123,9 @@ def where_to_look(world: World, engine: EngineRun) -> list[str]:
     return lines
 
 
-async def run_demo(options: DemoOptions = DemoOptions(), out: Callable[[str], None] = print) -> None:
+async def run_demo(options: DemoOptions | None = None, out: Callable[[str], None] = print) -> None:
     """Run the demo until `options.duration` passes or the caller cancels (Ctrl-C)."""
+    options = options or DemoOptions()
     with tempfile.TemporaryDirectory(prefix="tandem-demo-") as scratch:
         data_dir = options.data_dir or Path(scratch)
         world = await build_world(WorldSpec(skus=options.skus, seed=options.seed))
@@ -127,17 +139,25 @@ async def run_demo(options: DemoOptions = DemoOptions(), out: Callable[[str], No
             await world.stop()
 
 
-async def _importer_and_traffic(world: World, session: aiohttp.ClientSession, options: DemoOptions,
-                                out: Callable[[str], None]) -> None:
-    importer = OrderImporter(ShopifyOrderFeed(world.shopify, [s.name for s in world.contract.shops]),
-                             NetSuiteRestClient(session, world.contract, world.env), world.contract,
-                             interval=options.import_interval)
+async def _importer_and_traffic(
+    world: World, session: aiohttp.ClientSession, options: DemoOptions, out: Callable[[str], None]
+) -> None:
+    importer = OrderImporter(
+        ShopifyOrderFeed(world.shopify, [s.name for s in world.contract.shops]),
+        NetSuiteRestClient(session, world.contract, world.env),
+        world.contract,
+        interval=options.import_interval,
+    )
     async with anyio.create_task_group() as tasks:
         await tasks.start(importer.run)
         round_no = 0
         while True:  # 15 s of traffic per round, a new seed each round, until cancelled
-            plan = plan_traffic(world, TrafficSpec(seed=options.seed + round_no, rate=options.rate, duration_s=15))
+            plan = plan_traffic(
+                world, TrafficSpec(seed=options.seed + round_no, rate=options.rate, duration_s=15)
+            )
             record = await run_traffic(world, plan)
-            out(f"traffic round {round_no}: {record.count()} actions took effect, "
-                f"{record.count(ok=False)} refused; {importer.stats.imported} orders imported to NetSuite")
+            out(
+                f"traffic round {round_no}: {record.count()} actions took effect, "
+                f"{record.count(ok=False)} refused; {importer.stats.imported} orders imported to NetSuite"
+            )
             round_no += 1

@@ -48,31 +48,63 @@ class NetSuiteRequestError(RuntimeError):
 class NetSuiteRestClient:
     """A small TBA-signed (OAuth 1.0a HMAC-SHA256) REST client: what an integration platform uses."""
 
-    def __init__(self, session: aiohttp.ClientSession, contract: Contract, env: Mapping[str, str],
-                 *, max_attempts: int = 8) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        contract: Contract,
+        env: Mapping[str, str],
+        *,
+        max_attempts: int = 8,
+    ) -> None:
         account = contract.netsuite
-        missing = [name for name in (account.consumer_key_env, account.consumer_secret_env,
-                                     account.token_id_env, account.token_secret_env) if not env.get(name)]
+        missing = [
+            name
+            for name in (
+                account.consumer_key_env,
+                account.consumer_secret_env,
+                account.token_id_env,
+                account.token_secret_env,
+            )
+            if not env.get(name)
+        ]
         if missing:
             raise ValueError(f"NetSuite credentials missing from the environment: {', '.join(missing)}")
         self.session = session
         self.rest_url = account.base_url.rstrip("/") + "/services/rest"
         self.realm = account.account_id
-        self._keys = (env[account.consumer_key_env], env[account.consumer_secret_env],
-                      env[account.token_id_env], env[account.token_secret_env])
+        self._keys = (
+            env[account.consumer_key_env],
+            env[account.consumer_secret_env],
+            env[account.token_id_env],
+            env[account.token_secret_env],
+        )
         self.max_attempts = max_attempts
         self.requests = 0
         self.refused = 0  # 429 answers (the account's concurrency limit), each retried
 
     def _authorization(self, method: str, url: str) -> str:
         consumer_key, consumer_secret, token_id, token_secret = self._keys
-        client = Client(consumer_key, client_secret=consumer_secret, resource_owner_key=token_id,
-                        resource_owner_secret=token_secret, signature_method=SIGNATURE_HMAC_SHA256,
-                        realm=self.realm, nonce=secrets.token_hex(12), timestamp=str(int(time.time())))
+        client = Client(
+            consumer_key,
+            client_secret=consumer_secret,
+            resource_owner_key=token_id,
+            resource_owner_secret=token_secret,
+            signature_method=SIGNATURE_HMAC_SHA256,
+            realm=self.realm,
+            nonce=secrets.token_hex(12),
+            timestamp=str(int(time.time())),
+        )
         return str(client.sign(url, method)[1]["Authorization"])
 
-    async def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                      body: Any = None, headers: Mapping[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], Any]:
         """Send one signed request, retrying 429 with backoff; returns (status, headers, decoded body)."""
         url = self.rest_url + path
         if params:
@@ -102,24 +134,33 @@ class NetSuiteRestClient:
         rows: list[dict[str, str]] = []
         offset = 0
         while True:
-            _, _, body = await self.request("POST", "/query/v1/suiteql",
-                                            params={"limit": page_size, "offset": offset},
-                                            body={"q": query}, headers={"Prefer": "transient"})
+            _, _, body = await self.request(
+                "POST",
+                "/query/v1/suiteql",
+                params={"limit": page_size, "offset": offset},
+                body={"q": query},
+                headers={"Prefer": "transient"},
+            )
             rows.extend(body["items"])
             if not body.get("hasMore"):
                 return rows
             offset += page_size
 
-    async def upsert(self, record_type: str, external_id: str, record: Mapping[str, Any],
-                     replace: tuple[str, ...] = ()) -> int:
+    async def upsert(
+        self, record_type: str, external_id: str, record: Mapping[str, Any], replace: tuple[str, ...] = ()
+    ) -> int:
         """PUT by external id; returns the record's internal id (from the Location header).
 
         `replace` names sublists sent whole: without it NetSuite merges them, and an unkeyed line sent
         again is appended (a re-run would double an order's lines).
         """
         params = {"replace": ",".join(replace)} if replace else None
-        _, headers, _ = await self.request("PUT", f"/record/v1/{record_type}/eid:{quote(external_id, safe='')}",
-                                           params=params, body=dict(record))
+        _, headers, _ = await self.request(
+            "PUT",
+            f"/record/v1/{record_type}/eid:{quote(external_id, safe='')}",
+            params=params,
+            body=dict(record),
+        )
         return int(headers["Location"].rstrip("/").rsplit("/", 1)[1])
 
 
@@ -149,11 +190,15 @@ class ShopifyOrderFeed:
         new: list[ShopifyOrder] = []
         for shop in self.shops:
             orders = list(self.shopify.runtime(shop).state.orders.values())
-            for order in orders[self._seen[shop]:]:
+            for order in orders[self._seen[shop] :]:
                 lines = tuple(
-                    ShopifyOrderLine(_sku(order, fo_line.line_item_id), fo_line.total_quantity,
-                                     gid("Location", fo.location_id))
-                    for fo in order.fulfillment_orders for fo_line in fo.lines
+                    ShopifyOrderLine(
+                        _sku(order, fo_line.line_item_id),
+                        fo_line.total_quantity,
+                        gid("Location", fo.location_id),
+                    )
+                    for fo in order.fulfillment_orders
+                    for fo_line in fo.lines
                 )
                 new.append(ShopifyOrder(shop, str(order.id), order.name, order.created_at.timestamp(), lines))
             self._seen[shop] = len(orders)
@@ -175,8 +220,15 @@ class ImportStats:
 class OrderImporter:
     """Every `interval` seconds, upsert a NetSuite sales order for each new Shopify order."""
 
-    def __init__(self, feed: ShopifyOrderFeed, netsuite: NetSuiteRestClient, contract: Contract,
-                 *, interval: float, parallel: int = 3) -> None:
+    def __init__(
+        self,
+        feed: ShopifyOrderFeed,
+        netsuite: NetSuiteRestClient,
+        contract: Contract,
+        *,
+        interval: float,
+        parallel: int = 3,
+    ) -> None:
         if interval <= 0:
             raise ValueError(f"interval: expected a positive number of seconds, got {interval}")
         self.feed, self.netsuite, self.contract = feed, netsuite, contract
@@ -185,16 +237,20 @@ class OrderImporter:
         self.stats = ImportStats()
         self._items: dict[str, str] = {}
         self._customers: dict[str, str] = {}
-        self._locations = {(shop, gid_): loc.netsuite_id
-                           for loc in contract.locations for shop, gid_ in loc.shopify.items()}
+        self._locations = {
+            (shop, gid_): loc.netsuite_id for loc in contract.locations for shop, gid_ in loc.shopify.items()
+        }
 
     async def prepare(self) -> None:
         """Read the item ids by SKU and make one walk-in customer per shop (both idempotent)."""
         rows = await self.netsuite.suiteql("SELECT id, itemid FROM item ORDER BY id")
         self._items = {row["itemid"]: row["id"] for row in rows}
         for shop in self.contract.shops:
-            customer = await self.netsuite.upsert("customer", f"shopify-{shop.name}-guest", {
-                "companyName": f"Shopify {shop.name} customers", "email": f"orders@{shop.domain}"})
+            customer = await self.netsuite.upsert(
+                "customer",
+                f"shopify-{shop.name}-guest",
+                {"companyName": f"Shopify {shop.name} customers", "email": f"orders@{shop.domain}"},
+            )
             self._customers[shop.name] = str(customer)
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -229,11 +285,18 @@ class OrderImporter:
             log.warning("importer.unknown_sku", shop=order.shop, order=order.order_id, skus=unknown)
             return
         try:
-            await self.netsuite.upsert("salesOrder", order.order_id, self.sales_order(order), replace=("item",))
+            await self.netsuite.upsert(
+                "salesOrder", order.order_id, self.sales_order(order), replace=("item",)
+            )
         except NetSuiteRequestError as error:
             self.stats.failed += 1
-            log.warning("importer.order_failed", shop=order.shop, order=order.order_id,
-                        status=error.status, detail=error.body)
+            log.warning(
+                "importer.order_failed",
+                shop=order.shop,
+                order=order.order_id,
+                status=error.status,
+                detail=error.body,
+            )
             return
         self.stats.imported += 1
         self.stats.imported_at[order.order_id] = time.time()
@@ -241,9 +304,15 @@ class OrderImporter:
     def sales_order(self, order: ShopifyOrder) -> dict[str, Any]:
         """The sales order body for a Shopify order (lines at their mapped NetSuite locations)."""
         # Lines keyed by number: sent again they update themselves instead of being appended.
-        lines = [{"line": number, "item": {"id": self._items[line.sku]}, "quantity": line.quantity,
-                  "location": {"id": self._locations[(order.shop, line.location)]}}
-                 for number, line in enumerate(order.lines, start=1)]
+        lines = [
+            {
+                "line": number,
+                "item": {"id": self._items[line.sku]},
+                "quantity": line.quantity,
+                "location": {"id": self._locations[(order.shop, line.location)]},
+            }
+            for number, line in enumerate(order.lines, start=1)
+        ]
         return {
             "entity": {"id": self._customers[order.shop]},
             "externalId": order.order_id,

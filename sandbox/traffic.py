@@ -81,7 +81,9 @@ class TrafficRecord:
     outcomes: list[Outcome] = field(default_factory=list)
 
     def count(self, kind: ActionKind | None = None, ok: bool | None = True) -> int:
-        return sum(1 for o in self.outcomes if (kind is None or o.kind == kind) and (ok is None or o.ok == ok))
+        return sum(
+            1 for o in self.outcomes if (kind is None or o.kind == kind) and (ok is None or o.ok == ok)
+        )
 
 
 HoldSink = Callable[[str, Outcome, float], Awaitable[None]]  # (hold id, outcome, expires_at)
@@ -106,7 +108,8 @@ def _arrival_times(rng: random.Random, spec: TrafficSpec) -> list[float]:
     """A Poisson process whose rate is burst_factor times higher inside bursts, averaging spec.rate."""
     burst_share = min(1.0, spec.burst_length_s / spec.burst_every_s)
     quiet_rate = spec.rate / (burst_share * spec.burst_factor + (1 - burst_share))
-    times, at = [], 0.0
+    times: list[float] = []
+    at = 0.0
     while True:
         in_burst = (at % spec.burst_every_s) < spec.burst_length_s
         at += rng.expovariate(quiet_rate * (spec.burst_factor if in_burst else 1.0))
@@ -115,8 +118,9 @@ def _arrival_times(rng: random.Random, spec: TrafficSpec) -> list[float]:
         times.append(at)
 
 
-def _action(rng: random.Random, spec: TrafficSpec, world: World, hot: list[str], at: float,
-            index: int) -> list[Action]:
+def _action(
+    rng: random.Random, spec: TrafficSpec, world: World, hot: list[str], at: float, index: int
+) -> list[Action]:
     roll = rng.random()
     sku = rng.choice(hot) if rng.random() < spec.hot_share else rng.choice(world.sellable_skus())
     if roll < MIX["pos_sale"]:
@@ -128,7 +132,10 @@ def _action(rng: random.Random, spec: TrafficSpec, world: World, hot: list[str],
         hold = Action(at, "hold", sku, 1, shop, "warehouse", hold_seconds=seconds)
         if rng.random() >= spec.checkout_share:
             return [hold]
-        return [hold, Action(at + rng.uniform(0.1, seconds * 0.8), "checkout", sku, 1, shop, "warehouse", ref=index)]
+        return [
+            hold,
+            Action(at + rng.uniform(0.1, seconds * 0.8), "checkout", sku, 1, shop, "warehouse", ref=index),
+        ]
     roll -= MIX["hold"]
     if roll < MIX["receipt"]:
         return [Action(at, "receipt", rng.choice(world.skus), rng.randint(2, 8), site="warehouse")]
@@ -136,8 +143,10 @@ def _action(rng: random.Random, spec: TrafficSpec, world: World, hot: list[str],
     if roll < MIX["transfer"]:
         site = rng.choice(POS_SITES).key
         item = rng.choice(world.skus)
-        return [Action(at, "transfer", item, rng.randint(1, 3), site=site),
-                Action(at + spec.transfer_transit_s, "transfer_receive", item, 0, site=site, ref=index)]
+        return [
+            Action(at, "transfer", item, rng.randint(1, 3), site=site),
+            Action(at + spec.transfer_transit_s, "transfer_receive", item, 0, site=site, ref=index),
+        ]
     extra = rng.choice(world.skus)
     lines = ((extra, 1),) if rng.random() < 0.3 and extra != sku else ()
     return [Action(at, "web_order", sku, rng.choice([1, 1, 2]), rng.choice(["us", "eu"]), lines=lines)]
@@ -174,29 +183,43 @@ class TrafficRunner:
             ok, detail = self._dispatch(index, action)
         except (DomainRefusal, NetSuiteApiError) as refusal:
             ok, detail = False, getattr(refusal, "code", type(refusal).__name__)
-        return Outcome(index, action.kind, time.time(), ok, action.sku, action.quantity, action.shop,
-                       action.site, detail)
+        return Outcome(
+            index, action.kind, time.time(), ok, action.sku, action.quantity, action.shop, action.site, detail
+        )
 
     def _dispatch(self, index: int, action: Action) -> tuple[bool, str]:
         shopify, netsuite, world = self.world.shopify, self.world.netsuite, self.world
         if action.kind == "web_order":
-            lines = [OrderLineSpec(action.sku, action.quantity), *(OrderLineSpec(s, q) for s, q in action.lines)]
+            lines = [
+                OrderLineSpec(action.sku, action.quantity),
+                *(OrderLineSpec(s, q) for s, q in action.lines),
+            ]
             return True, str(shopify.place_order(action.shop or "us", OrderSpec(lines=lines))["id"])
         if action.kind == "pos_sale":
-            order = shopify.place_order("us", OrderSpec(lines=[OrderLineSpec(action.sku, action.quantity)],
-                                                        source="pos", location=_site_name(action.site)))
+            order = shopify.place_order(
+                "us",
+                OrderSpec(
+                    lines=[OrderLineSpec(action.sku, action.quantity)],
+                    source="pos",
+                    location=_site_name(action.site),
+                ),
+            )
             return True, str(order["id"])
         if action.kind == "hold":
-            hold = shopify.create_hold(action.shop or "us", HoldSpec(
-                action.sku, _site_name(action.site), action.quantity, action.hold_seconds))
+            hold = shopify.create_hold(
+                action.shop or "us",
+                HoldSpec(action.sku, _site_name(action.site), action.quantity, action.hold_seconds),
+            )
             self._produced[index] = str(hold["id"])
             return True, str(hold["id"])
         if action.kind == "checkout":
             hold_id = self._produced.get(action.ref)
             if hold_id is None:
                 return False, "NO_HOLD"
-            order = shopify.place_order(action.shop or "us", OrderSpec(
-                lines=[OrderLineSpec(action.sku, action.quantity)], hold_ids=[hold_id]))
+            order = shopify.place_order(
+                action.shop or "us",
+                OrderSpec(lines=[OrderLineSpec(action.sku, action.quantity)], hold_ids=[hold_id]),
+            )
             return True, str(order["id"])
         item, site = world.item_ids[action.sku], world.location_ids[action.site or "warehouse"]
         if action.kind == "receipt":

@@ -39,9 +39,9 @@ from contract.config import (
 from contract.validation import find_issues
 from sandbox.netsuite.config import Credentials, NetSuiteSandboxConfig
 from sandbox.netsuite.sandbox import NetSuiteSandbox
+from sandbox.shopify import LocationSpec, ProductSpec, ShopifySandbox, ShopSpec, VariantSpec
 from sandbox.shopify.ids import IdSequence
 from sandbox.shopify.throttle import CostBucket
-from sandbox.shopify import LocationSpec, ProductSpec, ShopifySandbox, ShopSpec, VariantSpec
 
 
 class WorldSpec(msgspec.Struct, frozen=True, kw_only=True):
@@ -158,8 +158,12 @@ def initial_stock(spec: WorldSpec, skus: list[str]) -> dict[tuple[str, str], int
     """Seeded opening stock per (SKU, site)."""
     rng = random.Random(spec.seed)
     ranges = {"warehouse": spec.warehouse_stock, "store": spec.store_stock, "3pl": spec.threepl_stock}
-    return {(sku, site.key): rng.randint(*ranges[site.kind]) * (1 if n < spec.hot_skus else spec.deep_stock_factor)
-            for n, sku in enumerate(skus) for site in SITES}
+    return {
+        (sku, site.key): rng.randint(*ranges[site.kind])
+        * (1 if n < spec.hot_skus else spec.deep_stock_factor)
+        for n, sku in enumerate(skus)
+        for site in SITES
+    }
 
 
 def bundle_for(skus: list[str]) -> Bundle:
@@ -194,8 +198,9 @@ async def build_world(spec: WorldSpec | None = None) -> World:
         await netsuite.stop()
         raise
     contract, env = _contract(spec, shopify, netsuite, location_ids, shop_locations, bundle)
-    return World(spec, shopify, netsuite, contract, env, skus, bundle, item_ids, location_ids,
-                 shop_locations, stock)
+    return World(
+        spec, shopify, netsuite, contract, env, skus, bundle, item_ids, location_ids, shop_locations, stock
+    )
 
 
 def _seed_netsuite(
@@ -206,49 +211,101 @@ def _seed_netsuite(
     create("subsidiary", {"name": "Tandem Flash Goods Inc."})
     locations = {site.key: create("location", {"name": site.name, "externalId": site.key}) for site in SITES}
     items = {
-        sku: create("inventoryItem", {"itemId": sku, "displayName": f"Flash item {sku}",
-                                      "basePrice": "20.00", "externalId": sku})
+        sku: create(
+            "inventoryItem",
+            {"itemId": sku, "displayName": f"Flash item {sku}", "basePrice": "20.00", "externalId": sku},
+        )
         for sku in skus
     }
-    members = [{"item": {"id": str(items[sku])}, "quantity": units} for sku, units in bundle.components.items()]
-    items[bundle.sku] = create("kitItem", {"itemId": bundle.sku, "displayName": "Flash duo",
-                                           "basePrice": "50.00", "externalId": bundle.sku,
-                                           "member": {"items": members}})
+    members = [
+        {"item": {"id": str(items[sku])}, "quantity": units} for sku, units in bundle.components.items()
+    ]
+    items[bundle.sku] = create(
+        "kitItem",
+        {
+            "itemId": bundle.sku,
+            "displayName": "Flash duo",
+            "basePrice": "50.00",
+            "externalId": bundle.sku,
+            "member": {"items": members},
+        },
+    )
     for site in SITES:
-        lines = [{"item": {"id": str(items[sku])}, "location": {"id": str(locations[site.key])},
-                  "adjustQtyBy": stock[(sku, site.key)]} for sku in skus]
-        create("inventoryAdjustment", {"adjLocation": {"id": str(locations[site.key])},
-                                       "memo": "Opening stock", "inventory": {"items": lines}})
+        lines = [
+            {
+                "item": {"id": str(items[sku])},
+                "location": {"id": str(locations[site.key])},
+                "adjustQtyBy": stock[(sku, site.key)],
+            }
+            for sku in skus
+        ]
+        create(
+            "inventoryAdjustment",
+            {
+                "adjLocation": {"id": str(locations[site.key])},
+                "memo": "Opening stock",
+                "inventory": {"items": lines},
+            },
+        )
     return locations, items
 
 
 def _seed_shopify(
-    shopify: ShopifySandbox, spec: WorldSpec, skus: list[str], bundle: Bundle,
+    shopify: ShopifySandbox,
+    spec: WorldSpec,
+    skus: list[str],
+    bundle: Bundle,
     stock: dict[tuple[str, str], int],
 ) -> dict[tuple[str, str], str]:
     shop_locations: dict[tuple[str, str], str] = {}
     for shop, currency in SHOP_CURRENCIES.items():
         rng = random.Random(f"{spec.seed}-{shop}")  # the shop's own token and secret, reproducible
-        shopify.add_shop(ShopSpec(
-            name=shop, access_token=f"shpat_{rng.getrandbits(128):032x}",
-            webhook_secret=f"{rng.getrandbits(128):032x}", currency=currency,
-            bucket_size=spec.bucket_size, restore_rate=spec.restore_rate,
-        ))
+        shopify.add_shop(
+            ShopSpec(
+                name=shop,
+                access_token=f"shpat_{rng.getrandbits(128):032x}",
+                webhook_secret=f"{rng.getrandbits(128):032x}",
+                currency=currency,
+                bucket_size=spec.bucket_size,
+                restore_rate=spec.restore_rate,
+            )
+        )
         # Real Shopify ids are unique across shops; the emulator numbers each shop from the same start,
         # so two shops' orders would share ids (and NetSuite external ids). Give each shop its own range.
         shopify.runtime(shop).state.ids = IdSequence(start=SHOP_ID_BASE[shop])
         shopify.runtime(shop).bucket = MeteredCostBucket(spec.bucket_size, spec.restore_rate)
         for site in SITES:
             if shop in site.shops:
-                added = shopify.add_location(shop, LocationSpec(
-                    site.name, fulfills_online_orders=not site.pos, pos=site.pos))
+                added = shopify.add_location(
+                    shop, LocationSpec(site.name, fulfills_online_orders=not site.pos, pos=site.pos)
+                )
                 shop_locations[(shop, site.key)] = str(added["id"])
         sites = [site.key for site in SITES if shop in site.shops]
         for sku in skus:
-            shopify.add_product(shop, ProductSpec(f"Flash item {sku}", [VariantSpec(
-                sku, Decimal("20.00"), stock={_site_name(s): stock[(sku, s)] for s in sites})]))
-        shopify.add_product(shop, ProductSpec("Flash duo", [VariantSpec(
-            bundle.sku, Decimal("50.00"), stock={_site_name(s): kits_available(bundle, stock, s) for s in sites})]))
+            shopify.add_product(
+                shop,
+                ProductSpec(
+                    f"Flash item {sku}",
+                    [
+                        VariantSpec(
+                            sku, Decimal("20.00"), stock={_site_name(s): stock[(sku, s)] for s in sites}
+                        )
+                    ],
+                ),
+            )
+        shopify.add_product(
+            shop,
+            ProductSpec(
+                "Flash duo",
+                [
+                    VariantSpec(
+                        bundle.sku,
+                        Decimal("50.00"),
+                        stock={_site_name(s): kits_available(bundle, stock, s) for s in sites},
+                    )
+                ],
+            ),
+        )
     return shop_locations
 
 
@@ -257,8 +314,12 @@ def _site_name(key: str) -> str:
 
 
 def _contract(
-    spec: WorldSpec, shopify: ShopifySandbox, netsuite: NetSuiteSandbox, location_ids: dict[str, int],
-    shop_locations: dict[tuple[str, str], str], bundle: Bundle,
+    spec: WorldSpec,
+    shopify: ShopifySandbox,
+    netsuite: NetSuiteSandbox,
+    location_ids: dict[str, int],
+    shop_locations: dict[tuple[str, str], str],
+    bundle: Bundle,
 ) -> tuple[Contract, dict[str, str]]:
     credentials = netsuite.credentials
     env = {
@@ -272,24 +333,38 @@ def _contract(
         info = shopify.shop_info(shop)
         env[f"SHOPIFY_{shop.upper()}_ACCESS_TOKEN"] = info.access_token
         env[f"SHOPIFY_{shop.upper()}_WEBHOOK_SECRET"] = info.webhook_secret
-        shops.append(Shop(
-            name=shop, domain=info.domain, base_url=f"{shopify.base_url}/shops/{shop}",
-            currency=currency, api_version=shopify.api_version,
-            access_token_env=f"SHOPIFY_{shop.upper()}_ACCESS_TOKEN",
-            webhook_secret_env=f"SHOPIFY_{shop.upper()}_WEBHOOK_SECRET",
-        ))
+        shops.append(
+            Shop(
+                name=shop,
+                domain=info.domain,
+                base_url=f"{shopify.base_url}/shops/{shop}",
+                currency=currency,
+                api_version=shopify.api_version,
+                access_token_env=f"SHOPIFY_{shop.upper()}_ACCESS_TOKEN",
+                webhook_secret_env=f"SHOPIFY_{shop.upper()}_WEBHOOK_SECRET",
+            )
+        )
     locations = [
-        Location(netsuite_id=str(location_ids[site.key]), name=site.name, kind=site.kind,  # type: ignore[arg-type]
-                 pos=site.pos, shopify={shop: shop_locations[(shop, site.key)] for shop in site.shops})
+        Location(
+            netsuite_id=str(location_ids[site.key]),
+            name=site.name,
+            kind=site.kind,  # type: ignore[arg-type]
+            pos=site.pos,
+            shopify={shop: shop_locations[(shop, site.key)] for shop in site.shops},
+        )
         for site in SITES
     ]
     contract = Contract(
         polling_interval_s=spec.polling_interval_s,
         netsuite=NetSuiteAccount(
-            account_id=credentials.account, base_url=netsuite.base_url,
-            time_zone=netsuite.config.time_zone, concurrency_limit=spec.netsuite_concurrency,
-            consumer_key_env="NETSUITE_CONSUMER_KEY", consumer_secret_env="NETSUITE_CONSUMER_SECRET",
-            token_id_env="NETSUITE_TOKEN_ID", token_secret_env="NETSUITE_TOKEN_SECRET",
+            account_id=credentials.account,
+            base_url=netsuite.base_url,
+            time_zone=netsuite.config.time_zone,
+            concurrency_limit=spec.netsuite_concurrency,
+            consumer_key_env="NETSUITE_CONSUMER_KEY",
+            consumer_secret_env="NETSUITE_CONSUMER_SECRET",
+            token_id_env="NETSUITE_TOKEN_ID",
+            token_secret_env="NETSUITE_TOKEN_SECRET",
         ),
         shops=shops,
         locations=locations,
@@ -301,15 +376,21 @@ def _contract(
     contract = msgspec.convert(msgspec.to_builtins(contract), Contract)
     issues = find_issues(contract)
     if issues:
-        raise ValueError("the generated contract is invalid: " + "; ".join(f"{i.key}: {i.problem}" for i in issues))
+        raise ValueError(
+            "the generated contract is invalid: " + "; ".join(f"{i.key}: {i.problem}" for i in issues)
+        )
     return contract, env
 
 
 def contract_toml(contract: Contract) -> str:
     """The contract as `tandem.toml` text (msgspec writes no TOML without tomli_w; this shape is small)."""
     raw = msgspec.to_builtins(contract)
-    lines = [f"{key} = {_toml_value(value)}" for key, value in raw.items() if not isinstance(value, dict | list)
-             or (isinstance(value, list) and not any(isinstance(v, dict) for v in value))]
+    lines = [
+        f"{key} = {_toml_value(value)}"
+        for key, value in raw.items()
+        if not isinstance(value, dict | list)
+        or (isinstance(value, list) and not any(isinstance(v, dict) for v in value))
+    ]
     for key, value in raw.items():
         if isinstance(value, dict):
             lines += ["", f"[{key}]", *(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())]
@@ -344,13 +425,36 @@ def _channels(
         return [str(location_ids[key]) for key in keys]
 
     return [
-        Channel(name="us-online", kind="storefront", shop="us", locations=ns("warehouse"), buffer=spec.buffer,
-                publish_to=[shop_locations[("us", "warehouse")]]),
-        Channel(name="eu-online", kind="storefront", shop="eu", locations=ns("warehouse", "3pl"),
-                buffer=spec.buffer,
-                publish_to=[shop_locations[("eu", "warehouse")], shop_locations[("eu", "3pl")]]),
-        Channel(name="pos-brooklyn", kind="pos", shop="us", locations=ns("brooklyn"), buffer=spec.buffer,
-                publish_to=[shop_locations[("us", "brooklyn")]]),
-        Channel(name="pos-manhattan", kind="pos", shop="us", locations=ns("manhattan"), buffer=spec.buffer,
-                publish_to=[shop_locations[("us", "manhattan")]]),
+        Channel(
+            name="us-online",
+            kind="storefront",
+            shop="us",
+            locations=ns("warehouse"),
+            buffer=spec.buffer,
+            publish_to=[shop_locations[("us", "warehouse")]],
+        ),
+        Channel(
+            name="eu-online",
+            kind="storefront",
+            shop="eu",
+            locations=ns("warehouse", "3pl"),
+            buffer=spec.buffer,
+            publish_to=[shop_locations[("eu", "warehouse")], shop_locations[("eu", "3pl")]],
+        ),
+        Channel(
+            name="pos-brooklyn",
+            kind="pos",
+            shop="us",
+            locations=ns("brooklyn"),
+            buffer=spec.buffer,
+            publish_to=[shop_locations[("us", "brooklyn")]],
+        ),
+        Channel(
+            name="pos-manhattan",
+            kind="pos",
+            shop="us",
+            locations=ns("manhattan"),
+            buffer=spec.buffer,
+            publish_to=[shop_locations[("us", "manhattan")]],
+        ),
     ]

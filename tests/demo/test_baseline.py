@@ -20,21 +20,28 @@ def _netsuite_available(world: World, sku: str, site: str) -> int:
     return int(level.on_hand - level.committed)
 
 
-async def test_netsuite_values_reach_every_channel_location(world: World, session: aiohttp.ClientSession) -> None:
+async def test_netsuite_values_reach_every_channel_location(
+    world: World, session: aiohttp.ClientSession
+) -> None:
     sku = world.skus[0]
     world.netsuite.receive_stock(world.item_ids[sku], world.location_ids["warehouse"], 7)
     world.netsuite.adjust_stock(world.item_ids[world.skus[3]], world.location_ids["3pl"], -1)
     connector = IntervalConnector(session, world.contract, world.env, interval=1.0)
     await connector.sync_once()
-    for (shop, site) in world.shop_locations:
+    for shop, site in world.shop_locations:
         for each in world.skus:
             assert _available(world, shop, each, site) == _netsuite_available(world, each, site)
     # the shared warehouse gets the whole NetSuite quantity in both shops: that is what connectors do
-    assert _available(world, "us", sku, "warehouse") == _available(world, "eu", sku, "warehouse") == (
-        world.initial_stock[(sku, "warehouse")] + 7)
+    assert (
+        _available(world, "us", sku, "warehouse")
+        == _available(world, "eu", sku, "warehouse")
+        == (world.initial_stock[(sku, "warehouse")] + 7)
+    )
 
 
-async def test_it_overwrites_shopify_with_a_stale_netsuite_value(world: World, session: aiohttp.ClientSession) -> None:
+async def test_it_overwrites_shopify_with_a_stale_netsuite_value(
+    world: World, session: aiohttp.ClientSession
+) -> None:
     sku = world.skus[1]
     connector = IntervalConnector(session, world.contract, world.env, interval=1.0, mode="full")
     await connector.sync_once()
@@ -46,7 +53,9 @@ async def test_it_overwrites_shopify_with_a_stale_netsuite_value(world: World, s
     assert writes and all(w.change_from_quantity is None for w in writes)
 
 
-async def test_changed_mode_writes_only_what_moved_in_netsuite(world: World, session: aiohttp.ClientSession) -> None:
+async def test_changed_mode_writes_only_what_moved_in_netsuite(
+    world: World, session: aiohttp.ClientSession
+) -> None:
     connector = IntervalConnector(session, world.contract, world.env, interval=1.0)
     first = await connector.sync_once()
     assert first == len(targets_of(world.contract)) * len(world.sellable_skus())
@@ -57,10 +66,13 @@ async def test_changed_mode_writes_only_what_moved_in_netsuite(world: World, ses
     assert throttled == 0 and calls >= 4  # item lookups per shop, then the batched writes
 
 
-async def test_the_bundle_gets_the_kits_its_components_make(world: World, session: aiohttp.ClientSession) -> None:
+async def test_the_bundle_gets_the_kits_its_components_make(
+    world: World, session: aiohttp.ClientSession
+) -> None:
     a, b = world.bundle.components
-    world.netsuite.adjust_stock(world.item_ids[b], world.location_ids["brooklyn"],
-                                -world.initial_stock[(b, "brooklyn")] + 3)  # 3 units of b left: 1 kit
+    world.netsuite.adjust_stock(
+        world.item_ids[b], world.location_ids["brooklyn"], -world.initial_stock[(b, "brooklyn")] + 3
+    )  # 3 units of b left: 1 kit
     await IntervalConnector(session, world.contract, world.env, interval=1.0).sync_once()
     expected = min(world.initial_stock[(a, "brooklyn")], 3 // world.bundle.components[b])
     assert _available(world, "us", world.bundle.sku, "brooklyn") == expected

@@ -13,12 +13,36 @@ from bench.flash_sale import SideResult, main, summary
 async def test_the_baseline_side_runs_and_the_last_line_is_the_json_summary(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    figures = await main(["--quick", "--side", "baseline", "--duration", "3", "--rate", "120",
-                          "--interval", "0.5", "--settle", "0.5", "--skus", "10", "--hot-skus", "3"])
+    figures = await main(
+        [
+            "--quick",
+            "--side",
+            "baseline",
+            "--duration",
+            "3",
+            "--rate",
+            "120",
+            "--interval",
+            "0.5",
+            "--settle",
+            "0.5",
+            "--skus",
+            "10",
+            "--hot-skus",
+            "3",
+        ]
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     assert json.loads(lines[-1]) == figures
-    assert set(figures) == {"tandem_oversold", "baseline_oversold", "p50_ms", "p99_ms", "changes_per_s",
-                            "shopify_calls_per_100_changes", "throttled"}
+    assert set(figures) == {
+        "tandem_oversold",
+        "baseline_oversold",
+        "p50_ms",
+        "p99_ms",
+        "changes_per_s",
+        "shopify_calls_per_100_changes",
+        "throttled",
+    }
     assert isinstance(figures["baseline_oversold"], int) and figures["baseline_oversold"] >= 0
     assert figures["tandem_oversold"] is None  # that side did not run
     assert any(line.startswith("oversold units") for line in lines)
@@ -26,16 +50,36 @@ async def test_the_baseline_side_runs_and_the_last_line_is_the_json_summary(
 
 def test_tandem_figures_are_null_when_its_engine_made_no_shopify_call() -> None:
     idle = SideResult("tandem", wired=False, oversold=0, changes=100, duration_s=1.0)
-    baseline = SideResult("baseline", oversold=12, latencies_ms=[10.0, 20.0], changes=100, duration_s=2.0,
-                          shopify_calls=4)
+    baseline = SideResult(
+        "baseline", oversold=12, latencies_ms=[10.0, 20.0], changes=100, duration_s=2.0, shopify_calls=4
+    )
     assert summary(idle, baseline) == {
-        "tandem_oversold": None, "baseline_oversold": 12, "p50_ms": None, "p99_ms": None,
-        "changes_per_s": None, "shopify_calls_per_100_changes": None, "throttled": None}
-    wired = SideResult("tandem", oversold=1, latencies_ms=[float(n) for n in range(1, 101)], changes=200,
-                       duration_s=2.0, shopify_calls=10, throttled=0)
+        "tandem_oversold": None,
+        "baseline_oversold": 12,
+        "p50_ms": None,
+        "p99_ms": None,
+        "changes_per_s": None,
+        "shopify_calls_per_100_changes": None,
+        "throttled": None,
+    }
+    wired = SideResult(
+        "tandem",
+        oversold=1,
+        latencies_ms=[float(n) for n in range(1, 101)],
+        changes=200,
+        duration_s=2.0,
+        shopify_calls=10,
+        throttled=0,
+    )
     assert summary(wired, baseline) == {
-        "tandem_oversold": 1, "baseline_oversold": 12, "p50_ms": 51.0, "p99_ms": 100.0,
-        "changes_per_s": 100.0, "shopify_calls_per_100_changes": 5.0, "throttled": 0}
+        "tandem_oversold": 1,
+        "baseline_oversold": 12,
+        "p50_ms": 51.0,
+        "p99_ms": 100.0,
+        "changes_per_s": 100.0,
+        "shopify_calls_per_100_changes": 5.0,
+        "throttled": 0,
+    }
 
 
 @pytest.mark.skipif(not os.environ.get("TANDEM_SLOW_TESTS"), reason="the whole --quick bench takes ~45 s")

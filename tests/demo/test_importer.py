@@ -11,8 +11,12 @@ from sandbox.world import World
 
 
 def _importer(world: World, session: aiohttp.ClientSession) -> OrderImporter:
-    return OrderImporter(ShopifyOrderFeed(world.shopify, ["us", "eu"]),
-                         NetSuiteRestClient(session, world.contract, world.env), world.contract, interval=1.0)
+    return OrderImporter(
+        ShopifyOrderFeed(world.shopify, ["us", "eu"]),
+        NetSuiteRestClient(session, world.contract, world.env),
+        world.contract,
+        interval=1.0,
+    )
 
 
 def _committed(world: World, sku: str, site: str) -> int:
@@ -24,8 +28,9 @@ async def test_each_order_becomes_one_sales_order_at_its_location(
 ) -> None:
     sku, other = world.skus[0], world.skus[1]
     web = world.shopify.place_order("eu", OrderSpec(lines=[OrderLineSpec(sku, 1), OrderLineSpec(other, 1)]))
-    pos = world.shopify.place_order("us", OrderSpec(lines=[OrderLineSpec(sku, 1)], source="pos",
-                                                    location="Brooklyn Store"))
+    pos = world.shopify.place_order(
+        "us", OrderSpec(lines=[OrderLineSpec(sku, 1)], source="pos", location="Brooklyn Store")
+    )
     importer = _importer(world, session)
     assert await importer.import_new() == 2
     assert world.netsuite.external_id_counts("salesOrder") == {str(web["id"]): 1, str(pos["id"]): 1}
@@ -39,8 +44,9 @@ async def test_each_order_becomes_one_sales_order_at_its_location(
 async def test_a_second_round_and_a_second_importer_import_nothing_twice(
     world: World, session: aiohttp.ClientSession
 ) -> None:
-    placed = [world.shopify.place_order("us", OrderSpec(lines=[OrderLineSpec(world.skus[2], 1)]))
-              for _ in range(3)]
+    placed = [
+        world.shopify.place_order("us", OrderSpec(lines=[OrderLineSpec(world.skus[2], 1)])) for _ in range(3)
+    ]
     first = _importer(world, session)
     assert await first.import_new() == 3
     assert await first.import_new() == 0
@@ -56,8 +62,9 @@ async def test_an_order_for_a_sku_netsuite_lacks_is_counted_as_failed(
 
     from sandbox.shopify import ProductSpec, VariantSpec
 
-    world.shopify.add_product("us", ProductSpec("Stray", [VariantSpec("STRAY-1", Decimal("5"),
-                                                                      stock={"Central Warehouse": 3})]))
+    world.shopify.add_product(
+        "us", ProductSpec("Stray", [VariantSpec("STRAY-1", Decimal("5"), stock={"Central Warehouse": 3})])
+    )
     world.shopify.place_order("us", OrderSpec(lines=[OrderLineSpec("STRAY-1", 1)]))
     importer = _importer(world, session)
     assert await importer.import_new() == 1

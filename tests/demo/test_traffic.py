@@ -21,7 +21,15 @@ def test_the_plan_mixes_every_kind_bursts_and_favours_hot_skus(world: World) -> 
     spec = TrafficSpec(seed=2, rate=400, duration_s=8, burst_every_s=4, burst_length_s=1, burst_factor=4)
     plan = plan_traffic(world, spec)
     kinds = Counter(action.kind for action in plan)
-    assert set(kinds) == {"web_order", "pos_sale", "hold", "checkout", "receipt", "transfer", "transfer_receive"}
+    assert set(kinds) == {
+        "web_order",
+        "pos_sale",
+        "hold",
+        "checkout",
+        "receipt",
+        "transfer",
+        "transfer_receive",
+    }
     starts = [a.at for a in plan if a.kind not in ("checkout", "transfer_receive")]
     assert abs(len(starts) - spec.rate * spec.duration_s) < 0.15 * spec.rate * spec.duration_s
     in_burst = sum(1 for at in starts if at % 4 < 1)
@@ -33,8 +41,9 @@ def test_the_plan_mixes_every_kind_bursts_and_favours_hot_skus(world: World) -> 
 
 
 async def test_a_run_stops_by_itself_and_records_what_happened(world: World) -> None:
-    plan = plan_traffic(world, TrafficSpec(seed=3, rate=100, duration_s=1.5, transfer_transit_s=0.3,
-                                           hold_seconds=(0.2, 0.4)))
+    plan = plan_traffic(
+        world, TrafficSpec(seed=3, rate=100, duration_s=1.5, transfer_transit_s=0.3, hold_seconds=(0.2, 0.4))
+    )
     started = time.monotonic()
     with anyio.fail_after(10):
         record = await run_traffic(world, plan)
@@ -53,8 +62,11 @@ async def test_a_refusal_is_recorded_not_raised(world: World) -> None:
     for shop, site in world.shop_locations:  # sell the hot SKU out everywhere first
         gid = world.shop_locations[(shop, site)]
         world.shopify.set_stock(shop, {"sku": sku, "location": gid, "available": 0})
-    plan = [a for a in plan_traffic(world, TrafficSpec(seed=1, rate=300, duration_s=1))
-            if a.kind == "web_order" and a.sku == sku and not a.lines][:3]
+    plan = [
+        a
+        for a in plan_traffic(world, TrafficSpec(seed=1, rate=300, duration_s=1))
+        if a.kind == "web_order" and a.sku == sku and not a.lines
+    ][:3]
     assert plan
     record = await run_traffic(world, plan)
     assert [o.detail for o in record.outcomes] == ["INSUFFICIENT_INVENTORY"] * len(plan)

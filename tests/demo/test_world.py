@@ -1,4 +1,4 @@
-"""The world: both emulators hold the same catalog and start consistent; the contract is valid and secret-free."""
+"""The world: both emulators hold one catalog and start consistent; the contract is valid, secret-free."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ from sandbox.importer import NetSuiteRestClient
 from sandbox.world import SITES, World, WorldSpec, build_world, catalog_skus, contract_toml, initial_stock
 
 
-async def test_netsuite_and_both_shops_carry_the_same_skus(world: World, session: aiohttp.ClientSession) -> None:
+async def test_netsuite_and_both_shops_carry_the_same_skus(
+    world: World, session: aiohttp.ClientSession
+) -> None:
     rows = await NetSuiteRestClient(session, world.contract, world.env).suiteql(
-        "SELECT itemid, itemtype FROM item ORDER BY id")
+        "SELECT itemid, itemtype FROM item ORDER BY id"
+    )
     netsuite = {row["itemid"]: row["itemtype"] for row in rows}
     assert netsuite == {**dict.fromkeys(world.skus, "InvtPart"), world.bundle.sku: "Kit"}
     for shop in ("us", "eu"):
@@ -25,24 +28,38 @@ async def test_shopify_available_starts_at_netsuite_available_of_the_mapped_loca
         for sku in world.skus:
             level = world.netsuite.stock(world.item_ids[sku], world.location_ids[site])
             [shopify] = [row for row in world.shopify.inventory(shop, sku) if row["location_id"] == gid]
-            assert shopify["available"] == int(level.on_hand - level.committed) == world.initial_stock[(sku, site)]
-        kits = min(world.initial_stock[(sku, site)] // units for sku, units in world.bundle.components.items())
+            assert (
+                shopify["available"]
+                == int(level.on_hand - level.committed)
+                == world.initial_stock[(sku, site)]
+            )
+        kits = min(
+            world.initial_stock[(sku, site)] // units for sku, units in world.bundle.components.items()
+        )
         [bundle] = [r for r in world.shopify.inventory(shop, world.bundle.sku) if r["location_id"] == gid]
         assert bundle["available"] == kits
 
 
 def test_the_contract_round_trips_through_the_contract_loader(world: World) -> None:
     assert parse_contract(contract_toml(world.contract)) == world.contract
-    assert {c.name for c in world.contract.channels} == {"us-online", "eu-online", "pos-brooklyn", "pos-manhattan"}
+    assert {c.name for c in world.contract.channels} == {
+        "us-online",
+        "eu-online",
+        "pos-brooklyn",
+        "pos-manhattan",
+    }
     warehouse = world.contract.location(str(world.location_ids["warehouse"]))
     assert warehouse is not None and set(warehouse.shopify) == {"us", "eu"}
 
 
 def test_secrets_are_in_the_environment_not_in_the_contract(world: World) -> None:
     text = contract_toml(world.contract)
-    named = {world.contract.netsuite.consumer_key_env, world.contract.netsuite.token_secret_env,
-             *(shop.access_token_env for shop in world.contract.shops),
-             *(shop.webhook_secret_env for shop in world.contract.shops)}
+    named = {
+        world.contract.netsuite.consumer_key_env,
+        world.contract.netsuite.token_secret_env,
+        *(shop.access_token_env for shop in world.contract.shops),
+        *(shop.webhook_secret_env for shop in world.contract.shops),
+    }
     assert named <= set(world.env)
     for value in world.env.values():
         assert len(value) >= 16 and value not in text
@@ -59,7 +76,8 @@ async def test_the_same_seed_builds_the_same_world_and_another_seed_another() ->
         assert first.env == second.env
         assert first.initial_stock == second.initial_stock
         assert {k: v.netsuite_id for k, v in zip(SITES, first.contract.locations, strict=True)} == {
-            k: v.netsuite_id for k, v in zip(SITES, second.contract.locations, strict=True)}
+            k: v.netsuite_id for k, v in zip(SITES, second.contract.locations, strict=True)
+        }
     finally:
         await first.stop()
         await second.stop()

@@ -207,7 +207,7 @@ class NetSuitePoller:
                 created_at = self._local(clock, row.created)
                 modified_at = max(created_at, self._local(clock, row.modified))
                 newest_version = max(newest_version, modified_at)
-                for item_id, sku in [(row.item_id, row.sku), *await members.of(row)]:
+                for item_id, sku in await members.stocked_skus(row):
                     message = sales_order_seen(
                         order_id=order_id,
                         sku=sku,
@@ -278,20 +278,24 @@ class NetSuitePoller:
 
 
 class _KitMembers:
-    """Component SKUs of kits sold in this sweep, looked up once per kit."""
+    """The SKUs a sales-order line takes stock from; a kit's members are looked up once per sweep."""
 
     def __init__(self, client: NetSuiteClient) -> None:
         self._client = client
         self._known: dict[int, list[tuple[int, str]]] = {}
 
-    async def of(self, row: OrderLineRow) -> list[tuple[int, str]]:
-        item_id = row.item_id
+    async def stocked_skus(self, row: OrderLineRow) -> list[tuple[int, str]]:
+        """(item id, SKU) pairs: the line's own item, or for a kit its members only.
+
+        A kit holds no stock of its own, and its SKU is a contract bundle whose demand belongs to
+        the components' actors (a SKU actor parks messages for a bundle).
+        """
         if row.item_type != queries.KIT_TYPE:
-            return []
-        if item_id not in self._known:
-            rows = [r async for r in self._client.suiteql(queries.kit_members([item_id]))]
-            self._known[item_id] = [(int(r["item_id"]), r["sku"]) for r in rows if r.get("sku")]
-        return self._known[item_id]
+            return [(row.item_id, row.sku)]
+        if row.item_id not in self._known:
+            rows = [r async for r in self._client.suiteql(queries.kit_members([row.item_id]))]
+            self._known[row.item_id] = [(int(r["item_id"]), r["sku"]) for r in rows if r.get("sku")]
+        return self._known[row.item_id]
 
 
 async def _load_cursor(kv: KeyValue, kind: str) -> Cursor | None:

@@ -210,7 +210,11 @@ def order_line_commands(contract: Contract, shop: str, order: RestOrder) -> list
                 quantity=edited_quantity * units,
                 version_at=version_at,
             )
-            message_id = f"shopify:{shop}:order:{order.id}:line:{line_id}:{sku}:v{version_at:.3f}"
+            # The state is in the id, not only its version: updated_at has whole seconds, so two
+            # states of one line can share a version; they must not share an id (JetStream would
+            # drop the second before the actor could decide about it).
+            state_key = f"v{version_at:.3f}:q{message.quantity}@{location}"
+            message_id = f"shopify:{shop}:order:{order.id}:line:{line_id}:{sku}:{state_key}"
             commands.append(SkuCommand(sku=sku, message_id=message_id, payload=message))
     return commands
 

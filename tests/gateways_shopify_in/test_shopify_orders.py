@@ -160,6 +160,17 @@ def test_ids_depend_on_content_so_redeliveries_and_reconciler_finds_dedupe(box, 
     assert not {c.message_id for c in later} & {c.message_id for c in first}
 
 
+def test_two_states_of_a_line_within_one_second_have_different_ids(box, contract) -> None:
+    box.clock = lambda: datetime(2026, 4, 1, 10, 0, 0, tzinfo=UTC)  # create and edit in the same second
+    order = place(box, ("TEE", 1))
+    line_id = order["line_items"][0]["id"]
+    edited = box.edit_order(SHOP, order["id"], {"set_quantities": [{"line_item_id": line_id, "quantity": 3}]})
+    [before] = translate(contract, "orders/create", order)
+    [after] = translate(contract, "orders/updated", edited)
+    assert before.payload.version_at == after.payload.version_at
+    assert before.message_id != after.message_id
+
+
 def test_topics_without_demand_translate_to_nothing(contract) -> None:
     assert translate(contract, "products/update", {"id": 1}) == []
     assert translate(contract, "inventory_levels/update", {"inventory_item_id": 1}) == []

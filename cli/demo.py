@@ -96,6 +96,43 @@ async def _engine(settings: RunSettings, world: World) -> None:
         await run_engine(settings)
 
 
+WEBHOOK_TOPICS = (
+    "ORDERS_CREATE",
+    "ORDERS_UPDATED",
+    "ORDERS_CANCELLED",
+    "REFUNDS_CREATE",
+    "INVENTORY_LEVELS_UPDATE",
+    "PRODUCTS_UPDATE",
+)
+_SUBSCRIBE = """
+mutation Subscribe($topic: WebhookSubscriptionTopic!, $uri: String!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: {uri: $uri, format: JSON}) {
+    webhookSubscription { id } userErrors { field message }
+  }
+}"""
+
+
+async def register_webhooks(
+    world: World, session: aiohttp.ClientSession, receiver_url: str, topics: tuple[str, ...] = WEBHOOK_TOPICS
+) -> int:
+    """Subscribe `receiver_url` to `topics` in every shop, as installing the app does; returns how many."""
+    created = 0
+    for shop in world.contract.shops:
+        info = world.shopify.shop_info(shop.name)
+        for topic in topics:
+            async with session.post(
+                info.graphql_url,
+                json={"query": _SUBSCRIBE, "variables": {"topic": topic, "uri": receiver_url}},
+                headers={"X-Shopify-Access-Token": info.access_token},
+            ) as reply:
+                body = await reply.json()
+            payload = (body.get("data") or {}).get("webhookSubscriptionCreate") or {}
+            if reply.status != 200 or payload.get("userErrors") or not payload.get("webhookSubscription"):
+                raise RuntimeError(f"webhook subscription {topic} in {shop.name} failed: {body}")
+            created += 1
+    return created
+
+
 def where_to_look(world: World, engine: EngineRun) -> list[str]:
     """The lines `tandem demo` prints: every URL and how to watch the published availability."""
     shopify, netsuite = world.shopify, world.netsuite

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, Protocol
 
+import aiohttp
 import anyio
 import anyio.lowlevel
 import msgspec
@@ -86,7 +86,42 @@ class TrafficRecord:
         )
 
 
-HoldSink = Callable[[str, Outcome, float], Awaitable[None]]  # (hold id, outcome, expires_at)
+class HoldSink(Protocol):
+    """Who else hears of checkout holds (Tandem's POS hold endpoint): placed, and released on checkout."""
+
+    async def placed(
+        self, hold_id: str, shop: str, location: str, sku: str, quantity: int, expires_at: float
+    ) -> None: ...
+
+    async def released(self, hold_id: str, shop: str, sku: str) -> None: ...
+
+
+class PosHoldEndpoint:
+    """Tells Tandem's `POST /pos/holds` / `DELETE /pos/holds/{id}` (gateways/pos/holds.py) about holds."""
+
+    def __init__(self, session: aiohttp.ClientSession, holds_url: str) -> None:
+        self.session, self.url = session, holds_url.rstrip("/")
+        self.failures = 0  # answers other than 2xx: the hold is not counted by Tandem
+
+    async def placed(
+        self, hold_id: str, shop: str, location: str, sku: str, quantity: int, expires_at: float
+    ) -> None:
+        body = {
+            "hold_id": _hold_key(shop, hold_id),
+            "shop": shop,
+            "location": location,
+            "sku": sku,
+            "quantity": quantity,
+            "expires_at": expires_at,
+        }
+        async with self.session.post(self.url, json=body) as reply:
+            self.failures += reply.status >= 300
+
+    async def released(self, hold_id: str, shop: str, sku: str) -> None:
+        async with self.session.delete(
+            f"{self.url}/{_hold_key(shop, hold_id)}", params={"shop": shop, "sku": sku}
+        ) as reply:
+            self.failures += reply.status >= 300
 
 
 def plan_traffic(world: World, spec: TrafficSpec) -> list[Action]:
@@ -152,11 +187,16 @@ def _action(
     return [Action(at, "web_order", sku, rng.choice([1, 1, 2]), rng.choice(["us", "eu"]), lines=lines)]
 
 
+def _hold_key(shop: str, hold_id: str) -> str:
+    """A path-safe id for a Shopify checkout hold GID: `<shop>-hold-<number>`."""
+    return f"{shop}-hold-{hold_id.rsplit('/', 1)[-1]}"
+
+
 class TrafficRunner:
     """Plays a plan against a world in real time and records every outcome."""
 
-    def __init__(self, world: World, plan: list[Action], on_hold: HoldSink | None = None) -> None:
-        self.world, self.plan, self.on_hold = world, plan, on_hold
+    def __init__(self, world: World, plan: list[Action], holds: HoldSink | None = None) -> None:
+        self.world, self.plan, self.holds = world, plan, holds
         self.record = TrafficRecord()
         self._produced: dict[int, str] = {}  # plan index -> hold id / transfer id
 
@@ -173,10 +213,21 @@ class TrafficRunner:
                 await anyio.lowlevel.checkpoint()  # running behind: still let the servers answer
             outcome = self._perform(index, action)
             self.record.outcomes.append(outcome)
-            if outcome.kind == "hold" and outcome.ok and self.on_hold is not None:
-                await self.on_hold(outcome.detail, outcome, outcome.at + action.hold_seconds)
+            if outcome.ok and self.holds is not None:
+                await self._tell_holds(action, outcome)
         self.record.finished_at = time.time()
         return self.record
+
+    async def _tell_holds(self, action: Action, outcome: Outcome) -> None:
+        assert self.holds is not None
+        shop = action.shop or "us"
+        if action.kind == "hold":
+            location = self.world.shop_locations[(shop, action.site or "warehouse")]
+            await self.holds.placed(
+                outcome.detail, shop, location, action.sku, action.quantity, outcome.at + action.hold_seconds
+            )
+        elif action.kind == "checkout":  # the order now carries the demand: the hold is done
+            await self.holds.released(self._produced[action.ref], shop, action.sku)
 
     def _perform(self, index: int, action: Action) -> Outcome:
         try:
@@ -243,6 +294,6 @@ def _site_name(key: str | None) -> str:
     return next(site.name for site in SITES if site.key == key)
 
 
-async def run_traffic(world: World, plan: list[Action], on_hold: HoldSink | None = None) -> TrafficRecord:
+async def run_traffic(world: World, plan: list[Action], holds: HoldSink | None = None) -> TrafficRecord:
     """Play `plan` against `world`; returns when the last action has run."""
-    return await TrafficRunner(world, plan, on_hold).run()
+    return await TrafficRunner(world, plan, holds).run()

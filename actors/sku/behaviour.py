@@ -15,7 +15,7 @@ import msgspec
 from actors.behaviour import Effect, Emit
 from actors.sku import transitions
 from actors.sku.availability import compute_availability
-from actors.sku.demand import without_expired_records
+from actors.sku.demand import with_all_pending, without_expired_records
 from actors.sku.publishing import Cause, publish_changes
 from actors.sku.state import Parked, SkuState
 from actors.sku_messages import (
@@ -54,6 +54,7 @@ class SkuBehaviour:
         unmanaged = self.unmanaged_reason(state.sku)
         if isinstance(payload, Resync):
             state, effects = self._retry_parked(state)
+            state = with_all_pending(state)
         else:
             reason = unmanaged or self.park_reason(payload)
             if reason is not None:

@@ -61,16 +61,58 @@ def line_demand(order: OrderDemand, line_id: str, line: DemandLine) -> int:
     return max(0, line.quantity - restocked)
 
 
+def order_pending(order: OrderDemand, stock: dict[str, LocationStock]) -> dict[str, int]:
+    """Units of this order's demand NetSuite has not absorbed, per location (non-zero only)."""
+    pending: dict[str, int] = {}
+    for line_id, line in order.lines.items():
+        if not is_absorbed(order, line, stock):
+            units = line_demand(order, line_id, line)
+            if units:
+                pending[line.location] = pending.get(line.location, 0) + units
+    return pending
+
+
+# The state keeps each order's pending units (`SkuState.pending`) so a turn costs O(open orders),
+# not O(every order remembered for retention). A change can only alter the pending units of the
+# order it names, or, for a stock reading, of the orders pending at the location it read.
+
+
+def with_pending_of(state: SkuState, order_ids: list[str]) -> SkuState:
+    """State with the cached pending units of `order_ids` recomputed."""
+    pending = dict(state.pending)
+    for order_id in order_ids:
+        order = state.orders.get(order_id)
+        units = order_pending(order, state.stock) if order is not None else {}
+        if units:
+            pending[order_id] = units
+        else:
+            pending.pop(order_id, None)
+    return msgspec.structs.replace(state, pending=pending)
+
+
+def with_pending_at(state: SkuState, location: str) -> SkuState:
+    """State with the pending units of the orders pending at `location` recomputed (after a reading)."""
+    affected = [order_id for order_id, units in state.pending.items() if location in units]
+    return with_pending_of(state, affected)
+
+
+def with_all_pending(state: SkuState) -> SkuState:
+    """State with the cache rebuilt from every order (on Resync; the reference the cache must equal)."""
+    pending: dict[str, dict[str, int]] = {}
+    for order_id, order in state.orders.items():
+        units = order_pending(order, state.stock)
+        if units:
+            pending[order_id] = units
+    return msgspec.structs.replace(state, pending=pending)
+
+
 def pending_by_location(state: SkuState) -> dict[str, int]:
     """Units of demand NetSuite has not absorbed, per location."""
-    pending: dict[str, int] = {}
-    for order in state.orders.values():
-        for line_id, line in order.lines.items():
-            if not is_absorbed(order, line, state.stock):
-                units = line_demand(order, line_id, line)
-                if units:
-                    pending[line.location] = pending.get(line.location, 0) + units
-    return pending
+    totals: dict[str, int] = {}
+    for units in state.pending.values():
+        for location, count in units.items():
+            totals[location] = totals.get(location, 0) + count
+    return totals
 
 
 def holds_by_location(state: SkuState, now: float) -> dict[str, int]:
@@ -89,17 +131,27 @@ def is_settled(order: OrderDemand, stock: dict[str, LocationStock]) -> bool:
     )
 
 
+PRUNE_EVERY_S = 3_600.0
+
+
 def without_expired_records(state: SkuState, now: float, retention_s: float) -> SkuState:
-    """Forget settled orders and ended holds not touched for `retention_s` (keeps state bounded)."""
+    """Forget settled orders and ended holds not touched for `retention_s` (keeps state bounded).
+
+    Sweeps at most once an hour of message time: a sweep costs as much as a whole turn.
+    """
+    if now - state.pruned_at < PRUNE_EVERY_S:
+        return state
     horizon = now - retention_s
     stale_orders = [
         order_id
         for order_id, order in state.orders.items()
-        if order.last_activity_at < horizon and is_settled(order, state.stock)
+        if order.last_activity_at < horizon
+        and order_id not in state.pending
+        and is_settled(order, state.stock)
     ]
     stale_holds = [hold_id for hold_id, ended_at in state.ended_holds.items() if ended_at < horizon]
     if not stale_orders and not stale_holds:
-        return state
+        return msgspec.structs.replace(state, pruned_at=now)
     orders = {k: v for k, v in state.orders.items() if k not in frozenset(stale_orders)}
     ended = {k: v for k, v in state.ended_holds.items() if k not in frozenset(stale_holds)}
-    return msgspec.structs.replace(state, orders=orders, ended_holds=ended)
+    return msgspec.structs.replace(state, orders=orders, ended_holds=ended, pruned_at=now)

@@ -59,10 +59,14 @@ class SkuState(msgspec.Struct, frozen=True, kw_only=True):
     sku: str
     stock: dict[str, LocationStock] = {}  # by NetSuite location id
     orders: dict[str, OrderDemand] = {}  # by Shopify order id
+    # Derived from `orders` and `stock`, kept so a turn need not visit every remembered order:
+    # order id -> location -> units NetSuite has not absorbed (orders with none are absent).
+    pending: dict[str, dict[str, int]] = {}
     holds: dict[str, Hold] = {}  # live holds by hold id
     ended_holds: dict[str, float] = {}  # released/expired hold id -> when, so a late placement stays ended
     buffer_overrides: dict[str, int] = {}  # channel -> buffer set by an operator
     published_channels: dict[str, int] = {}  # channel -> last value emitted
     published_targets: dict[str, int] = {}  # target key (see availability.target_key) -> last value set
     bundle_seq: int = 0  # sequence of reports sent to bundles
+    pruned_at: float = 0.0  # message time of the last sweep for expired records
     parked: list[Parked] = []

@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from actors.behaviour import CancelTimer, Effect, StartTimer
+from actors.sku.demand import with_pending_at, with_pending_of
 from actors.sku.state import DemandLine, Hold, LocationStock, OrderDemand, SkuState
 from actors.sku_messages import (
     HoldExpired,
@@ -43,12 +44,13 @@ def stock_reading(state: SkuState, reading: StockReading, now: float) -> Result:
         on_hand=reading.on_hand, committed=reading.committed, in_transit=reading.in_transit,
         read_at=reading.read_at,
     )
-    return replace(state, stock={**state.stock, reading.location: stock}), []
+    state = replace(state, stock={**state.stock, reading.location: stock})
+    return with_pending_at(state, reading.location), []
 
 
 def _with_order(state: SkuState, order_id: str, order: OrderDemand, now: float) -> SkuState:
     order = replace(order, last_activity_at=max(order.last_activity_at, now))
-    return replace(state, orders={**state.orders, order_id: order})
+    return with_pending_of(replace(state, orders={**state.orders, order_id: order}), [order_id])
 
 
 def sales_order_seen(state: SkuState, seen: SalesOrderSeen, now: float) -> Result:

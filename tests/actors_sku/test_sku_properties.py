@@ -28,6 +28,7 @@ from sku_fixtures import PROPERTY_CONTRACT_TEXT, PROPERTY_LOCATIONS, make_contra
 
 from actors.behaviour import CancelTimer, StartTimer
 from actors.sku import SkuBehaviour, SkuState
+from actors.sku.demand import with_all_pending
 from actors.sku_messages import SetChannelBuffer, SkuMessage
 from bus.envelope import Envelope, EnvelopeCodec, make_envelope
 
@@ -108,6 +109,8 @@ class Run:
             self.check_never_over_published()
 
     def check_never_over_published(self) -> None:
+        # The per-order pending cache must always equal a recomputation from every order.
+        assert self.state.pending == with_all_pending(self.state).pending
         for channel, value in self.state.published_channels.items():
             truth = self.world.truth(channel, self.buffers.get(channel))
             assert value <= truth, f"{channel} published {value} > truly sellable {truth} at {self.world.now}"

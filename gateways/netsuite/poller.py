@@ -16,7 +16,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 
 import anyio
 import msgspec
@@ -33,9 +32,12 @@ from gateways.netsuite.account_time import AccountTime, utc_text
 from gateways.netsuite.client import NetSuiteClient
 from gateways.netsuite.order_ids import shopify_order_id
 from gateways.netsuite.server_clock import ServerClock, measure
-from gateways.netsuite.sweeps import KeysetSweep
+from gateways.netsuite.stats import PollerStats
+from gateways.netsuite.sweeps import KeysetSweep, SweepPage
 from gateways.netsuite.translation import (
+    ItemRow,
     OrderLineRow,
+    StockRow,
     absorption_msg_id,
     item_changed,
     item_key,
@@ -65,30 +67,19 @@ class PollerOptions(msgspec.Struct, frozen=True, kw_only=True):
     max_absorption_wait_s: float = 5.0
     kinds: tuple[str, ...] = (SALES_ORDERS, STOCK, ITEMS)  # sales orders first: see _sweep_sales_orders
 
+    def __post_init__(self) -> None:
+        if not 1 <= self.page_size <= 1000:
+            raise ValueError(f"page_size must be 1..1000 (NetSuite's largest page), got {self.page_size}")
+        unknown = set(self.kinds) - set(CURSOR_KEYS)
+        if unknown:
+            raise ValueError(f"unknown kinds {sorted(unknown)}; known: {sorted(CURSOR_KEYS)}")
+        if self.overlap_s < 0:
+            raise ValueError(f"overlap_s must not be negative, got {self.overlap_s}")
+
 
 class Cursor(msgspec.Struct, frozen=True):
     since: float  # NetSuite's clock (epoch s) before the last complete sweep started
     swept_at: float  # this process's clock at that moment
-
-
-@dataclass
-class PollerStats:
-    """Counters for health and /metrics."""
-
-    polls: int = 0
-    rows: int = 0
-    published: int = 0
-    bad_rows: int = 0
-    errors: int = 0
-    consecutive_failures: int = 0
-    last_success_at: float | None = None
-    last_error: str | None = None
-    fresh_as_of: float | None = None  # data is complete up to this moment (this process's clock)
-    cursors: dict[str, float] = field(default_factory=dict)
-
-    def lag_s(self, now: float) -> float | None:
-        """How old the newest complete view of NetSuite is."""
-        return None if self.fresh_as_of is None else max(0.0, now - self.fresh_as_of)
 
 
 class NetSuitePoller:
@@ -166,8 +157,10 @@ class NetSuitePoller:
         def query(after: queries.StockKey | None) -> str:
             return queries.stock_levels(self._time, since=since, after=after, locations=self._locations)
 
-        async for page in self._sweep.pages(STOCK, query, parse_stock_row, stock_key):
-            await self._sweep.publish(STOCK, [stock_reading(row, page.read_at) for row in page.rows])
+        async def translate(page: SweepPage[StockRow]) -> list[Outgoing]:
+            return [stock_reading(row, page.read_at) for row in page.rows]
+
+        await self._sweep.run(STOCK, query, parse_stock_row, stock_key, translate)
 
     async def _sweep_items(self, cursor: Cursor | None, clock: ServerClock) -> None:
         since, columns = self._since(cursor), self.options.item_columns
@@ -175,12 +168,13 @@ class NetSuitePoller:
         def query(after: int | None) -> str:
             return queries.items(self._time, since=since, after=after, columns=columns)
 
-        async for page in self._sweep.pages(ITEMS, query, parse_item_row, item_key):
-            out = [
+        async def translate(page: SweepPage[ItemRow]) -> list[Outgoing]:
+            return [
                 item_changed(row, modified_at=self._local(clock, row.modified), read_at=page.read_at)
                 for row in page.rows
             ]
-            await self._sweep.publish(ITEMS, out)
+
+        await self._sweep.run(ITEMS, query, parse_item_row, item_key, translate)
 
     async def _sweep_sales_orders(self, cursor: Cursor | None, clock: ServerClock) -> None:
         """SalesOrderSeen per (order, SKU), then a stock reading of every SKU touched, taken after.
@@ -195,11 +189,13 @@ class NetSuitePoller:
         def query(after: queries.LineKey | None) -> str:
             return queries.sales_order_lines(self._time, since=since, after=after)
 
-        touched: dict[int, set[tuple[int, str]]] = {}
+        touched: dict[int, set[tuple[int, str]]] = {}  # item id → (sales order, version) seen
         newest_version = 0.0
         members = _KitMembers(self._client)
-        async for page in self._sweep.pages(SALES_ORDERS, query, parse_order_line_row, line_key):
-            out: dict[str, Outgoing] = {}
+
+        async def translate(page: SweepPage[OrderLineRow]) -> list[Outgoing]:
+            nonlocal newest_version
+            out: dict[str, Outgoing] = {}  # one message per (order version, SKU) however many lines
             for row in page.rows:
                 order_id = shopify_order_id(row.external_id)
                 if order_id is None:
@@ -219,7 +215,9 @@ class NetSuitePoller:
                     )
                     out[message.msg_id or ""] = message
                     touched.setdefault(item_id, set()).add((row.order_id, row.modified))
-            await self._sweep.publish(SALES_ORDERS, list(out.values()))
+            return list(out.values())
+
+        await self._sweep.run(SALES_ORDERS, query, parse_order_line_row, line_key, translate)
         if touched:
             await self._read_stock_after(touched, newest_version)
 
@@ -234,6 +232,13 @@ class NetSuitePoller:
                 log.warning("netsuite.version_ahead_of_clock", ahead_s=round(wait, 3))
                 break
             await self._sleep(wait + 0.001)
+
+        async def translate(page: SweepPage[StockRow]) -> list[Outgoing]:
+            return [
+                stock_reading(row, page.read_at, absorption_msg_id(row, touched[row.item_id]))
+                for row in page.rows
+            ]
+
         item_ids = sorted(touched)
         for start in range(0, len(item_ids), 500):  # keep IN lists short
             chunk = item_ids[start : start + 500]
@@ -243,12 +248,7 @@ class NetSuitePoller:
                     self._time, since=None, after=after, locations=self._locations, items=chunk
                 )
 
-            async for page in self._sweep.pages(STOCK, query, parse_stock_row, stock_key):
-                out = [
-                    stock_reading(row, page.read_at, absorption_msg_id(row, touched[row.item_id]))
-                    for row in page.rows
-                ]
-                await self._sweep.publish(STOCK, out)
+            await self._sweep.run(STOCK, query, parse_stock_row, stock_key, translate)
 
     # -- helpers --------------------------------------------------------------------------------
 

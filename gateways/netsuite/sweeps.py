@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Generic, TypeVar
 
 import msgspec
@@ -12,6 +12,7 @@ import structlog
 from bus import subjects
 from bus.bus import Bus, Outgoing
 from gateways.netsuite.client import NetSuiteClient
+from gateways.netsuite.stats import PollerStats
 from gateways.netsuite.translation import BadRow
 
 log = structlog.get_logger(__name__)
@@ -27,33 +28,29 @@ class SweepPage(msgspec.Struct, Generic[T], frozen=True):
     rows: list[T]
 
 
-class SweepCounters(msgspec.Struct):
-    rows: int = 0
-    published: int = 0
-    bad_rows: int = 0
-
-
 class KeysetSweep:
     """Reads a window page by page, each page a fresh query continuing after the last key seen."""
 
     def __init__(
-        self, bus: Bus, client: NetSuiteClient, clock: Callable[[], float], page_size: int, stats: object
+        self, bus: Bus, client: NetSuiteClient, clock: Callable[[], float], page_size: int, stats: PollerStats
     ) -> None:
         self._bus = bus
         self._client = client
         self._clock = clock
         self._page_size = page_size
-        self._stats = stats  # PollerStats: rows, published, bad_rows are counted here
+        self._stats = stats
         # Overlapping windows see a bad row again; it is parked once per process, not once per poll.
         self._parked: dict[str, None] = {}
 
-    async def pages(
+    async def run(
         self,
         kind: str,
         query_for: Callable[[K | None], str],
         parse: Callable[[Row], T],
         key_of: Callable[[Row], K],
-    ) -> AsyncIterator[SweepPage[T]]:
+        translate: Callable[[SweepPage[T]], Awaitable[Sequence[Outgoing]]],
+    ) -> None:
+        """Read every page, translate it and publish the result durably before reading the next."""
         after: K | None = None
         while True:
             read_at = self._clock()
@@ -64,8 +61,8 @@ class KeysetSweep:
                     rows.append(parse(raw))
                 except BadRow as problem:
                     await self._park(kind, raw, problem)
-            self._count("rows", len(page.rows))
-            yield SweepPage(read_at, rows)
+            self._stats.rows += len(page.rows)
+            await self._publish(await translate(SweepPage(read_at, rows)))
             if not page.has_more or not page.rows:
                 return
             try:
@@ -75,18 +72,17 @@ class KeysetSweep:
                 last = page.rows[-1]
                 raise BadRow(f"{kind}: a row without a usable key ends the sweep: {last!r}") from problem
 
-    async def publish(self, kind: str, out: list[Outgoing]) -> None:
-        """Publish durably and wait for every ack (the cursor only moves after this)."""
+    async def _publish(self, out: Sequence[Outgoing]) -> None:
         if out:
             await self._bus.publish_many(out)
-            self._count("published", len(out))
+            self._stats.published += len(out)
 
     async def _park(self, kind: str, raw: Row, problem: BadRow) -> None:
         data = msgspec.json.encode(dict(raw))
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         if digest in self._parked:
             return
-        self._count("bad_rows", 1)
+        self._stats.bad_rows += 1
         log.warning("netsuite.bad_row", kind=kind, problem=str(problem), row=dict(raw))
         await self._bus.dead_letter(
             origin_subject=subjects.netsuite_event(kind),
@@ -98,6 +94,3 @@ class KeysetSweep:
         self._parked[digest] = None
         if len(self._parked) > _REMEMBERED_BAD_ROWS:
             self._parked.pop(next(iter(self._parked)))
-
-    def _count(self, counter: str, n: int) -> None:
-        setattr(self._stats, counter, getattr(self._stats, counter) + n)

@@ -19,8 +19,14 @@ TIME_ZONE = "America/Los_Angeles"
 
 
 @pytest.fixture
-async def sandbox() -> AsyncIterator[NetSuiteSandbox]:
-    the_sandbox = NetSuiteSandbox(NetSuiteSandboxConfig(concurrency_limit=5, time_zone=TIME_ZONE))
+def sandbox_config() -> NetSuiteSandboxConfig:
+    """The emulated account's settings; a test overrides it with `@pytest.mark.parametrize`."""
+    return NetSuiteSandboxConfig(concurrency_limit=5, time_zone=TIME_ZONE)
+
+
+@pytest.fixture
+async def sandbox(sandbox_config: NetSuiteSandboxConfig) -> AsyncIterator[NetSuiteSandbox]:
+    the_sandbox = NetSuiteSandbox(sandbox_config)
     await the_sandbox.start()
     try:
         yield the_sandbox

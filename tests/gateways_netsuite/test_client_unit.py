@@ -211,3 +211,21 @@ async def test_suiteql_pages_by_offset_until_has_more_is_false(
         "limit=2&offset=0",
         "limit=2&offset=2",
     ]
+
+
+def test_backoff_grows_exponentially_with_jitter_up_to_the_maximum() -> None:
+    policy = RetryPolicy(base_delay_s=0.5, max_delay_s=4.0)
+    assert [policy.delay(n, lambda: 0.0) for n in (1, 2, 3, 4, 5)] == [0.25, 0.5, 1.0, 2.0, 2.0]
+    assert [policy.delay(n, lambda: 1.0) for n in (1, 2, 3, 4, 5)] == [0.5, 1.0, 2.0, 4.0, 4.0]
+
+
+def test_the_governor_refuses_a_limit_below_one() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        NetSuiteConcurrencyGovernor(0)
+
+
+async def test_a_page_size_netsuite_would_refuse_is_refused_before_sending(client: NetSuiteClient) -> None:
+    with pytest.raises(ValueError, match="multiple"):
+        await client.suiteql_page("SELECT id FROM item", limit=10, offset=15)
+    with pytest.raises(ValueError, match=r"1\.\.1000"):
+        await client.suiteql_page("SELECT id FROM item", limit=1001)

@@ -14,6 +14,7 @@ from bus.subjects import STREAM_DLQ, STREAM_INGRESS
 from gateways.netsuite.client import NetSuiteClient, SuiteQLPage
 from gateways.netsuite.governance import NetSuiteConcurrencyGovernor, RetryPolicy
 from gateways.netsuite.poller import NetSuitePoller, PollerOptions
+from sandbox.netsuite.config import NetSuiteSandboxConfig
 from sandbox.netsuite.governance import Fault
 from sandbox.netsuite.sandbox import NetSuiteSandbox
 from tests.gateways_netsuite.bus_reading import Stored, eventually, of_type, stored
@@ -134,6 +135,19 @@ async def test_nothing_is_missed_across_small_pages_when_many_rows_share_one_tim
     stamps = {m.msg_id.split(":")[3] for m in new}
     assert len(stamps) == 1  # one transaction: every level modified at the same millisecond
     assert len(new) == 12 and len({(m.envelope["key"], m.payload["location"]) for m in new}) == 12
+
+
+@pytest.mark.parametrize(
+    "sandbox_config", [NetSuiteSandboxConfig(suiteql_row_cap=5, time_zone="Asia/Kolkata")]
+)
+async def test_keyset_paging_reads_past_the_row_cap_where_offset_paging_stops(
+    bus: Bus, make_client: Callable[..., NetSuiteClient], make_poller: Callable[..., NetSuitePoller]
+) -> None:
+    """NetSuite answers at most 100 000 rows per query (5 here); each keyset page is a new query."""
+    query = "SELECT item FROM inventoryitemlocations"
+    assert len([row async for row in make_client().suiteql(query, page_size=2)]) == 5  # silently cut
+    await make_poller(page_size=2).poll_once()
+    assert len(_readings(await stored(bus))) == len(STOCKED) * 3
 
 
 async def test_a_row_changed_behind_the_sweep_is_read_by_the_next_poll(
@@ -294,3 +308,10 @@ async def test_a_row_that_cannot_be_read_is_dead_lettered_and_the_rest_published
     assert parked[0].envelope["on_hand"] == "a lot"
     assert len(_readings(await stored(bus))) == len(STOCKED) * 3 - 1
     assert poller.stats.bad_rows == 1 and poller.stats.errors == 0
+
+
+def test_options_netsuite_would_refuse_are_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="page_size"):
+        PollerOptions(page_size=5000)
+    with pytest.raises(ValueError, match="unknown kinds"):
+        PollerOptions(kinds=("stock", "customers"))

@@ -204,18 +204,22 @@ class IngressRouter:
             except BAD_INPUT as exc:
                 await self._dead_letter(msg, exc)
                 return
+            except Exception as exc:  # a translation bug: park this message with its traceback, go on
+                log.exception("router.translation_failed", subject=msg.subject)
+                await self._dead_letter(msg, exc, reason="translation_failed")
+                return
             if outgoing:
                 await self.bus.publish_many(outgoing)
         await msg.ack()
         self.routed += 1
 
-    async def _dead_letter(self, msg: Msg, error: Exception) -> None:
+    async def _dead_letter(self, msg: Msg, error: Exception, reason: str = "untranslatable") -> None:
         seq = msg.metadata.sequence.stream
         await self.bus.dead_letter(
             origin_subject=msg.subject,
             data=msg.data,
             headers=msg.headers,
-            reason="untranslatable",
+            reason=reason,
             error=error,
             origin_seq=seq,
             consumer=DURABLE,

@@ -197,3 +197,34 @@ async def test_an_untranslatable_message_is_dead_lettered_and_the_router_carries
     await sku_messages.wait_for(lambda _: lines_of(sku_messages, "TEE"))
     assert await stored_count(bus, STREAM_DLQ, "dlq.>") == 1
     assert router.dead_lettered == 1
+
+
+async def test_a_translation_bug_dead_letters_the_message_instead_of_crash_looping(
+    bus: Bus,
+    http: aiohttp.ClientSession,
+    inbound: str,
+    router: IngressRouter,
+    sku_messages: StreamReader,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gateways.shopify.router as router_module
+
+    real = router_module.ingress_commands
+    calls = []
+
+    def buggy_once(contract, envelope):  # type: ignore[no-untyped-def]
+        calls.append(envelope.id)
+        if len(calls) == 1:
+            raise RuntimeError("a bug in a translation")
+        return real(contract, envelope)
+
+    monkeypatch.setattr(router_module, "ingress_commands", buggy_once)
+    dead = await read_stream(bus, "dlq.>")
+    for webhook_id in ("first", "second"):
+        headers = signed_post(ORDER_BODY, webhook_id=webhook_id)
+        async with http.post(inbound + WEBHOOK_PATH, data=ORDER_BODY, headers=headers) as response:
+            assert response.status == 200
+    [letter] = await dead.wait_for(lambda msgs: len(msgs) == 1)
+    assert letter.headers["Tandem-Dlq-Reason"] == "translation_failed"
+    assert "a bug in a translation" in letter.headers["Tandem-Dlq-Error"]
+    await sku_messages.wait_for(lambda _: lines_of(sku_messages, "TEE"))

@@ -1,12 +1,13 @@
 """IngressRouter: Shopify webhooks and POS holds on the ingress stream → SKU-actor messages.
 
 One durable pull consumer (`gateway-shopify-router`) on TANDEM_INGRESS, filtered to `evt.shopify.>`
-and `evt.pos.>`. A fetched batch is decoded and translated (pure: contract/shopify_orders.py), the
-resulting messages are published to `act.sku.<sku>` in one pipelined `publish_many`, and only then
-is the batch acked: a crash in between redelivers it, and the content-derived message ids make the
-second publish a no-op in JetStream. A message that cannot be decoded or translated goes to the
-dead-letter stream with its error and is acked, so a bad payload never crash-loops the router.
-When NATS itself fails the batch is nak'ed and retried after a backoff, never dead-lettered.
+and `evt.pos.>`. Each fetched message is decoded and translated (pure: contract/shopify_orders.py),
+its SKU messages are published to `act.sku.<sku>` in one pipelined `publish_many` inside the
+message's trace, and only then is it acked: a crash in between redelivers it, and the
+content-derived message ids make the second publish a no-op in JetStream. A message that cannot be
+decoded or translated goes to the dead-letter stream with its error and is acked, so a bad payload
+never crash-loops the router. When NATS itself fails, the rest of the batch is nak'ed and retried
+after a backoff, never dead-lettered; a consumer lost with its stream is recreated.
 
 Topics not routed here (`inventory_levels/update`, `products/update`, `orders/paid`, …) are acked
 and stay on the ingress stream for 7 days: the outbound side's drift check reads them with its own

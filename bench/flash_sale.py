@@ -37,7 +37,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.baseline import IntervalConnector, targets_of
 from cli.demo import running_engine
 from sandbox.importer import NetSuiteRestClient, OrderImporter, ShopifyOrderFeed
-from sandbox.traffic import Action, TrafficRecord, TrafficRunner, TrafficSpec, plan_traffic
+from sandbox.traffic import (
+    Action,
+    HoldSink,
+    PosHoldEndpoint,
+    TrafficRecord,
+    TrafficRunner,
+    TrafficSpec,
+    plan_traffic,
+)
 from sandbox.world import SITES, World, WorldSpec, build_world
 
 SITE_BY_NAME = {site.name: site.key for site in SITES}
@@ -202,7 +210,8 @@ def publish_latencies(
     return latencies, unpublished
 
 
-Writer = Callable[[World, aiohttp.ClientSession], AbstractAsyncContextManager[Any]]
+# A side's inventory writer, running for the block; it yields who else must hear of checkout holds.
+Writer = Callable[[World, aiohttp.ClientSession], AbstractAsyncContextManager[HoldSink | None]]
 
 
 async def run_side(name: str, args: argparse.Namespace, writer: Writer) -> SideResult:
@@ -217,9 +226,10 @@ async def run_side(name: str, args: argparse.Namespace, writer: Writer) -> SideR
         truth = SellableTruth(world, plan, runner.record)
         async with (
             aiohttp.ClientSession() as session,
-            writer(world, session),
+            writer(world, session) as holds,
             anyio.create_task_group() as tasks,
         ):
+            runner.holds = holds
             importer = OrderImporter(
                 ShopifyOrderFeed(world.shopify, [s.name for s in world.contract.shops]),
                 NetSuiteRestClient(session, world.contract, world.env),
@@ -268,11 +278,11 @@ async def _sample_drift(world: World, truth: SellableTruth, result: SideResult) 
 
 def baseline_writer(interval: float) -> Writer:
     @asynccontextmanager
-    async def writer(world: World, session: aiohttp.ClientSession) -> AsyncIterator[IntervalConnector]:
+    async def writer(world: World, session: aiohttp.ClientSession) -> AsyncIterator[HoldSink | None]:
         connector = IntervalConnector(session, world.contract, world.env, interval=interval)
         async with anyio.create_task_group() as tasks:
             await tasks.start(connector.run)
-            yield connector
+            yield None  # checkout holds stay inside Shopify: a connector never hears of them
             tasks.cancel_scope.cancel()
 
     return writer
@@ -280,11 +290,11 @@ def baseline_writer(interval: float) -> Writer:
 
 def tandem_writer(data_dir: Path) -> Writer:
     @asynccontextmanager
-    async def writer(world: World, session: aiohttp.ClientSession) -> AsyncIterator[Any]:
+    async def writer(world: World, session: aiohttp.ClientSession) -> AsyncIterator[HoldSink | None]:
         # TODO(engine wiring, lead): once run_engine starts the gateways for a contract, this is the whole
         # of Tandem; until then the engine runs without them and the side reports as not wired.
-        async with running_engine(world, data_dir) as engine:
-            yield engine
+        async with running_engine(world, data_dir, session) as engine:
+            yield PosHoldEndpoint(session, engine.holds_url) if engine.holds_url else None
 
     return writer
 

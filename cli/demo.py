@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import socket
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
@@ -26,10 +27,13 @@ from bus.embedded import embedded_nats
 from cli.engine import run_engine
 from cli.settings import RunSettings
 from sandbox.importer import NetSuiteRestClient, OrderImporter, ShopifyOrderFeed
-from sandbox.traffic import TrafficSpec, plan_traffic, run_traffic
+from sandbox.traffic import PosHoldEndpoint, TrafficSpec, plan_traffic, run_traffic
 from sandbox.world import World, WorldSpec, build_world, contract_toml
 
 AVAILABLE_SUBJECTS = "evt.tandem.available.>"
+WEBHOOKS_PATH = "/webhooks/shopify"  # gateways/shopify/webhooks.py
+HOLDS_PATH = "/pos/holds"  # gateways/pos/holds.py
+EDGE_START_TIMEOUT = 3.0
 
 
 class DemoOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -45,6 +49,8 @@ class EngineRun(msgspec.Struct, frozen=True):
     nats_url: str
     contract_path: Path
     data_dir: Path
+    edge_url: str | None = None  # the engine's HTTP edge, when it is listening
+    holds_url: str | None = None  # its POS hold endpoint
 
 
 @contextmanager
@@ -64,12 +70,18 @@ def secrets_in_environment(env: Mapping[str, str]) -> Iterator[None]:
 
 @asynccontextmanager
 async def running_engine(
-    world: World, data_dir: Path, *, log_level: str = "WARNING"
+    world: World, data_dir: Path, session: aiohttp.ClientSession, *, log_level: str = "WARNING"
 ) -> AsyncIterator[EngineRun]:
-    """Embedded NATS + the engine on `world`'s contract, for as long as the block runs."""
+    """Embedded NATS + the engine on `world`'s contract, for as long as the block runs.
+
+    The engine's HTTP edge (webhook receiver, POS holds) is offered a free loopback port through
+    TANDEM_HTTP_HOST/TANDEM_HTTP_PORT; once it listens there, every shop's webhooks are subscribed to it.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     contract_path = data_dir / "tandem.toml"
     contract_path.write_text(contract_toml(world.contract))
+    edge_port = _free_port()
+    env = {**world.env, "TANDEM_HTTP_HOST": "127.0.0.1", "TANDEM_HTTP_PORT": str(edge_port)}
     async with embedded_nats(data_dir / "nats") as url:
         settings = RunSettings(
             data_dir=data_dir,
@@ -79,21 +91,47 @@ async def running_engine(
             log_json=None,
             contract_path=contract_path,
         )
-        with secrets_in_environment(world.env):
+        with secrets_in_environment(env):
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(_engine, settings, world)
-                yield EngineRun(url, contract_path, data_dir)
+                edge = f"http://127.0.0.1:{edge_port}"
+                if await _listening(edge_port, EDGE_START_TIMEOUT):
+                    await register_webhooks(world, session, f"{edge}{WEBHOOKS_PATH}")
+                    yield EngineRun(url, contract_path, data_dir, edge, f"{edge}{HOLDS_PATH}")
+                else:
+                    yield EngineRun(url, contract_path, data_dir)
                 tasks.cancel_scope.cancel()
 
 
 async def _engine(settings: RunSettings, world: World) -> None:
     # TODO(engine wiring, lead): run_engine does not take a contract nor start the gateways yet.
     # When it accepts `contract=`, it gets the world's; until then it gets RunSettings.contract_path
-    # (the same contract as tandem.toml) and runs whatever behaviours it starts by default.
+    # (the same contract as tandem.toml) and runs whatever behaviours it starts by default. Its HTTP
+    # edge should listen on TANDEM_HTTP_HOST:TANDEM_HTTP_PORT (or change `running_engine` to ask it).
     if "contract" in inspect.signature(run_engine).parameters:
         await run_engine(settings, contract=world.contract)  # type: ignore[call-arg]
     else:
         await run_engine(settings)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _listening(port: int, timeout: float) -> bool:
+    """Whether something accepts connections on the loopback port within `timeout` seconds."""
+    with anyio.move_on_after(timeout):
+        while True:
+            try:
+                stream = await anyio.connect_tcp("127.0.0.1", port)
+            except OSError:
+                await anyio.sleep(0.1)
+                continue
+            await stream.aclose()
+            return True
+    return False
 
 
 WEBHOOK_TOPICS = (
@@ -153,8 +191,10 @@ def where_to_look(world: World, engine: EngineRun) -> list[str]:
         f"NetSuite REST           {netsuite.rest_url}  (TBA, account {netsuite.credentials.account})",
         f"NetSuite control API    {netsuite.base_url}/_sandbox/state",
         f"  stock                 {netsuite.base_url}/_sandbox/stock",
-        # TODO(engine wiring, lead): print the webhook receiver's and the POS hold endpoint's URLs.
-        "webhook receiver        (started by the engine's Shopify gateway once wired)",
+        f"webhook receiver        {engine.edge_url}{WEBHOOKS_PATH}"
+        if engine.edge_url
+        else "webhook receiver        (not listening: the engine's gateways are not wired yet)",
+        f"POS holds               {engine.holds_url}" if engine.holds_url else "POS holds               -",
         f"data directory          {engine.data_dir}",
     ]
     return lines
@@ -167,17 +207,21 @@ async def run_demo(options: DemoOptions | None = None, out: Callable[[str], None
         data_dir = options.data_dir or Path(scratch)
         world = await build_world(WorldSpec(skus=options.skus, seed=options.seed))
         try:
-            async with running_engine(world, data_dir) as engine, aiohttp.ClientSession() as session:
+            async with aiohttp.ClientSession() as session, running_engine(world, data_dir, session) as engine:
                 for line in where_to_look(world, engine):
                     out(line)
                 with anyio.move_on_after(options.duration if options.duration is not None else float("inf")):
-                    await _importer_and_traffic(world, session, options, out)
+                    await _importer_and_traffic(world, session, engine, options, out)
         finally:
             await world.stop()
 
 
 async def _importer_and_traffic(
-    world: World, session: aiohttp.ClientSession, options: DemoOptions, out: Callable[[str], None]
+    world: World,
+    session: aiohttp.ClientSession,
+    engine: EngineRun,
+    options: DemoOptions,
+    out: Callable[[str], None],
 ) -> None:
     importer = OrderImporter(
         ShopifyOrderFeed(world.shopify, [s.name for s in world.contract.shops]),
@@ -192,7 +236,8 @@ async def _importer_and_traffic(
             plan = plan_traffic(
                 world, TrafficSpec(seed=options.seed + round_no, rate=options.rate, duration_s=15)
             )
-            record = await run_traffic(world, plan)
+            holds = PosHoldEndpoint(session, engine.holds_url) if engine.holds_url else None
+            record = await run_traffic(world, plan, holds)
             out(
                 f"traffic round {round_no}: {record.count()} actions took effect, "
                 f"{record.count(ok=False)} refused; {importer.stats.imported} orders imported to NetSuite"

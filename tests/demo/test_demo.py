@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import anyio
@@ -10,7 +12,9 @@ import msgspec
 import pytest
 from aiohttp import web
 
+from cli import demo
 from cli.demo import DemoOptions, register_webhooks, run_demo
+from cli.settings import RunSettings
 from sandbox.shopify import OrderLineSpec, OrderSpec, sign
 from sandbox.traffic import PosHoldEndpoint, TrafficSpec, plan_traffic, run_traffic
 from sandbox.world import World
@@ -93,3 +97,34 @@ async def test_the_demo_prints_where_to_look_and_stops_after_its_duration() -> N
         "GraphQL http://127.0.0.1:",
     ):
         assert expected in text
+
+
+async def test_an_engine_edge_that_listens_gets_the_webhooks_and_the_holds(
+    world: World, session: aiohttp.ClientSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = Receiver()
+
+    async def fake_engine(settings: RunSettings, _world: World) -> None:
+        # stands in for the wired engine: its HTTP edge listens where running_engine offered it
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", spy.handle)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, os.environ["TANDEM_HTTP_HOST"], int(os.environ["TANDEM_HTTP_PORT"])).start()
+        assert os.environ["SHOPIFY_US_ACCESS_TOKEN"] == world.env["SHOPIFY_US_ACCESS_TOKEN"]
+        try:
+            await anyio.sleep_forever()
+        finally:
+            await runner.cleanup()
+
+    monkeypatch.setattr(demo, "_engine", fake_engine)
+    async with demo.running_engine(world, tmp_path, session) as engine:
+        assert engine.edge_url is not None and engine.holds_url == f"{engine.edge_url}/pos/holds"
+        assert engine.nats_url.startswith("nats://127.0.0.1:")
+        assert world.env["SHOPIFY_US_ACCESS_TOKEN"] not in engine.contract_path.read_text()
+        world.shopify.place_order("us", OrderSpec(lines=[OrderLineSpec(world.skus[1], 1)]))
+        with anyio.fail_after(5):
+            while not any(r[1] == "/webhooks/shopify" for r in spy.requests):
+                await spy.arrived.wait()
+                spy.arrived = anyio.Event()
+    assert "SHOPIFY_US_ACCESS_TOKEN" not in os.environ  # the secrets left with the engine

@@ -51,5 +51,5 @@ class RetryPolicy(msgspec.Struct, frozen=True, kw_only=True):
 
     def delay(self, retry: int, jitter: Callable[[], float] = random.random) -> float:
         """Exponential backoff with jitter ("equal jitter": half fixed, half random) for the n-th retry."""
-        ceiling = min(self.max_delay_s, self.base_delay_s * 2 ** max(0, retry - 1))
+        ceiling = min(self.max_delay_s, self.base_delay_s * 2.0 ** max(0, retry - 1))
         return ceiling / 2 + jitter() * ceiling / 2

@@ -273,7 +273,7 @@ class NetSuitePoller:
         return clock
 
     def _backoff(self, failures: int) -> float:
-        ceiling = min(self.options.max_error_backoff_s, self._interval * 2 ** (failures - 1))
+        ceiling = min(self.options.max_error_backoff_s, self._interval * 2.0 ** (failures - 1))
         return ceiling / 2 + random.random() * ceiling / 2
 
 

@@ -26,17 +26,18 @@ class Stored(msgspec.Struct, frozen=True):
 async def stored(bus: Bus, stream: str = STREAM_ACTORS, prefix: str = "") -> list[Stored]:
     """Every message in `stream` whose subject starts with `prefix` (direct get by sequence)."""
     info = await bus.js.stream_info(stream)
-    out = []
+    out: list[Stored] = []
     if info.state.messages == 0:
         return out
     for seq in range(info.state.first_seq, info.state.last_seq + 1):
         message = await bus.js.get_msg(stream, seq)
-        if message.subject.startswith(prefix):
+        subject = message.subject or ""
+        if subject.startswith(prefix):
             headers = message.headers or {}
             out.append(
                 Stored(
                     seq,
-                    message.subject,
+                    subject,
                     headers.get("Nats-Msg-Id", ""),
                     msgspec.json.decode(message.data or b""),
                 )

@@ -11,8 +11,8 @@ from gateways.netsuite.account_time import SUITEQL_FORMAT, AccountTime
 LA = AccountTime("America/Los_Angeles")
 
 
-def _epoch(*args: int) -> float:
-    return datetime(*args, tzinfo=UTC).timestamp()
+def _epoch(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> float:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC).timestamp()
 
 
 def _literal_text(literal: str) -> str:

@@ -257,7 +257,7 @@ async def test_polls_stay_within_the_concurrency_limit_while_another_client_shar
             await writer.suiteql_page("SELECT id FROM item", limit=1)
 
     async with anyio.create_task_group() as tasks:
-        for _ in range(4):
+        for _ in range(8):  # more demand than the account has slots
             tasks.start_soon(busy_writer)
         await poller.poll_once()
     assert sandbox.governor.refused == 0

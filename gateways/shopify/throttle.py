@@ -23,6 +23,7 @@ import msgspec
 
 # Until the first response tells us the bucket's size, only one call at a time goes out.
 UNKNOWN_POLL_SECONDS = 0.05
+MIN_SLEEP = 0.001  # a wait shorter than this could leave a float clock where it was: spin forever
 
 
 class ThrottleStatus(msgspec.Struct, frozen=True):
@@ -88,7 +89,7 @@ class CostBucketModel:
         if cost > self.maximum:
             raise ValueError(f"query cost {cost} exceeds the bucket size {self.maximum}: split the call")
         missing = cost + self.margin_for(cost) - self.level(now)
-        return max(0.0, missing / self.restore_rate)
+        return 0.0 if missing <= 0 else missing / self.restore_rate
 
     def take(self, cost: float, now: float) -> None:
         """Reserve `cost` for a call that starts now."""
@@ -143,7 +144,7 @@ class CostThrottle:
                         await self._reported.wait()
                     continue
                 self.waited_seconds += delay
-                await self._sleep(min(delay, 1.0) if math.isfinite(delay) else 1.0)
+                await self._sleep(min(max(delay, MIN_SLEEP), 1.0) if math.isfinite(delay) else 1.0)
             self.model.take(estimated_cost, self._clock())
 
     def settle(self, status: ThrottleStatus | None, reserved: float) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,8 +20,8 @@ from contract.config import Shop
 from gateways.shopify.graphql import RetryPolicy, ShopifyGraphQL
 from gateways.shopify.inventory_writer import InventoryWriter, WriterConfig
 from gateways.shopify.throttle import CostThrottle
-from sandbox.shopify.ids import gid
 from sandbox.shopify import LocationSpec, ProductSpec, ShopifySandbox, ShopSpec, VariantSpec
+from sandbox.shopify.ids import gid
 
 SHOP = "alpha"
 TOKEN = "shpat_alpha_test"
@@ -35,9 +35,15 @@ class World:
     session: aiohttp.ClientSession
     locations: dict[str, str]  # name -> Location GID
 
-    def client(self, *, retry: RetryPolicy | None = None, throttle: CostThrottle | None = None) -> ShopifyGraphQL:
+    def client(
+        self, *, retry: RetryPolicy | None = None, throttle: CostThrottle | None = None
+    ) -> ShopifyGraphQL:
         return ShopifyGraphQL(
-            self.session, self.shop, TOKEN, tracer=self.bus_tracer, throttle=throttle or CostThrottle(),
+            self.session,
+            self.shop,
+            TOKEN,
+            tracer=self.bus_tracer,
+            throttle=throttle or CostThrottle(),
             retry=retry or RetryPolicy(base_delay=0.02, max_delay=0.2, timeout=2.0),
         )
 
@@ -89,8 +95,14 @@ def inventory_set(
     sku: str, location_id: str, quantity: int, compare: int | None, *, at: float = 0.0, cause: str = "c"
 ) -> InventorySet:
     return InventorySet(
-        sku=sku, shop=SHOP, channel="web", location_id=location_id, quantity=quantity,
-        compare_quantity=compare, changed_at=at, cause_id=cause,
+        sku=sku,
+        shop=SHOP,
+        channel="web",
+        location_id=location_id,
+        quantity=quantity,
+        compare_quantity=compare,
+        changed_at=at,
+        cause_id=cause,
     )
 
 
@@ -101,7 +113,9 @@ async def publish(bus: Bus, commands: Iterable[InventorySet]) -> None:
     )
 
 
-async def eventually(condition: Callable[[], bool], *, timeout: float = 10.0, what: str = "condition") -> None:
+async def eventually(
+    condition: Callable[[], bool], *, timeout: float = 10.0, what: str = "condition"
+) -> None:
     """Wait for `condition` with a deadline, checking after every short pause."""
     with anyio.move_on_after(timeout):
         while not condition():
@@ -110,7 +124,9 @@ async def eventually(condition: Callable[[], bool], *, timeout: float = 10.0, wh
 
 
 @asynccontextmanager
-async def run_writer(world: World, bus: Bus, config: WriterConfig | None = None, **client_args: Any) -> AsyncIterator[InventoryWriter]:
+async def run_writer(
+    world: World, bus: Bus, config: WriterConfig | None = None, **client_args: Any
+) -> AsyncIterator[InventoryWriter]:
     """A started writer; stopped (pending rows written first) and joined on exit."""
     writer = InventoryWriter(bus, world.client(**client_args), config)
     async with anyio.create_task_group() as tg:

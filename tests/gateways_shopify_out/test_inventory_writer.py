@@ -11,7 +11,9 @@ from sandbox.shopify import OrderLineSpec, OrderSpec, StockSpec
 from .conftest import SHOP, SKUS, World, eventually, inventory_set, publish, run_writer
 
 
-async def test_a_burst_becomes_few_calls_of_changed_values_inside_the_throttle(world: World, bus: Bus) -> None:
+async def test_a_burst_becomes_few_calls_of_changed_values_inside_the_throttle(
+    world: World, bus: Bus
+) -> None:
     world.sandbox.configure_throttle(SHOP, bucket_size=300, restore_rate=100)
     warehouse = world.locations["Warehouse"]
     changed, unchanged = SKUS[:250], SKUS[250:]
@@ -95,7 +97,9 @@ async def test_an_order_placed_before_the_write_is_never_oversold(world: World, 
 
 async def test_unknown_skus_are_dead_lettered_and_the_rest_is_written(world: World, bus: Bus) -> None:
     warehouse = world.locations["Warehouse"]
-    await publish(bus, [inventory_set("NOPE-1", warehouse, 3, None), inventory_set("SKU-003", warehouse, 4, 20)])
+    await publish(
+        bus, [inventory_set("NOPE-1", warehouse, 3, None), inventory_set("SKU-003", warehouse, 4, 20)]
+    )
     async with run_writer(world, bus) as writer:
         await eventually(
             lambda: writer.stats.rows_written == 1 and writer.stats.dead_lettered == 1, what="split"

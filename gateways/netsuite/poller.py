@@ -33,7 +33,7 @@ from gateways.netsuite.client import NetSuiteClient
 from gateways.netsuite.order_ids import shopify_order_id
 from gateways.netsuite.server_clock import ServerClock, measure
 from gateways.netsuite.stats import PollerStats
-from gateways.netsuite.sweeps import KeysetSweep, SweepPage
+from gateways.netsuite.sweeps import KeysetSweep, RecentKeys, SweepPage
 from gateways.netsuite.translation import (
     ItemRow,
     OrderLineRow,
@@ -53,6 +53,7 @@ from gateways.netsuite.translation import (
 log = structlog.get_logger(__name__)
 
 STOCK, ITEMS, SALES_ORDERS = "stock", "items", "sales_orders"
+_REMEMBERED_ORDER_VERSIONS = 100_000
 CURSOR_KEYS = {STOCK: "netsuite.stock", ITEMS: "netsuite.items", SALES_ORDERS: "netsuite.sales_orders"}
 
 
@@ -106,6 +107,9 @@ class NetSuitePoller:
         self.options = options or PollerOptions()
         self.stats = PollerStats()
         self._last_clock: ServerClock | None = None
+        # Sales-order versions already announced and followed by a stock reading: overlapping
+        # windows read them again, and nothing about them needs saying twice.
+        self._absorbed: RecentKeys[tuple[int, str]] = RecentKeys(_REMEMBERED_ORDER_VERSIONS)
         self._sweep = KeysetSweep(bus, client, clock, self.options.page_size, self.stats)
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -190,6 +194,7 @@ class NetSuitePoller:
             return queries.sales_order_lines(self._time, since=since, after=after)
 
         touched: dict[int, set[tuple[int, str]]] = {}  # item id → (sales order, version) seen
+        versions: set[tuple[int, str]] = set()
         newest_version = 0.0
         members = _KitMembers(self._client)
 
@@ -198,8 +203,10 @@ class NetSuitePoller:
             out: dict[str, Outgoing] = {}  # one message per (order version, SKU) however many lines
             for row in page.rows:
                 order_id = shopify_order_id(row.external_id)
-                if order_id is None:
-                    continue  # another integration's sales order
+                version = (row.order_id, row.modified)
+                if order_id is None or version in self._absorbed:
+                    continue  # another integration's sales order, or one already reported
+                versions.add(version)
                 created_at = self._local(clock, row.created)
                 modified_at = max(created_at, self._local(clock, row.modified))
                 newest_version = max(newest_version, modified_at)
@@ -214,12 +221,14 @@ class NetSuitePoller:
                         seen_at=page.read_at,
                     )
                     out[message.msg_id or ""] = message
-                    touched.setdefault(item_id, set()).add((row.order_id, row.modified))
+                    touched.setdefault(item_id, set()).add(version)
             return list(out.values())
 
         await self._sweep.run(SALES_ORDERS, query, parse_order_line_row, line_key, translate)
         if touched:
             await self._read_stock_after(touched, newest_version)
+        for version in versions:  # only now: a failed reading must be retried with the next poll
+            self._absorbed.add(version)
 
     async def _read_stock_after(
         self, touched: dict[int, set[tuple[int, str]]], newest_version: float

@@ -21,6 +21,23 @@ T = TypeVar("T")
 K = TypeVar("K")
 Row = Mapping[str, str]
 _REMEMBERED_BAD_ROWS = 10_000
+_REMEMBERED_MESSAGES = 200_000
+
+
+class RecentKeys(Generic[K]):
+    """The last `capacity` keys remembered, oldest forgotten first (an insertion-ordered dict)."""
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._keys: dict[K, None] = {}
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def add(self, key: K) -> None:
+        self._keys[key] = None
+        if len(self._keys) > self._capacity:
+            self._keys.pop(next(iter(self._keys)))
 
 
 class SweepPage(msgspec.Struct, Generic[T], frozen=True):
@@ -39,8 +56,10 @@ class KeysetSweep:
         self._clock = clock
         self._page_size = page_size
         self._stats = stats
-        # Overlapping windows see a bad row again; it is parked once per process, not once per poll.
-        self._parked: dict[str, None] = {}
+        # Overlapping windows read rows again. JetStream would drop the repeats by message id; not
+        # sending them at all spares the bus. A bad row is likewise parked once, not once per poll.
+        self._published: RecentKeys[str] = RecentKeys(_REMEMBERED_MESSAGES)
+        self._parked: RecentKeys[str] = RecentKeys(_REMEMBERED_BAD_ROWS)
 
     async def run(
         self,
@@ -73,9 +92,12 @@ class KeysetSweep:
                 raise BadRow(f"{kind}: a row without a usable key ends the sweep: {last!r}") from problem
 
     async def _publish(self, out: Sequence[Outgoing]) -> None:
-        if out:
-            await self._bus.publish_many(out)
-            self._stats.published += len(out)
+        fresh = [message for message in out if message.msg_id not in self._published]
+        if fresh:
+            await self._bus.publish_many(fresh)
+            self._stats.published += len(fresh)
+            for message in fresh:
+                self._published.add(message.msg_id or "")
 
     async def _park(self, kind: str, raw: Row, problem: BadRow) -> None:
         data = msgspec.json.encode(dict(raw))
@@ -91,6 +113,4 @@ class KeysetSweep:
             reason="netsuite.bad_row",
             error=problem,
         )
-        self._parked[digest] = None
-        if len(self._parked) > _REMEMBERED_BAD_ROWS:
-            self._parked.pop(next(iter(self._parked)))
+        self._parked.add(digest)

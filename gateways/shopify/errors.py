@@ -15,6 +15,10 @@ class UserError(msgspec.Struct, frozen=True):
     code: str | None = None
 
 
+class MissingToken(ValueError):
+    """A shop's access token env var (named by the contract) is not set: a start-up error."""
+
+
 class ShopifyError(Exception):
     """A call Shopify refused or could not answer: `code` (GraphQL extensions.code or HTTP status),
     `message`, and `path` (GraphQL path or input field) when Shopify names one."""

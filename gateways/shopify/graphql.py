@@ -20,8 +20,9 @@ import msgspec
 import structlog
 
 from bus.tracing import BusTracer
-from contract.config import Shop
+from contract.config import Contract, Shop
 from gateways.shopify.errors import (
+    MissingToken,
     ShopifyAuthError,
     ShopifyError,
     ShopifyThrottled,
@@ -54,6 +55,27 @@ class ClientStats(msgspec.Struct, kw_only=True):
     retries: int = 0
     throttled: int = 0  # THROTTLED answers received
     failures: int = 0  # operations that ended in a ShopifyError
+
+
+def shopify_clients(
+    contract: Contract,
+    env: Mapping[str, str],
+    session: aiohttp.ClientSession,
+    tracer: BusTracer,
+    *,
+    retry: RetryPolicy | None = None,
+) -> dict[str, ShopifyGraphQL]:
+    """One client per shop, each with its own cost throttle (a bucket is per app × shop); the
+    writer and the item sync of a shop share it. Tokens come from the env vars the contract names."""
+    clients = {}
+    for shop in contract.shops:
+        token = env.get(shop.access_token_env)
+        if not token:
+            raise MissingToken(f"shops[{shop.name}].access_token_env: ${shop.access_token_env} is not set")
+        clients[shop.name] = ShopifyGraphQL(
+            session, shop, token, tracer=tracer, throttle=CostThrottle(), retry=retry
+        )
+    return clients
 
 
 def graphql_url(shop: Shop) -> str:

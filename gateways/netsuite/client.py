@@ -24,7 +24,13 @@ from yarl import URL
 from bus.tracing import BusTracer
 from contract.config import NetSuiteAccount
 from gateways.netsuite.auth import TokenCredentials, TokenSigner
-from gateways.netsuite.errors import RETRYABLE_STATUSES, NetSuiteError, NetSuiteTimeout, error_from_reply
+from gateways.netsuite.errors import (
+    RETRYABLE_STATUSES,
+    NetSuiteConnectionError,
+    NetSuiteError,
+    NetSuiteTimeout,
+    error_from_reply,
+)
 from gateways.netsuite.governance import NetSuiteConcurrencyGovernor, RetryPolicy
 
 log = structlog.get_logger(__name__)
@@ -245,9 +251,10 @@ class NetSuiteClient:
             return False
         if error.is_invalid_login:
             return login_failures <= self.retry.invalid_login_retries
-        if error.is_throttled:
-            return True  # refused before doing anything: always safe
-        return unsafe_ok and (isinstance(error, NetSuiteTimeout) or error.status in RETRYABLE_STATUSES)
+        if error.is_throttled or (isinstance(error, NetSuiteConnectionError) and not error.sent):
+            return True  # refused or never sent: nothing was done, always safe
+        transient = isinstance(error, NetSuiteTimeout | NetSuiteConnectionError)
+        return unsafe_ok and (transient or error.status in RETRYABLE_STATUSES)
 
     def _delay(self, error: NetSuiteError, failures: int) -> float:
         delay = self.retry.delay(failures, self._jitter)
@@ -273,11 +280,16 @@ class NetSuiteClient:
                     status, reply_headers = response.status, dict(response.headers)
             except TimeoutError:
                 raise NetSuiteTimeout(path, self.retry.request_timeout_s) from None
+            except aiohttp.ClientConnectorError as problem:  # no connection: nothing was sent
+                raise NetSuiteConnectionError(path, str(problem), sent=False) from problem
             except aiohttp.ClientError as problem:
-                raise NetSuiteError(0, "CONNECTION_ERROR", str(problem), url_path=path) from problem
+                raise NetSuiteConnectionError(path, str(problem), sent=True) from problem
         if status >= 400:
             raise error_from_reply(status, body, path, _seconds(reply_headers.get("Retry-After")))
-        decoded = msgspec.json.decode(body) if body.strip() else None
+        try:
+            decoded = msgspec.json.decode(body) if body.strip() else None
+        except msgspec.DecodeError:
+            raise NetSuiteError(status, "BAD_REPLY", "the reply is not JSON", url_path=path) from None
         return Reply(status, reply_headers, decoded)
 
     def _url(self, path: str, params: Mapping[str, str] | None) -> str:

@@ -48,6 +48,14 @@ class NetSuiteTimeout(NetSuiteError):
         super().__init__(0, "TIMEOUT", f"no reply within {seconds:g} s", url_path=url_path)
 
 
+class NetSuiteConnectionError(NetSuiteError):
+    """No HTTP reply at all; `sent` says whether the request may have reached NetSuite."""
+
+    def __init__(self, url_path: str, detail: str, *, sent: bool) -> None:
+        super().__init__(0, "CONNECTION_ERROR" if sent else "CONNECT_FAILED", detail, url_path=url_path)
+        self.sent = sent
+
+
 def error_from_reply(
     status: int, body: bytes, url_path: str, retry_after: float | None = None
 ) -> NetSuiteError:

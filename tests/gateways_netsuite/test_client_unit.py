@@ -229,3 +229,31 @@ async def test_a_page_size_netsuite_would_refuse_is_refused_before_sending(clien
         await client.suiteql_page("SELECT id FROM item", limit=10, offset=15)
     with pytest.raises(ValueError, match=r"1\.\.1000"):
         await client.suiteql_page("SELECT id FROM item", limit=1001)
+
+
+async def test_an_unreachable_server_is_retried_even_for_a_create(
+    session: aiohttp.ClientSession, sleeps: _Sleeps
+) -> None:
+    """Nothing was sent when the connection was refused, so even a create may be tried again."""
+    closed = ScriptedServer()
+    rest_url = await closed.start()
+    await closed.stop()
+    client = NetSuiteClient(
+        session,
+        rest_url=rest_url,
+        signer=TokenSigner(CREDENTIALS),
+        governor=NetSuiteConcurrencyGovernor(1),
+        retry=RetryPolicy(attempts=3, base_delay_s=0.01),
+        sleep=sleeps,
+    )
+    with pytest.raises(NetSuiteError) as raised:
+        await client.create_record("salesOrder", {})
+    assert raised.value.code == "CONNECT_FAILED" and len(sleeps.delays) == 2
+
+
+async def test_a_success_that_is_not_json_is_a_typed_error(
+    client: NetSuiteClient, server: ScriptedServer
+) -> None:
+    server.add("GET", "record/v1/customer/1", Scripted(status=200, body=b"<html>maintenance</html>"))
+    with pytest.raises(NetSuiteError, match="not JSON"):
+        await client.get_record("customer", "1")

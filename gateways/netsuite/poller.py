@@ -47,6 +47,7 @@ from gateways.netsuite.translation import (
     parse_stock_row,
     sales_order_seen,
     stock_key,
+    stock_msg_id,
     stock_reading,
 )
 
@@ -107,6 +108,7 @@ class NetSuitePoller:
         self.options = options or PollerOptions()
         self.stats = PollerStats()
         self._last_clock: ServerClock | None = None
+        self._lock = anyio.Lock()
         # Sales-order versions already announced and followed by a stock reading: overlapping
         # windows read them again, and nothing about them needs saying twice.
         self._absorbed: RecentKeys[tuple[int, str]] = RecentKeys(_REMEMBERED_ORDER_VERSIONS)
@@ -136,6 +138,33 @@ class NetSuitePoller:
 
     async def poll_once(self) -> None:
         """One complete poll of every kind; raises if any sweep fails (cursors of finished kinds stay)."""
+        async with self._lock:  # run() and an operator's call never sweep at the same time
+            await self._poll()
+
+    async def resync_stock(self, skus: Sequence[str] | None = None) -> int:
+        """Read and publish the current stock of `skus` (None: every SKU) whether it changed or not.
+
+        For an operator's resync: the readings get ids of their own, so JetStream keeps them even
+        when an identical state was published before. Returns how many readings were published.
+        """
+        async with self._lock:
+            published = self.stats.published
+
+            def query(after: queries.StockKey | None) -> str:
+                return queries.stock_levels(
+                    self._time, since=None, after=after, locations=self._locations, skus=skus or None
+                )
+
+            async def translate(page: SweepPage[StockRow]) -> list[Outgoing]:
+                resync_id = f"resync@{page.read_at!r}"
+                return [
+                    stock_reading(row, page.read_at, f"{stock_msg_id(row)}:{resync_id}") for row in page.rows
+                ]
+
+            await self._sweep.run(STOCK, query, parse_stock_row, stock_key, translate)
+            return self.stats.published - published
+
+    async def _poll(self) -> None:
         kv = await self._bus.kv(subjects.BUCKET_CURSORS)
         clock = await self._server_clock()
         sweeps = {STOCK: self._sweep_stock, ITEMS: self._sweep_items, SALES_ORDERS: self._sweep_sales_orders}

@@ -55,6 +55,13 @@ def ids_list(ids: Sequence[int | str]) -> str:
     return ", ".join(values)
 
 
+def text_list(values: Sequence[str]) -> str:
+    """`'a', 'b'` for an IN list of strings: quotes doubled, as SQL string literals escape them."""
+    if not values:
+        raise ValueError("an IN list needs at least one value")
+    return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+
+
 def server_now() -> str:
     """NetSuite's own clock, in account-local text (the reference: get "now" from DUAL)."""
     return f"SELECT TO_CHAR(CURRENT_TIMESTAMP, '{SUITEQL_FORMAT}') AS now FROM DUAL"
@@ -67,6 +74,7 @@ def stock_levels(
     after: StockKey | None,
     locations: Sequence[str] | None,
     items: Sequence[int] | None = None,
+    skus: Sequence[str] | None = None,
 ) -> str:
     """Per item × location quantities changed since `since` (all of them when None)."""
     where = []
@@ -76,6 +84,8 @@ def stock_levels(
         where.append(f"iil.location IN ({ids_list(locations)})")
     if items:
         where.append(f"iil.item IN ({ids_list(items)})")
+    if skus:
+        where.append(f"i.itemid IN ({text_list(skus)})")
     if after is not None:
         item, location = after.item_id, after.location_id
         where.append(f"(iil.item > {item} OR (iil.item = {item} AND iil.location > {location}))")

@@ -320,3 +320,16 @@ def test_options_netsuite_would_refuse_are_refused_at_start() -> None:
         PollerOptions(page_size=5000)
     with pytest.raises(ValueError, match="unknown kinds"):
         PollerOptions(kinds=("stock", "customers"))
+
+
+async def test_a_resync_republishes_current_stock_even_when_unchanged(
+    bus: Bus, demo: dict[str, Any], make_poller: Callable[..., NetSuitePoller]
+) -> None:
+    poller = make_poller()
+    await poller.poll_once()
+    start = len(await stored(bus))
+    assert await poller.resync_stock(["CAP-01", "O'Brien's"]) == 3  # a quote in a SKU is just text
+    assert await poller.resync_stock(["CAP-01"]) == 3  # again: an operator's resync is never deduplicated
+    again = (await stored(bus))[start:]
+    assert [m.envelope["key"] for m in again] == ["CAP-01"] * 6
+    assert await poller.resync_stock() == len(STOCKED) * 3

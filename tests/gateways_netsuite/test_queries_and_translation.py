@@ -196,3 +196,8 @@ def test_shopify_order_ids_map_to_external_ids_and_back() -> None:
         assert shopify_order_id(foreign) is None
     with pytest.raises(ValueError, match="not a Shopify order id"):
         sales_order_external_id("gid://shopify/Customer/1")
+
+
+def test_skus_in_a_query_are_string_literals_with_quotes_doubled() -> None:
+    text = queries.stock_levels(LA, since=None, after=None, locations=None, skus=["A", "O'Brien's"])
+    assert "i.itemid IN ('A', 'O''Brien''s')" in text

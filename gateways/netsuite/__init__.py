@@ -13,6 +13,7 @@ the SuiteQL delta poller that turns stock, item and sales-order changes into bus
     order_ids.py     Shopify order id ↔ sales-order external id
     messages.py      ItemChanged (published on evt.netsuite.item)
     sweeps.py        one keyset sweep: page, translate, publish, dead-letter bad rows
+    sales_orders.py  sales-order lines → SalesOrderSeen, kit members, what to read after
     stats.py         PollerStats: counters for health and /metrics
     poller.py        NetSuitePoller: cursors in KV, publish before advancing
 """

@@ -30,13 +30,12 @@ from contract.config import Contract
 from gateways.netsuite import queries
 from gateways.netsuite.account_time import AccountTime, utc_text
 from gateways.netsuite.client import NetSuiteClient
-from gateways.netsuite.order_ids import shopify_order_id
+from gateways.netsuite.sales_orders import KitMembers, SalesOrderFindings
 from gateways.netsuite.server_clock import ServerClock, measure
 from gateways.netsuite.stats import PollerStats
 from gateways.netsuite.sweeps import KeysetSweep, RecentKeys, SweepPage
 from gateways.netsuite.translation import (
     ItemRow,
-    OrderLineRow,
     StockRow,
     absorption_msg_id,
     item_changed,
@@ -45,7 +44,6 @@ from gateways.netsuite.translation import (
     parse_item_row,
     parse_order_line_row,
     parse_stock_row,
-    sales_order_seen,
     stock_key,
     stock_msg_id,
     stock_reading,
@@ -222,41 +220,11 @@ class NetSuitePoller:
         def query(after: queries.LineKey | None) -> str:
             return queries.sales_order_lines(self._time, since=since, after=after)
 
-        touched: dict[int, set[tuple[int, str]]] = {}  # item id → (sales order, version) seen
-        versions: set[tuple[int, str]] = set()
-        newest_version = 0.0
-        members = _KitMembers(self._client)
-
-        async def translate(page: SweepPage[OrderLineRow]) -> list[Outgoing]:
-            nonlocal newest_version
-            out: dict[str, Outgoing] = {}  # one message per (order version, SKU) however many lines
-            for row in page.rows:
-                order_id = shopify_order_id(row.external_id)
-                version = (row.order_id, row.modified)
-                if order_id is None or version in self._absorbed:
-                    continue  # another integration's sales order, or one already reported
-                versions.add(version)
-                created_at = self._local(clock, row.created)
-                modified_at = max(created_at, self._local(clock, row.modified))
-                newest_version = max(newest_version, modified_at)
-                for item_id, sku in await members.stocked_skus(row):
-                    message = sales_order_seen(
-                        order_id=order_id,
-                        sku=sku,
-                        netsuite_id=row.order_id,
-                        modified_text=row.modified,
-                        created_at=created_at,
-                        modified_at=modified_at,
-                        seen_at=page.read_at,
-                    )
-                    out[message.msg_id or ""] = message
-                    touched.setdefault(item_id, set()).add(version)
-            return list(out.values())
-
-        await self._sweep.run(SALES_ORDERS, query, parse_order_line_row, line_key, translate)
-        if touched:
-            await self._read_stock_after(touched, newest_version)
-        for version in versions:  # only now: a failed reading must be retried with the next poll
+        found = SalesOrderFindings(self._time, clock, self._absorbed, KitMembers(self._client))
+        await self._sweep.run(SALES_ORDERS, query, parse_order_line_row, line_key, found.translate)
+        if found.touched:
+            await self._read_stock_after(found.touched, found.newest_version)
+        for version in found.versions:  # only now: a failed reading must be retried with the next poll
             self._absorbed.add(version)
 
     async def _read_stock_after(
@@ -313,27 +281,6 @@ class NetSuitePoller:
     def _backoff(self, failures: int) -> float:
         ceiling = min(self.options.max_error_backoff_s, self._interval * 2.0 ** (failures - 1))
         return ceiling / 2 + random.random() * ceiling / 2
-
-
-class _KitMembers:
-    """The SKUs a sales-order line takes stock from; a kit's members are looked up once per sweep."""
-
-    def __init__(self, client: NetSuiteClient) -> None:
-        self._client = client
-        self._known: dict[int, list[tuple[int, str]]] = {}
-
-    async def stocked_skus(self, row: OrderLineRow) -> list[tuple[int, str]]:
-        """(item id, SKU) pairs: the line's own item, or for a kit its members only.
-
-        A kit holds no stock of its own, and its SKU is a contract bundle whose demand belongs to
-        the components' actors (a SKU actor parks messages for a bundle).
-        """
-        if row.item_type != queries.KIT_TYPE:
-            return [(row.item_id, row.sku)]
-        if row.item_id not in self._known:
-            rows = [r async for r in self._client.suiteql(queries.kit_members([row.item_id]))]
-            self._known[row.item_id] = [(int(r["item_id"]), r["sku"]) for r in rows if r.get("sku")]
-        return self._known[row.item_id]
 
 
 async def _load_cursor(kv: KeyValue, kind: str) -> Cursor | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import msgspec
 
@@ -66,6 +66,61 @@ def needs_write(row: PendingRow, known_written: int | None) -> bool:
     if row.expected is not None:
         return row.quantity != row.expected
     return row.quantity != known_written
+
+
+Key = tuple[str, str]  # (sku, Shopify location GID)
+H = TypeVar("H")  # a delivery handle the caller acks once the row is accepted
+
+
+class PendingSlot(Generic[H]):
+    """The messages folded into one pending row, kept until Shopify accepts the row."""
+
+    __slots__ = ("arrived", "handles", "row")
+
+    def __init__(self, row: PendingRow, arrived: float) -> None:
+        self.row = row
+        self.arrived = arrived  # when its first message came in: its coalescing window starts
+        self.handles: dict[int, H] = {}  # stream sequence -> delivery
+
+
+class Coalescer(Generic[H]):
+    """Pending rows per (sku, location) in arrival order, and the batches taken from them.
+
+    A redelivered message (same stream sequence) only refreshes its handle; one at or below a
+    sequence already taken into a batch is ignored, so an old value never overtakes a newer one.
+    """
+
+    def __init__(self, max_rows: int = MAX_ROWS_PER_CALL) -> None:
+        self.max_rows = max_rows
+        self.pending: dict[Key, PendingSlot[H]] = {}
+        self._taken: dict[Key, int] = {}  # highest sequence taken into a batch, per key
+
+    def add(self, seq: int, message: InventorySet, handle: H, now: float) -> bool:
+        """Fold one message in; False when it was ignored (already taken into a batch)."""
+        key = (message.sku, message.location_id)
+        if seq <= self._taken.get(key, 0):
+            return False
+        slot = self.pending.get(key)
+        if slot is None:
+            slot = self.pending[key] = PendingSlot(fold(None, message), now)
+        elif seq not in slot.handles:
+            slot.row = fold(slot.row, message)
+        slot.handles[seq] = handle
+        return True
+
+    def oldest_arrival(self) -> float | None:
+        return next(iter(self.pending.values())).arrived if self.pending else None
+
+    def full(self) -> bool:
+        return len(self.pending) >= self.max_rows
+
+    def take(self) -> dict[Key, PendingSlot[H]]:
+        """The oldest rows, up to one call's worth; their sequences are marked taken."""
+        keys = list(self.pending)[: self.max_rows]
+        batch = {key: self.pending.pop(key) for key in keys}
+        for key, slot in batch.items():
+            self._taken[key] = max(self._taken.get(key, 0), *slot.handles)
+        return batch
 
 
 class Correction(msgspec.Struct, frozen=True, kw_only=True):

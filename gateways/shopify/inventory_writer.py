@@ -26,6 +26,7 @@ from typing import Any
 
 import anyio
 import msgspec
+import nats.errors
 import structlog
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -38,11 +39,13 @@ from bus.envelope import EnvelopeCodec, EnvelopeError
 from contract import shopify_inventory as api
 from contract.shopify_inventory import (
     MAX_ROWS_PER_CALL,
+    Coalescer,
+    Key,
     PendingRow,
+    PendingSlot,
     WriteRow,
     batch_key,
     correct_stale,
-    fold,
     needs_write,
 )
 from gateways.shopify.errors import ShopifyError, ShopifyUserErrors, UserError
@@ -50,7 +53,6 @@ from gateways.shopify.graphql import ClientStats, ShopifyGraphQL
 
 log = structlog.get_logger(__name__)
 
-Key = tuple[str, str]  # (sku, Shopify location GID)
 STALE = "CHANGE_FROM_QUANTITY_STALE"
 MAX_STALE_ROUNDS = 5
 
@@ -118,16 +120,6 @@ class WriterStats(msgspec.Struct, kw_only=True):
         }
 
 
-class _Slot:
-    """The messages folded into one pending row, kept until Shopify accepts the row."""
-
-    __slots__ = ("messages", "row")
-
-    def __init__(self) -> None:
-        self.row: PendingRow | None = None
-        self.messages: dict[int, Msg] = {}  # stream seq -> delivery
-
-
 class InventoryWriter:
     """Writes one shop's InventorySet outbox to Shopify."""
 
@@ -150,11 +142,9 @@ class InventoryWriter:
         self.durable = f"shopify-inventory-{subjects.encode_token(self.shop)}"
         self._wall = wall_clock
         self._codec: EnvelopeCodec[InventorySet] = EnvelopeCodec(InventorySet)
-        self._pending: dict[Key, _Slot] = {}
-        self._taken: dict[Key, int] = {}  # highest stream seq already taken into a batch per key
+        self._pending: Coalescer[Msg] = Coalescer(self.config.max_rows)
         self._known: dict[Key, int] = {}  # what Shopify accepted last, per key
         self._items: dict[str, str] = {}  # SKU -> InventoryItem GID (stable: cached for the process)
-        self._first_arrival: float | None = None
         self._arrived = anyio.Event()
         self._stopping = anyio.Event()
 
@@ -193,10 +183,11 @@ class InventoryWriter:
         while not self._stopping.is_set():
             try:
                 msgs = await sub.fetch(self.config.fetch_batch, timeout=0.5)
-            except (TimeoutError, *INFRA_ERRORS) as exc:
-                if not isinstance(exc, TimeoutError) and "Timeout" not in type(exc).__name__:
-                    log.warning("shopify.writer.fetch_failed", shop=self.shop, error=repr(exc))
-                    await anyio.sleep(0.5)
+            except (nats.errors.TimeoutError, TimeoutError):
+                continue  # nothing to fetch right now
+            except INFRA_ERRORS as exc:
+                log.warning("shopify.writer.fetch_failed", shop=self.shop, error=repr(exc))
+                await anyio.sleep(0.5)
                 continue
             for msg in msgs:
                 await self._accept(msg)
@@ -210,36 +201,30 @@ class InventoryWriter:
         except EnvelopeError as exc:
             await self._dead_letter([(seq, msg)], "undecodable", exc)
             return
-        key = (command.sku, command.location_id)
-        if seq <= self._taken.get(key, 0):
+        if not self._pending.add(seq, command, msg, anyio.current_time()):
             return  # a redelivery of a message already in (or through) a batch: that batch acks it
-        slot = self._pending.setdefault(key, _Slot())
-        if seq not in slot.messages:
-            slot.row = fold(slot.row, command)
-        slot.messages[seq] = msg  # a redelivery only refreshes the handle
         self.stats.messages += 1
-        if self._first_arrival is None:
-            self._first_arrival = anyio.current_time()
-        if len(self._pending) >= self.config.max_rows or len(slot.messages) == 1:
-            self._arrived.set()
+        if len(self._pending.pending) == 1 or self._pending.full():
+            self._arrived.set()  # wake the flusher: the first row of a window, or a full call
 
     # -- batching ----------------------------------------------------------------------------------
     async def _flush_until_stopped(self) -> None:
         while True:
-            if not self._pending:
+            if not self._pending.pending:
                 if self._stopping.is_set():
                     return
                 self._arrived = anyio.Event()
                 await self._arrived.wait()
                 continue
             await self._wait_window()
-            await self._write_batch(self._take())
+            await self._write_batch(self._pending.take())
 
     async def _wait_window(self) -> None:
         """Until the oldest pending change has waited the window, or a full call is ready."""
-        assert self._first_arrival is not None
-        deadline = self._first_arrival + self.config.coalesce_window
-        while len(self._pending) < self.config.max_rows and not self._stopping.is_set():
+        oldest = self._pending.oldest_arrival()
+        assert oldest is not None
+        deadline = oldest + self.config.coalesce_window
+        while not self._pending.full() and not self._stopping.is_set():
             remaining = deadline - anyio.current_time()
             if remaining <= 0:
                 return
@@ -247,20 +232,14 @@ class InventoryWriter:
             with anyio.move_on_after(remaining):
                 await self._arrived.wait()
 
-    def _take(self) -> dict[Key, _Slot]:
-        keys = list(self._pending)[: self.config.max_rows]
-        batch = {key: self._pending.pop(key) for key in keys}
-        for key, slot in batch.items():
-            self._taken[key] = max(self._taken.get(key, 0), *slot.messages)
-        self._first_arrival = anyio.current_time() if self._pending else None
-        return batch
-
-    async def _write_batch(self, batch: dict[Key, _Slot]) -> None:
+    async def _write_batch(self, batch: dict[Key, PendingSlot[Msg]]) -> None:
         failures = 0
         while batch:
             try:
                 batch = await self._attempt(batch)
-                return
+                if batch:  # still stale after several rounds: Shopify is changing under us
+                    failures += 1
+                    await self._backoff(failures, "stale after several corrections")
             except ShopifyUserErrors as exc:  # refused for a reason that is no row's fault
                 failures += 1
                 if failures >= self.config.max_batch_failures:
@@ -269,16 +248,19 @@ class InventoryWriter:
                 await self._backoff(failures, exc)
             except (ShopifyError, *INFRA_ERRORS) as exc:  # transport: wait it out, same batch, same key
                 failures += 1
+                if self._stopping.is_set():  # unacked: redelivered to the next run, nothing is lost
+                    log.warning("shopify.writer.batch_abandoned_on_stop", shop=self.shop, rows=len(batch))
+                    return
                 await self._backoff(failures, exc)
 
-    async def _backoff(self, failures: int, exc: BaseException) -> None:
+    async def _backoff(self, failures: int, exc: BaseException | str) -> None:
         self.stats.batch_failures += 1
         delay = min(self.config.retry_max, self.config.retry_min * 2 ** (failures - 1))
         log.warning("shopify.writer.batch_failed", shop=self.shop, error=repr(exc), retry_in=delay)
         await anyio.sleep(delay)
 
     # -- one batch: resolve, skip, write, correct ----------------------------------------------------
-    async def _attempt(self, batch: dict[Key, _Slot]) -> dict[Key, _Slot]:
+    async def _attempt(self, batch: dict[Key, PendingSlot[Msg]]) -> dict[Key, PendingSlot[Msg]]:
         """Write the batch; returns what is left to retry (empty when done)."""
         items = await self._item_ids(sorted({sku for sku, _ in batch}))
         unknown = [key for key in batch if items.get(key[0]) is None]
@@ -288,7 +270,7 @@ class InventoryWriter:
                 "sku_not_in_shop",
                 f"no inventory item with these SKUs in {self.shop}: {sorted({k[0] for k in unknown})}",
             )
-        rows = {key: _row(slot) for key, slot in batch.items()}
+        rows = {key: slot.row for key, slot in batch.items()}
         unchanged = [key for key, row in rows.items() if not needs_write(row, self._known.get(key))]
         for key in unchanged:
             self._known[key] = rows[key].quantity
@@ -311,11 +293,11 @@ class InventoryWriter:
                 await self._accepted(plan, rows, batch)
                 return {}
             plan = await self._after_refusal(plan, rows, batch, errors)
-        return batch  # still stale after several rounds: Shopify is busy changing; start over
+        return batch
 
-    async def _set(self, plan: dict[Key, WriteRow], batch: dict[Key, _Slot]) -> list[UserError]:
+    async def _set(self, plan: dict[Key, WriteRow], batch: dict[Key, PendingSlot[Msg]]) -> list[UserError]:
         rows = list(plan.values())
-        key = batch_key(self.shop, rows, (f"{seq}" for slot in batch.values() for seq in slot.messages))
+        key = batch_key(self.shop, rows, (f"{seq}" for slot in batch.values() for seq in slot.handles))
         self.stats.calls += 1
         data = await self.client.execute(
             "inventorySetQuantities",
@@ -326,7 +308,7 @@ class InventoryWriter:
         return [msgspec.convert(error, UserError) for error in api.user_errors_of_set(data)]
 
     async def _accepted(
-        self, plan: dict[Key, WriteRow], rows: dict[Key, PendingRow], batch: dict[Key, _Slot]
+        self, plan: dict[Key, WriteRow], rows: dict[Key, PendingRow], batch: dict[Key, PendingSlot[Msg]]
     ) -> None:
         now = self._wall()
         self.stats.last_success = now
@@ -342,7 +324,7 @@ class InventoryWriter:
         self,
         plan: dict[Key, WriteRow],
         rows: dict[Key, PendingRow],
-        batch: dict[Key, _Slot],
+        batch: dict[Key, PendingSlot[Msg]],
         errors: list[UserError],
     ) -> dict[Key, WriteRow]:
         """Drop rows Shopify can never accept, correct stale ones; the plan to try next."""
@@ -421,8 +403,8 @@ class InventoryWriter:
         return max(1, min(MAX_ROWS_PER_CALL, int((budget - fixed) // per_row)))
 
     # -- acks and dead letters ---------------------------------------------------------------------
-    async def _ack(self, slot: _Slot) -> None:
-        for msg in slot.messages.values():
+    async def _ack(self, slot: PendingSlot[Msg]) -> None:
+        for msg in slot.handles.values():
             await msg.ack()
 
     async def _dead_letter(
@@ -446,13 +428,8 @@ def _parts(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _row(slot: _Slot) -> PendingRow:
-    assert slot.row is not None
-    return slot.row
-
-
 def _deliveries(slots: Any) -> list[tuple[int, Msg]]:
-    return [(seq, msg) for slot in slots for seq, msg in slot.messages.items()]
+    return [(seq, msg) for slot in slots for seq, msg in slot.handles.items()]
 
 
 def _row_index(error: UserError) -> int | None:

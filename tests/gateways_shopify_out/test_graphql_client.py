@@ -12,7 +12,7 @@ from bus.tracing import BusTracer
 from contract.config import Channel, Contract, Location, NetSuiteAccount
 from gateways.shopify.errors import MissingToken, ShopifyAuthError, ShopifyError, ShopifyUnavailable
 from gateways.shopify.graphql import RetryPolicy, ShopifyGraphQL, shopify_clients
-from gateways.shopify.throttle import CostThrottle
+from gateways.shopify.throttle import CostBucketModel, CostThrottle
 from sandbox.shopify.requests import FaultSpec
 
 from .conftest import SHOP, TOKEN, World
@@ -53,8 +53,9 @@ async def test_5xx_answers_are_retried_then_reported_as_unavailable(world: World
 
 
 async def test_a_bucket_drained_by_someone_else_is_waited_out_after_throttled(world: World) -> None:
-    world.sandbox.configure_throttle(SHOP, bucket_size=400, restore_rate=100)
-    client = world.client()
+    # slow refill: the bucket cannot regain the 1 point the query needs before it arrives
+    world.sandbox.configure_throttle(SHOP, bucket_size=400, restore_rate=5)
+    client = world.client(throttle=CostThrottle(CostBucketModel(margin_ratio=0, min_margin=0)))
     await client.learn_bucket()
     world.sandbox.drain_bucket(SHOP)  # another app of the same shop spent it all
     assert await client.execute("shop", SHOP_QUERY, cost=1) == {"shop": {"name": SHOP}}

@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contract.shopify_inventory import (
+    Coalescer,
     WriteRow,
     batch_key,
     chunks,
@@ -105,3 +106,40 @@ def test_sku_lookups_quote_skus_and_match_them_exactly() -> None:
     assert variables["first"] == 3 and cost == 5
     data = {"inventoryItems": {"nodes": [{"id": "g1", "sku": "a"}, {"id": "g2", "sku": "A"}]}}
     assert parse_items_by_sku(data, ["A", "Z"]) == {"A": "g2", "Z": None}
+
+
+def test_the_coalescer_folds_per_key_and_ignores_what_a_batch_already_took() -> None:
+    coalescer: Coalescer[str] = Coalescer(max_rows=2)
+    assert coalescer.add(1, inventory_set("A", "L", 5, 9), "m1", now=0.0)
+    assert coalescer.add(2, inventory_set("B", "L", 4, 9), "m2", now=0.1)
+    assert coalescer.add(3, inventory_set("A", "L", 3, 5), "m3", now=0.2)
+    assert coalescer.add(3, inventory_set("A", "L", 3, 5), "m3-again", now=0.3)  # redelivered: handle only
+    assert coalescer.full() and coalescer.oldest_arrival() == 0.0
+    batch = coalescer.take()
+    assert (batch[("A", "L")].row.quantity, batch[("A", "L")].row.messages) == (3, 2)
+    assert batch[("A", "L")].handles == {1: "m1", 3: "m3-again"}
+    assert not coalescer.add(1, inventory_set("A", "L", 5, 9), "late", now=1.0)  # older than the batch
+    assert coalescer.add(4, inventory_set("A", "L", 2, 3), "m4", now=1.0)
+    assert list(coalescer.take()) == [("A", "L")]
+
+
+@given(st.lists(st.tuples(st.sampled_from("ABC"), quantities), min_size=1, max_size=40), st.integers(1, 3))
+def test_every_message_is_in_exactly_one_batch_and_the_last_value_wins(
+    messages: list[tuple[str, int]], max_rows: int
+) -> None:
+    coalescer: Coalescer[int] = Coalescer(max_rows=max_rows)
+    seen: list[int] = []
+    last: dict[str, int] = {}
+    for seq, (sku, quantity) in enumerate(messages, start=1):
+        coalescer.add(seq, inventory_set(sku, "L", quantity, None), seq, now=float(seq))
+        last[sku] = quantity
+        if seq % 3 == 0:  # batches are taken while messages keep arriving
+            for slot in coalescer.take().values():
+                seen += slot.handles
+    final: dict[str, int] = {}
+    while coalescer.pending:
+        for (sku, _), slot in coalescer.take().items():
+            seen += slot.handles
+            final[sku] = slot.row.quantity
+    assert sorted(seen) == list(range(1, len(messages) + 1))  # each once: none lost, none twice
+    assert all(last[sku] == quantity for sku, quantity in final.items())

@@ -65,6 +65,7 @@ class SideResult:
     throttled: int = 0
     orders: int = 0
     refused: int = 0
+    traffic_lag_s: float = 0.0
 
     def percentile(self, p: float) -> float | None:
         if not self.latencies_ms:
@@ -114,15 +115,19 @@ class SellableTruth:
             self._movements_seen[shop] = len(movements)
 
     def components(self, sku: str) -> dict[str, int]:
+        """Units of each stocked SKU one unit of `sku` consumes (a kit: its members)."""
         bundle = self.world.bundle
-        return dict(bundle.components) if sku == bundle.sku else {sku: 1}
+        return bundle.components if sku == bundle.sku else {sku: 1}
 
     def sellable(self, sku: str, site: str, reserved: dict[tuple[str, str], int]) -> int:
-        units = {
-            c: self.supply[(c, site)] - self.consumed[(c, site)] - reserved.get((c, site), 0)
-            for c in self.components(sku)
-        }
-        return min(max(0, left) // self.components(sku)[c] for c, left in units.items())
+        if sku != self.world.bundle.sku:  # the common case, kept cheap: the sampler runs this a lot
+            return max(
+                0, self.supply[(sku, site)] - self.consumed[(sku, site)] - reserved.get((sku, site), 0)
+            )
+        return min(
+            max(0, self.supply[(c, site)] - self.consumed[(c, site)] - reserved.get((c, site), 0)) // units
+            for c, units in self.components(sku).items()
+        )
 
     def oversold(self) -> int:
         return sum(max(0, self.consumed[key] - units) for key, units in self.supply.items())
@@ -221,7 +226,8 @@ async def run_side(name: str, args: argparse.Namespace, writer: Writer) -> SideR
     )
     result = SideResult(name)
     try:
-        plan = plan_traffic(world, TrafficSpec(seed=args.seed, rate=args.rate, duration_s=args.duration))
+        traffic = TrafficSpec(seed=args.seed, rate=args.rate, duration_s=args.duration, hot_share=args.hot_share)
+        plan = plan_traffic(world, traffic)
         runner = TrafficRunner(world, plan)
         truth = SellableTruth(world, plan, runner.record)
         async with (
@@ -267,6 +273,7 @@ def _count(
     result.latencies_ms, result.unpublished = publish_latencies(world, changes, args.horizon)
     result.orders = sum(len(world.shopify.runtime(s.name).state.orders) for s in world.contract.shops)
     result.refused = record.count(ok=False)
+    result.traffic_lag_s = record.max_lag_s
     result.wired = result.shopify_calls > 0  # no GraphQL call at all: nothing wrote inventory
 
 
@@ -314,6 +321,7 @@ def _table(sides: list[SideResult], interval: float) -> str:
         ("Shopify calls / 100 changes", *(f"{s.calls_per_100_changes:.1f}" for s in sides)),
         ("THROTTLED responses", *(str(s.throttled) for s in sides)),
         ("orders accepted / actions refused", *(f"{s.orders} / {s.refused}" for s in sides)),
+        ("traffic behind plan (max s)", *(f"{s.traffic_lag_s:.2f}" for s in sides)),
     ]
     width = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [f"flash sale, interval T = {interval:g} s (stands for 15 min)"]
@@ -348,6 +356,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skus", type=int)
     parser.add_argument("--hot-skus", type=int)
+    parser.add_argument("--hot-share", type=float, help="share of demand for the hot (low-stock) SKUs")
     parser.add_argument("--rate", type=float, help="attempted traffic actions per second")
     parser.add_argument("--duration", type=float, help="seconds of traffic per side")
     parser.add_argument("--interval", type=float, help="T: the importer's and the baseline's period (s)")
@@ -358,9 +367,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     defaults = (
-        dict(skus=30, hot_skus=6, rate=150.0, duration=10.0, interval=1.0, settle=1.0)
+        dict(skus=30, hot_skus=6, hot_share=0.6, rate=150.0, duration=10.0, interval=1.0, settle=1.0)
         if args.quick
-        else dict(skus=200, hot_skus=10, rate=1000.0, duration=30.0, interval=2.0, settle=2.0)
+        else dict(skus=200, hot_skus=10, hot_share=0.4, rate=1000.0, duration=30.0, interval=2.0, settle=2.0)
     )
     for key, value in defaults.items():
         if getattr(args, key) is None:

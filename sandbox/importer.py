@@ -15,19 +15,21 @@ paging orders over GraphQL would spend the very budget the inventory writers und
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import aiohttp
 import anyio
 import msgspec
 import structlog
 from anyio.abc import TaskStatus
-from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256, Client
 from yarl import URL
 
 from contract.config import Contract
@@ -43,6 +45,48 @@ class NetSuiteRequestError(RuntimeError):
     def __init__(self, status: int, method: str, path: str, body: Any) -> None:
         self.status, self.method, self.path, self.body = status, method, path, body
         super().__init__(f"NetSuite {method} {path}: HTTP {status}: {body}")
+
+
+def _percent(text: str) -> str:
+    return quote(text, safe="-._~")  # RFC 5849 §3.6: only the unreserved characters stay as they are
+
+
+def tba_authorization(
+    method: str,
+    url: str,
+    realm: str,
+    consumer_key: str,
+    consumer_secret: str,
+    token_id: str,
+    token_secret: str,
+) -> str:
+    """An OAuth 1.0a HMAC-SHA256 `Authorization` header (RFC 5849 §3.4) that signs the URL's query too.
+
+    Written out rather than built per request with oauthlib's Client: at benchmark rates that object's
+    construction and escaping cost more than the request itself. The sandbox verifies it with oauthlib.
+    """
+    parts = urlsplit(url)
+    oauth = {
+        "oauth_consumer_key": consumer_key,
+        "oauth_token": token_id,
+        "oauth_signature_method": "HMAC-SHA256",
+        "oauth_timestamp": str(int(time.time())),
+        "oauth_nonce": secrets.token_hex(12),
+        "oauth_version": "1.0",
+    }
+    pairs = sorted((_percent(k), _percent(v)) for k, v in [*oauth.items(), *parse_qsl(parts.query, True)])
+    base = "&".join(
+        (
+            method.upper(),
+            _percent(f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path}"),
+            _percent("&".join(f"{k}={v}" for k, v in pairs)),
+        )
+    )
+    key = f"{_percent(consumer_secret)}&{_percent(token_secret)}"
+    digest = hmac.new(key.encode(), base.encode(), hashlib.sha256).digest()
+    oauth["oauth_signature"] = base64.b64encode(digest).decode()
+    fields = ", ".join(f'{k}="{_percent(v)}"' for k, v in oauth.items())
+    return f'OAuth realm="{realm}", {fields}'
 
 
 class NetSuiteRestClient:
@@ -84,17 +128,9 @@ class NetSuiteRestClient:
 
     def _authorization(self, method: str, url: str) -> str:
         consumer_key, consumer_secret, token_id, token_secret = self._keys
-        client = Client(
-            consumer_key,
-            client_secret=consumer_secret,
-            resource_owner_key=token_id,
-            resource_owner_secret=token_secret,
-            signature_method=SIGNATURE_HMAC_SHA256,
-            realm=self.realm,
-            nonce=secrets.token_hex(12),
-            timestamp=str(int(time.time())),
+        return tba_authorization(
+            method, url, self.realm, consumer_key, consumer_secret, token_id, token_secret
         )
-        return str(client.sign(url, method)[1]["Authorization"])
 
     async def request(
         self,

@@ -79,6 +79,7 @@ class TrafficRecord:
     started_at: float = 0.0
     finished_at: float = 0.0
     outcomes: list[Outcome] = field(default_factory=list)
+    max_lag_s: float = 0.0  # how far behind its plan the runner fell (the machine could not keep up)
 
     def count(self, kind: ActionKind | None = None, ok: bool | None = True) -> int:
         return sum(
@@ -207,6 +208,7 @@ class TrafficRunner:
         for index in indexed:
             action = self.plan[index]
             delay = action.at - (time.monotonic() - start)
+            self.record.max_lag_s = max(self.record.max_lag_s, -delay)
             if delay > 0:
                 await anyio.sleep(delay)
             else:

@@ -75,3 +75,12 @@ def test_a_missing_secret_is_a_clear_error(world: World) -> None:
     env = {k: v for k, v in world.env.items() if k != "NETSUITE_TOKEN_SECRET"}
     with pytest.raises(ValueError, match="NETSUITE_TOKEN_SECRET"):
         NetSuiteRestClient(None, world.contract, env)  # type: ignore[arg-type]
+
+
+async def test_a_wrong_token_secret_is_refused_by_netsuite(world: World, session: aiohttp.ClientSession) -> None:
+    from sandbox.importer import NetSuiteRequestError
+
+    env = {**world.env, "NETSUITE_TOKEN_SECRET": "0" * 64}
+    with pytest.raises(NetSuiteRequestError) as refused:
+        await NetSuiteRestClient(session, world.contract, env).suiteql("SELECT id FROM item")
+    assert refused.value.status == 401

@@ -42,7 +42,7 @@ from gateways.shopify.messages import ShopifyWebhook
 
 log = structlog.get_logger(__name__)
 
-Field = Literal["price", "weight", "title", "active"]
+Field = Literal["sku", "price", "weight", "title", "active"]
 WeightUnit = Literal["GRAMS", "KILOGRAMS", "OUNCES", "POUNDS"]
 GRAMS_PER: dict[str, Decimal] = {
     "GRAMS": Decimal(1),
@@ -89,6 +89,8 @@ def differences(
     def owned(field: str) -> bool:
         return owner_of(f"items.{field}") == "netsuite"
 
+    if owned("sku") and item.sku != variant.sku:  # the item was renamed in NetSuite
+        found.append(FieldDrift("sku", item.sku, variant.sku))
     if owned("price") and item.price is not None and item.price != variant.price:
         found.append(FieldDrift("price", str(item.price), str(variant.price)))
     if owned("weight") and item.weight is not None:
@@ -111,8 +113,13 @@ def variant_update(
     row: dict[str, Any] = {"id": variant.variant_id}
     if "price" in fields and item.price is not None:
         row["price"] = str(item.price)
+    inventory_item: dict[str, Any] = {}
+    if "sku" in fields:
+        inventory_item["sku"] = item.sku
     if "weight" in fields and item.weight is not None:
-        row["inventoryItem"] = {"measurement": {"weight": {"value": float(item.weight), "unit": weight_unit}}}
+        inventory_item["measurement"] = {"weight": {"value": float(item.weight), "unit": weight_unit}}
+    if inventory_item:
+        row["inventoryItem"] = inventory_item
     return row if len(row) > 1 else None
 
 
@@ -228,6 +235,7 @@ class ItemSync:
         self.stats = ItemSyncStats()
         self.durable = "shopify-item-sync"
         self.masters: dict[str, ItemChanged] = {}  # SKU -> the latest NetSuite state seen
+        self._sku_of_item: dict[str, str] = {}  # NetSuite item id -> its SKU (renames)
         self._codec: EnvelopeCodec[_Message] = EnvelopeCodec(_Message)
         self._wall = wall_clock
         self._stopping = anyio.Event()
@@ -266,13 +274,16 @@ class ItemSync:
         )
 
     async def _load_masters(self) -> None:
-        """Read every ItemChanged still on the stream (oldest first): NetSuite's latest per SKU."""
+        """Read back the ItemChanged this consumer already acked (oldest first): NetSuite's latest
+        per SKU. Later ones are still to be delivered, and must be seen then, renames included."""
         subject = subjects.netsuite_event(ITEM_EVENT_KIND)
         try:
-            last = (await self.bus.js.get_last_msg(subjects.STREAM_INGRESS, subject)).seq
+            info = await self.bus.js.consumer_info(subjects.STREAM_INGRESS, self.durable)
+            last = (await self.bus.js.get_last_msg(subjects.STREAM_INGRESS, subject)).seq or 0
         except nats.js.errors.NotFoundError:
-            return
-        if last is None:
+            return  # a first start: the durable consumer will deliver everything
+        last = min(last, info.ack_floor.stream_seq if info.ack_floor and info.ack_floor.stream_seq else 0)
+        if last == 0:
             return
         sub = await self.bus.js.subscribe(subject, ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
         try:
@@ -284,7 +295,8 @@ class ItemSync:
         finally:
             await sub.unsubscribe()
 
-    def _remember(self, data: bytes) -> ItemChanged | None:
+    def _remember(self, data: bytes) -> tuple[ItemChanged, str | None] | None:
+        """Record NetSuite's latest state of an item; with the SKU it had before when it was renamed."""
         try:
             payload = self._codec.decode(data).payload
         except EnvelopeError:
@@ -292,9 +304,14 @@ class ItemSync:
         if not isinstance(payload, ItemChanged):
             return None
         known = self.masters.get(payload.sku)
-        if known is None or known.modified_at <= payload.modified_at:
-            self.masters[payload.sku] = payload
-        return self.masters[payload.sku]
+        if known is not None and known.modified_at > payload.modified_at:
+            return known, None  # an older save delivered late
+        self.masters[payload.sku] = payload
+        before = self._sku_of_item.get(payload.item_id)
+        self._sku_of_item[payload.item_id] = payload.sku
+        if before is not None and before != payload.sku:
+            self.masters.pop(before, None)  # that SKU no longer names this item
+        return payload, before if before != payload.sku else None
 
     async def _handle_with_retry(self, msgs: list[Msg]) -> None:
         failures = 0
@@ -312,6 +329,7 @@ class ItemSync:
     async def handle(self, msgs: list[Msg]) -> None:
         """Apply one fetched batch: sync saved items, check edited products; then ack it."""
         saved: dict[str, ItemChanged] = {}
+        renamed: dict[str, str] = {}  # old SKU -> new SKU
         edited: dict[str, set[str]] = {}  # shop -> SKUs in its products/update webhooks
         for msg in msgs:
             try:
@@ -322,13 +340,16 @@ class ItemSync:
             payload = envelope.payload
             if isinstance(payload, ItemChanged):
                 self.stats.items_seen += 1
-                if (item := self._remember(msg.data)) is not None:
+                if (remembered := self._remember(msg.data)) is not None:
+                    item, before = remembered
                     saved[item.sku] = item
+                    if before is not None:
+                        renamed[before] = item.sku
             elif payload.shop in self.clients:
                 self.stats.products_updates_seen += 1
                 edited.setdefault(payload.shop, set()).update(_skus_of_product(payload.body))
         for shop in self.clients:
-            await self.sync_shop(shop, list(saved.values()), drift_check=False)
+            await self.sync_shop(shop, list(saved.values()), drift_check=False, renamed=renamed)
             await self.check_edited(shop, edited.get(shop, set()) - set(saved))
         for msg in msgs:
             await msg.ack()
@@ -340,11 +361,18 @@ class ItemSync:
         return await self.sync_shop(shop, known, drift_check=True)
 
     async def sync_shop(
-        self, shop: str, items: Sequence[ItemChanged], *, drift_check: bool
+        self,
+        shop: str,
+        items: Sequence[ItemChanged],
+        *,
+        drift_check: bool,
+        renamed: Mapping[str, str] | None = None,
     ) -> list[FieldDrift]:
-        """Write what differs for `items` in one shop; returns the differences found."""
+        """Write what differs for `items` in one shop (a renamed item is found by its old SKU);
+        returns the differences found."""
         client = self.clients[shop]
         by_sku = {item.sku: item for item in items}
+        by_sku |= {old: by_sku[new] for old, new in (renamed or {}).items() if new in by_sku}
         found: list[FieldDrift] = []
         for variant in await self._variants(client, sorted(by_sku)):
             item = by_sku.get(variant.sku)

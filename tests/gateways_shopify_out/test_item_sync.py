@@ -157,6 +157,16 @@ async def test_a_restart_remembers_netsuite_values_for_the_ownership_check(world
         await eventually(lambda: variant(world, "SKU-005").price == Decimal("8"), what="overwrite")
 
 
+async def test_an_item_renamed_in_netsuite_renames_the_shopify_sku(world: World, bus: Bus) -> None:
+    await publish_items(bus, item("SKU-007", item_id="ns-7"))
+    async with run_item_sync(world, bus) as sync:
+        await eventually(lambda: sync.stats.unchanged == 1, what="first sight of the item")
+        await publish_items(bus, item("SKU-007-B", item_id="ns-7", modified_at=2.0))
+        await eventually(lambda: sync.stats.variants_updated == 1, what="rename")
+    renamed = world.sandbox.runtime(SHOP).state.variant_by_sku("SKU-007-B")
+    assert renamed.price == Decimal("10") and "SKU-007" not in sync.masters
+
+
 async def test_a_field_the_contract_gives_to_shopify_is_left_alone(world: World, bus: Bus) -> None:
     def shopify_owns_price(data: str) -> Owner:
         return "shopify" if data == "items.price" else DEFAULT_OWNERSHIP[data]

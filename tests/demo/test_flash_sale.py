@@ -8,6 +8,7 @@ import os
 import pytest
 
 from bench.flash_sale import SideResult, main, summary
+from sandbox.world import World
 
 
 async def test_the_baseline_side_runs_and_the_last_line_is_the_json_summary(
@@ -46,6 +47,7 @@ async def test_the_baseline_side_runs_and_the_last_line_is_the_json_summary(
     assert isinstance(figures["baseline_oversold"], int) and figures["baseline_oversold"] >= 0
     assert figures["tandem_oversold"] is None  # that side did not run
     assert any(line.startswith("oversold units") for line in lines)
+    assert any("pooled over locations" in line for line in lines)
 
 
 def test_tandem_figures_are_null_when_its_engine_made_no_shopify_call() -> None:
@@ -87,3 +89,36 @@ async def test_the_whole_quick_bench_runs_both_sides(capsys: pytest.CaptureFixtu
     figures = await main(["--quick"])
     assert figures["baseline_oversold"] is not None
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == figures
+
+
+def test_oversold_counts_units_sold_beyond_the_stock_of_their_location(world: World) -> None:
+    from bench.flash_sale import SellableTruth, drift_now
+    from sandbox.shopify import OrderLineSpec, OrderSpec
+    from sandbox.traffic import Outcome, TrafficRecord
+
+    sku = world.skus[0]
+    stock = world.initial_stock[(sku, "brooklyn")]
+    record = TrafficRecord()
+    truth = SellableTruth(world, [], record)
+    assert truth.oversold() == 0 and drift_now(world, truth) == 0  # the world starts exact
+    world.shopify.set_stock("us", {"sku": sku, "location": "Brooklyn Store", "available": stock + 3})
+    assert drift_now(world, truth) == 3  # Shopify publishes 3 more than Brooklyn holds
+    for _ in range(stock + 3):
+        world.shopify.place_order(
+            "us", OrderSpec(lines=[OrderLineSpec(sku, 1)], source="pos", location="Brooklyn Store")
+        )
+    truth.refresh()
+    assert truth.oversold() == 3
+    record.outcomes.append(Outcome(0, "receipt", 0.0, True, sku, 2, None, "warehouse"))  # elsewhere: no help
+    truth.refresh()
+    assert truth.oversold() == 3
+    a, b = world.bundle.components
+    world.shopify.set_stock("eu", {"sku": world.bundle.sku, "location": "Rotterdam 3PL", "available": 99})
+    kits = world.initial_stock[(b, "3pl")] // world.bundle.components[b] + 1  # one kit too many of b
+    world.shopify.place_order(
+        "eu", OrderSpec(lines=[OrderLineSpec(world.bundle.sku, kits)], location="Rotterdam 3PL")
+    )
+    truth.refresh()
+    excess_b = kits * world.bundle.components[b] - world.initial_stock[(b, "3pl")]
+    excess_a = max(0, kits * world.bundle.components[a] - world.initial_stock[(a, "3pl")])
+    assert truth.oversold() == 3 + excess_b + excess_a

@@ -77,7 +77,9 @@ def test_a_missing_secret_is_a_clear_error(world: World) -> None:
         NetSuiteRestClient(None, world.contract, env)  # type: ignore[arg-type]
 
 
-async def test_a_wrong_token_secret_is_refused_by_netsuite(world: World, session: aiohttp.ClientSession) -> None:
+async def test_a_wrong_token_secret_is_refused_by_netsuite(
+    world: World, session: aiohttp.ClientSession
+) -> None:
     from sandbox.importer import NetSuiteRequestError
 
     env = {**world.env, "NETSUITE_TOKEN_SECRET": "0" * 64}

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -216,6 +217,16 @@ class ItemSyncStats(msgspec.Struct, kw_only=True):
 _Message = ItemChanged | ShopifyWebhook
 
 
+@dataclass
+class _Intake:
+    """One fetched batch, decoded once (so a retry cannot lose a rename already remembered)."""
+
+    saved: dict[str, ItemChanged] = field(default_factory=dict)  # SKU -> NetSuite's latest
+    renamed: dict[str, str] = field(default_factory=dict)  # old SKU -> new SKU
+    edited: dict[str, set[str]] = field(default_factory=dict)  # shop -> SKUs in products/update
+    msgs: list[Msg] = field(default_factory=list)  # to ack once applied
+
+
 class ItemSync:
     """Keeps every shop's variants showing NetSuite's item master."""
 
@@ -252,7 +263,7 @@ class ItemSync:
                     msgs = await sub.fetch(self.config.fetch_batch, timeout=0.5)
                 except (nats.errors.TimeoutError, TimeoutError):
                     continue
-                await self._handle_with_retry(msgs)
+                await self.handle(msgs)
         finally:
             with anyio.CancelScope(shield=True), anyio.move_on_after(5):
                 await sub.unsubscribe()
@@ -313,47 +324,56 @@ class ItemSync:
             self.masters.pop(before, None)  # that SKU no longer names this item
         return payload, before if before != payload.sku else None
 
-    async def _handle_with_retry(self, msgs: list[Msg]) -> None:
+    async def handle(self, msgs: list[Msg]) -> None:
+        """Apply one fetched batch (saved items synced, edited products checked), then ack it.
+
+        Shopify trouble is retried with backoff until it passes; on stop the batch stays unacked
+        and is delivered again to the next run.
+        """
+        intake = await self._take_in(msgs)
         failures = 0
         while True:
             try:
-                await self.handle(msgs)
-                return
+                await self._apply(intake)
+                break
             except (ShopifyError, *INFRA_ERRORS) as exc:
                 failures += 1
                 self.stats.failures += 1
+                if self._stopping.is_set():
+                    return
                 delay = min(self.config.retry_max, self.config.retry_min * 2 ** (failures - 1))
                 log.warning("shopify.item_sync.failed", error=repr(exc), retry_in=delay)
                 await anyio.sleep(delay)
+        for msg in intake.msgs:
+            await msg.ack()
+        self.stats.last_success = self._wall()
 
-    async def handle(self, msgs: list[Msg]) -> None:
-        """Apply one fetched batch: sync saved items, check edited products; then ack it."""
-        saved: dict[str, ItemChanged] = {}
-        renamed: dict[str, str] = {}  # old SKU -> new SKU
-        edited: dict[str, set[str]] = {}  # shop -> SKUs in its products/update webhooks
+    async def _take_in(self, msgs: list[Msg]) -> _Intake:
+        intake = _Intake()
         for msg in msgs:
             try:
-                envelope = self._codec.decode(msg.data)
+                payload = self._codec.decode(msg.data).payload
             except EnvelopeError as exc:
                 await self._dead_letter(msg, exc)
                 continue
-            payload = envelope.payload
+            intake.msgs.append(msg)
             if isinstance(payload, ItemChanged):
                 self.stats.items_seen += 1
                 if (remembered := self._remember(msg.data)) is not None:
                     item, before = remembered
-                    saved[item.sku] = item
+                    intake.saved[item.sku] = item
                     if before is not None:
-                        renamed[before] = item.sku
+                        intake.renamed[before] = item.sku
             elif payload.shop in self.clients:
                 self.stats.products_updates_seen += 1
-                edited.setdefault(payload.shop, set()).update(_skus_of_product(payload.body))
+                intake.edited.setdefault(payload.shop, set()).update(_skus_of_product(payload.body))
+        return intake
+
+    async def _apply(self, intake: _Intake) -> None:
         for shop in self.clients:
-            await self.sync_shop(shop, list(saved.values()), drift_check=False, renamed=renamed)
-            await self.check_edited(shop, edited.get(shop, set()) - set(saved))
-        for msg in msgs:
-            await msg.ack()
-        self.stats.last_success = self._wall()
+            saved = list(intake.saved.values())
+            await self.sync_shop(shop, saved, drift_check=False, renamed=intake.renamed)
+            await self.check_edited(shop, intake.edited.get(shop, set()) - set(intake.saved))
 
     async def check_edited(self, shop: str, skus: set[str]) -> list[FieldDrift]:
         """The ownership check after a products/update: overwrite and report NetSuite-owned edits."""

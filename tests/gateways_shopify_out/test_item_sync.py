@@ -26,7 +26,7 @@ from gateways.shopify.item_sync import (
 )
 from gateways.shopify.messages import ShopifyWebhook
 from sandbox.shopify.payloads import product_payload
-from sandbox.shopify.requests import VariantEditSpec
+from sandbox.shopify.requests import FaultSpec, VariantEditSpec
 
 from .conftest import SHOP, World, eventually
 
@@ -165,6 +165,19 @@ async def test_an_item_renamed_in_netsuite_renames_the_shopify_sku(world: World,
         await eventually(lambda: sync.stats.variants_updated == 1, what="rename")
     renamed = world.sandbox.runtime(SHOP).state.variant_by_sku("SKU-007-B")
     assert renamed.price == Decimal("10") and "SKU-007" not in sync.masters
+
+
+async def test_a_rename_survives_shopify_being_down_while_it_is_applied(world: World, bus: Bus) -> None:
+    await publish_items(bus, item("SKU-008", item_id="ns-8"))
+    async with run_item_sync(world, bus) as sync:
+        await eventually(lambda: sync.stats.unchanged == 1, what="first sight of the item")
+        world.sandbox.set_faults(SHOP, FaultSpec(error_rate=1.0, error_status=503))
+        await publish_items(bus, item("SKU-008-B", item_id="ns-8", price=Decimal("13"), modified_at=2.0))
+        await eventually(lambda: sync.stats.failures >= 2, what="failed attempts")
+        world.sandbox.set_faults(SHOP, FaultSpec())
+        await eventually(lambda: sync.stats.variants_updated == 1, what="rename after recovery")
+    renamed = world.sandbox.runtime(SHOP).state.variant_by_sku("SKU-008-B")
+    assert renamed.price == Decimal("13")
 
 
 async def test_a_field_the_contract_gives_to_shopify_is_left_alone(world: World, bus: Bus) -> None:

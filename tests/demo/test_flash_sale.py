@@ -122,3 +122,34 @@ def test_oversold_counts_units_sold_beyond_the_stock_of_their_location(world: Wo
     excess_b = kits * world.bundle.components[b] - world.initial_stock[(b, "3pl")]
     excess_a = max(0, kits * world.bundle.components[a] - world.initial_stock[(a, "3pl")])
     assert truth.oversold() == 3 + excess_b + excess_a
+
+
+async def test_latency_runs_from_a_change_to_the_first_write_at_a_location_that_had_not_seen_it(
+    world: World,
+) -> None:
+    import time
+
+    import aiohttp
+
+    from bench.baseline import IntervalConnector
+    from bench.flash_sale import Change, publish_latencies
+    from sandbox.shopify import OrderLineSpec, OrderSpec
+
+    sku = world.skus[2]
+    us_warehouse = world.shop_locations[("us", "warehouse")]
+    before = time.time()
+    world.netsuite.receive_stock(world.item_ids[sku], world.location_ids["warehouse"], 4)
+    pos = world.shopify.place_order(
+        "us", OrderSpec(lines=[OrderLineSpec(sku, 1)], source="pos", location="Brooklyn Store")
+    )
+    assert pos["id"]
+    async with aiohttp.ClientSession() as session:
+        await IntervalConnector(session, world.contract, world.env, interval=1.0).sync_once()
+    changes = [
+        Change(before, sku, "warehouse"),  # a receipt: both shops' warehouse locations must hear of it
+        Change(before, sku, "brooklyn", world.shop_locations[("us", "brooklyn")]),  # only Brooklyn: no sample
+        Change(time.time() + 1, sku, "3pl"),  # nothing written after it: unpublished
+    ]
+    latencies, unpublished = publish_latencies(world, changes, horizon_s=5.0)
+    assert len(latencies) == 1 and 0 <= latencies[0] < 5000 and unpublished == 1
+    assert any(w.location_id == us_warehouse for w in world.shopify.quantity_writes("us"))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -118,6 +119,14 @@ class WriterStats(msgspec.Struct, kw_only=True):
             "latency_p50_ms": None if p50 is None else round(p50 * 1000, 1),
             "latency_p99_ms": None if p99 is None else round(p99 * 1000, 1),
         }
+
+
+@dataclass
+class _Attempt:
+    """One batch on its way: the pending rows and the plan (corrected after each stale answer)."""
+
+    rows: dict[Key, PendingRow]
+    plan: dict[Key, WriteRow]
 
 
 class InventoryWriter:
@@ -234,12 +243,16 @@ class InventoryWriter:
 
     async def _write_batch(self, batch: dict[Key, PendingSlot[Msg]]) -> None:
         failures = 0
+        attempt: _Attempt | None = None
         while batch:
             try:
-                batch = await self._attempt(batch)
-                if batch:  # still stale after several rounds: Shopify is changing under us
-                    failures += 1
-                    await self._backoff(failures, "stale after several corrections")
+                # A retry resumes the last plan: a corrected row must not be corrected twice.
+                attempt = attempt or await self._prepare(batch)
+                if await self._run(attempt, batch):
+                    return
+                failures += 1  # still stale after several rounds: Shopify is changing under us
+                attempt = None
+                await self._backoff(failures, "stale after several corrections")
             except ShopifyUserErrors as exc:  # refused for a reason that is no row's fault
                 failures += 1
                 if failures >= self.config.max_batch_failures:
@@ -260,8 +273,8 @@ class InventoryWriter:
         await anyio.sleep(delay)
 
     # -- one batch: resolve, skip, write, correct ----------------------------------------------------
-    async def _attempt(self, batch: dict[Key, PendingSlot[Msg]]) -> dict[Key, PendingSlot[Msg]]:
-        """Write the batch; returns what is left to retry (empty when done)."""
+    async def _prepare(self, batch: dict[Key, PendingSlot[Msg]]) -> _Attempt:
+        """Resolve SKUs, park the unknown, ack rows Shopify already holds; the rows to write."""
         items = await self._item_ids(sorted({sku for sku, _ in batch}))
         unknown = [key for key in batch if items.get(key[0]) is None]
         if unknown:
@@ -285,15 +298,19 @@ class InventoryWriter:
             )
             for key in batch
         }
+        return _Attempt(rows, plan)
+
+    async def _run(self, attempt: _Attempt, batch: dict[Key, PendingSlot[Msg]]) -> bool:
+        """Write, correcting stale rows, until accepted (True) or too many rounds (False)."""
         for _ in range(MAX_STALE_ROUNDS):
-            if not plan:
-                return {}
-            errors = await self._set(plan, batch)
+            if not attempt.plan:
+                return True
+            errors = await self._set(attempt.plan, batch)
             if not errors:
-                await self._accepted(plan, rows, batch)
-                return {}
-            plan = await self._after_refusal(plan, rows, batch, errors)
-        return batch
+                await self._accepted(attempt.plan, attempt.rows, batch)
+                return True
+            attempt.plan = await self._after_refusal(attempt.plan, attempt.rows, batch, errors)
+        return False
 
     async def _set(self, plan: dict[Key, WriteRow], batch: dict[Key, PendingSlot[Msg]]) -> list[UserError]:
         rows = list(plan.values())

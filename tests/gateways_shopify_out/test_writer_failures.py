@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bus.bus import Bus
 from gateways.shopify.inventory_writer import WriterConfig
-from sandbox.shopify.requests import FaultSpec
+from sandbox.shopify.requests import FaultSpec, StockSpec
 
 from .conftest import SHOP, World, eventually, inventory_set, publish, run_writer
 
@@ -31,21 +31,24 @@ async def test_5xx_answers_are_retried_until_the_write_lands_once(world: World, 
 
 
 @asynccontextmanager
-async def answer_losing_proxy(world: World, lose: int) -> AsyncIterator[World]:
-    """A loopback hop in front of the emulator that forwards every call but answers the first `lose`
-    inventory writes with 502, as a load balancer does when the upstream's answer is lost."""
-    lost = 0
+async def answer_losing_proxy(world: World, lose: int, after: int = 0) -> AsyncIterator[World]:
+    """A loopback hop in front of the emulator that forwards every call but answers `lose` inventory
+    writes (after the first `after`) with 502, as a load balancer does when the upstream's answer is lost."""
+    lost = passed = 0
 
     async def forward(request: web.Request) -> web.Response:
-        nonlocal lost
+        nonlocal lost, passed
         body = await request.read()
         async with world.session.post(
             f"{world.sandbox.base_url}{request.path}", data=body, headers=dict(request.headers)
         ) as upstream:
             answer = await upstream.read()
-        if b"inventorySetQuantities" in body and lost < lose:
-            lost += 1
-            return web.Response(status=502, text="Bad Gateway")
+        if b"inventorySetQuantities" in body:
+            if passed < after:
+                passed += 1
+            elif lost < lose:
+                lost += 1
+                return web.Response(status=502, text="Bad Gateway")
         return web.Response(status=upstream.status, body=answer, content_type="application/json")
 
     app = web.Application()
@@ -77,6 +80,23 @@ async def test_a_lost_answer_is_retried_under_the_same_key_and_not_applied_twice
     assert writer.stats.batch_failures == 1 and writer.client.stats.retries == 5
     assert writer.stats.drift == 0 and writer.stats.stale_batches == 0
     assert world.available("SKU-011") == 5
+
+
+async def test_a_corrected_write_whose_answer_is_lost_is_not_corrected_twice(world: World, bus: Bus) -> None:
+    warehouse = world.locations["Warehouse"]
+    world.sandbox.set_stock(SHOP, StockSpec("SKU-015", "Warehouse", 17, merchant_edit=True))
+    await publish(bus, [inventory_set("SKU-015", warehouse, 15, 20)])
+    # the first call is answered (stale); the corrected one is applied but its answers are lost
+    async with (
+        answer_losing_proxy(world, lose=6, after=1) as proxied,
+        run_writer(proxied, bus, FAST) as writer,
+    ):
+        await eventually(lambda: writer.stats.rows_written == 1, what="the corrected write accepted")
+
+    ours = [w for w in world.writes("SKU-015") if w.mutation == "inventorySetQuantities"]
+    assert [(w.before, w.after) for w in ours] == [(17, 12)]  # 3 unexplained units subtracted once
+    assert writer.stats.drift == 1 and writer.stats.batch_failures == 1
+    assert world.available("SKU-015") == 12
 
 
 async def test_a_row_not_stocked_at_its_location_is_dead_lettered_and_the_batch_written(

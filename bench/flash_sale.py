@@ -248,7 +248,13 @@ Writer = Callable[[World, aiohttp.ClientSession], AbstractAsyncContextManager[Ho
 async def run_side(name: str, args: argparse.Namespace, writer: Writer) -> SideResult:
     """Fresh world, the importer, the side's writer and the traffic plan; then count from ground truth."""
     world = await build_world(
-        WorldSpec(skus=args.skus, seed=args.seed, hot_skus=args.hot_skus, deep_stock_factor=args.deep_stock)
+        WorldSpec(
+            skus=args.skus,
+            seed=args.seed,
+            hot_skus=args.hot_skus,
+            deep_stock_factor=args.deep_stock,
+            polling_interval_s=args.poll,
+        )
     )
     result = SideResult(name)
     try:
@@ -395,6 +401,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, help="seconds of traffic per side")
     parser.add_argument("--interval", type=float, help="T: the importer's and the baseline's period (s)")
     parser.add_argument("--deep-stock", type=int, help="stock multiplier of the SKUs that are not hot")
+    parser.add_argument(
+        "--poll",
+        type=float,
+        default=1.0,
+        help="Tandem's NetSuite polling interval (s), not compressed: real seconds",
+    )
     parser.add_argument("--settle", type=float, help="seconds to keep running after the traffic")
     parser.add_argument(
         "--horizon", type=float, help="a change not written within this many s is unpublished"

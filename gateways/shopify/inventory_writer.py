@@ -56,6 +56,7 @@ log = structlog.get_logger(__name__)
 
 STALE = "CHANGE_FROM_QUANTITY_STALE"
 MAX_STALE_ROUNDS = 5
+FIRST_CHANGE_FROM_VERSION = "2026-04"  # reference/shopify.md §2.3: the shapes this writer sends
 
 
 class WriterConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -142,6 +143,12 @@ class InventoryWriter:
     ) -> None:
         if not 1 <= (config or WriterConfig()).max_rows <= MAX_ROWS_PER_CALL:
             raise ValueError(f"max_rows must be within 1..{MAX_ROWS_PER_CALL}")
+        if client.shop.api_version < FIRST_CHANGE_FROM_VERSION:  # YYYY-MM sorts as text
+            raise ValueError(
+                f"shops[{client.shop.name}].api_version: the inventory writer speaks "
+                f"{FIRST_CHANGE_FROM_VERSION}+ (changeFromQuantity, @idempotent), "
+                f"got {client.shop.api_version}"
+            )
         self.bus = bus
         self.client = client
         self.shop = client.shop.name

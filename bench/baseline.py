@@ -31,7 +31,7 @@ import structlog
 from anyio.abc import TaskStatus
 
 from contract.config import Contract, Shop
-from sandbox.importer import NetSuiteRestClient
+from sandbox.importer import NetSuiteRequestError, NetSuiteRestClient
 
 log = structlog.get_logger(__name__)
 MAX_ROWS_PER_CALL = 250  # Shopify's input-list cap
@@ -109,6 +109,7 @@ class Target:
 @dataclass
 class SyncStats:
     rounds: int = 0
+    failed_rounds: int = 0
     rows_written: int = 0
     # (shop, sku, location GID) -> when the last write there was sent (epoch seconds)
     last_write_at: dict[tuple[str, str, str], float] = field(default_factory=dict)
@@ -180,11 +181,18 @@ class IntervalConnector:
         self._kits = dict(kits)
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
-        await self.prepare()
+        """Sync every interval until cancelled; a setup that fails at start fails loudly."""
+        if not self._item_gids:
+            await self.prepare()
         task_status.started()
         while True:
             started = time.monotonic()
-            await self.sync_once()
+            try:
+                await self.sync_once()
+            except (NetSuiteRequestError, ShopifyCallError, aiohttp.ClientError) as error:
+                # a connector logs a failed run and tries again at the next one
+                self.stats.failed_rounds += 1
+                log.warning("baseline.round_failed", error=str(error))
             await anyio.sleep(max(0.0, self.interval - (time.monotonic() - started)))
 
     async def sync_once(self) -> int:
@@ -207,7 +215,6 @@ class IntervalConnector:
             rows[shop].append(
                 {"inventoryItemId": item, "locationId": gid, "quantity": quantity, "changeFromQuantity": None}
             )
-            self._written[key] = quantity
         written = 0
         for shop, shop_rows in rows.items():
             written += await self._write(shop, shop_rows)
@@ -244,11 +251,13 @@ class IntervalConnector:
                 cost=10,
             )
             errors = data["inventorySetQuantities"]["userErrors"]
-            if errors:
+            if errors:  # the batch is atomic: nothing of it was written, so it is due again next round
                 log.warning("baseline.write_errors", shop=shop, errors=errors[:3])
+                continue
             for row in batch:
                 sku = self._sku_of[row["inventoryItemId"]]
                 self.stats.last_write_at[(shop, sku, row["locationId"])] = sent_at
+                self._written[(shop, sku, row["locationId"])] = row["quantity"]
             self.stats.rows_written += len(batch)
         return len(rows)
 

@@ -248,7 +248,8 @@ def _sku(order: Any, line_item_id: int) -> str:
 @dataclass
 class ImportStats:
     imported: int = 0
-    failed: int = 0
+    failed: int = 0  # given up: an order NetSuite cannot take as it is (unknown SKU, a 4xx)
+    retried: int = 0  # attempts that failed on a 5xx, a 429 or the network, retried next round
     # Shopify order id -> when its sales order was upserted (epoch seconds)
     imported_at: dict[str, float] = field(default_factory=dict)
 
@@ -272,6 +273,7 @@ class OrderImporter:
         self.parallel = parallel
         self.stats = ImportStats()
         self._items: dict[str, str] = {}
+        self._retry: list[ShopifyOrder] = []  # orders whose last attempt failed transiently
         self._customers: dict[str, str] = {}
         self._locations = {
             (shop, gid_): loc.netsuite_id for loc in contract.locations for shop, gid_ in loc.shopify.items()
@@ -302,7 +304,7 @@ class OrderImporter:
         """One round: upsert every order placed since the last round; returns how many were imported."""
         if not self._items:
             await self.prepare()
-        orders = self.feed.read_new()
+        orders, self._retry = [*self._retry, *self.feed.read_new()], []
         limiter = anyio.CapacityLimiter(self.parallel)
 
         async def one(order: ShopifyOrder) -> None:
@@ -324,14 +326,21 @@ class OrderImporter:
             await self.netsuite.upsert(
                 "salesOrder", order.order_id, self.sales_order(order), replace=("item",)
             )
-        except NetSuiteRequestError as error:
-            self.stats.failed += 1
+        except (NetSuiteRequestError, aiohttp.ClientError) as error:
+            status = error.status if isinstance(error, NetSuiteRequestError) else None
+            transient = status is None or status == 429 or status >= 500
+            if transient:  # a connector tries again next run: the order must not be lost
+                self.stats.retried += 1
+                self._retry.append(order)
+            else:
+                self.stats.failed += 1
             log.warning(
                 "importer.order_failed",
                 shop=order.shop,
                 order=order.order_id,
-                status=error.status,
-                detail=error.body,
+                status=status,
+                detail=getattr(error, "body", str(error)),
+                retry=transient,
             )
             return
         self.stats.imported += 1

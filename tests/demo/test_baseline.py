@@ -82,3 +82,24 @@ def test_kit_availability_is_the_fewest_whole_kits() -> None:
     stock = {("A", "1"): 7, ("B", "1"): 5, ("A", "2"): -2, ("B", "2"): 9}
     kits = {"K": {"A": 2, "B": 1}}
     assert kit_availability(stock, kits, {"1", "2"}) == {("K", "1"): 3, ("K", "2"): 0}
+
+
+async def test_a_failed_round_is_logged_and_the_next_one_catches_up(
+    world: World, session: aiohttp.ClientSession
+) -> None:
+    import anyio
+
+    from sandbox.netsuite.governance import Fault
+
+    connector = IntervalConnector(session, world.contract, world.env, interval=0.05)
+    await connector.prepare()
+    sku = world.skus[4]
+    world.netsuite.receive_stock(world.item_ids[sku], world.location_ids["manhattan"], 5)
+    world.netsuite.inject(Fault(kind="error", status=500, count=1, operations=["suiteql"]))
+    async with anyio.create_task_group() as tasks:
+        await tasks.start(connector.run)
+        with anyio.fail_after(5):
+            while _available(world, "us", sku, "manhattan") != _netsuite_available(world, sku, "manhattan"):
+                await anyio.sleep(0.02)
+        tasks.cancel_scope.cancel()
+    assert connector.stats.failed_rounds == 1

@@ -86,3 +86,19 @@ async def test_a_wrong_token_secret_is_refused_by_netsuite(
     with pytest.raises(NetSuiteRequestError) as refused:
         await NetSuiteRestClient(session, world.contract, env).suiteql("SELECT id FROM item")
     assert refused.value.status == 401
+
+
+async def test_an_order_netsuite_failed_to_take_is_retried_next_round(
+    world: World, session: aiohttp.ClientSession
+) -> None:
+    from sandbox.netsuite.governance import Fault
+
+    importer = _importer(world, session)
+    await importer.prepare()
+    placed = world.shopify.place_order("us", OrderSpec(lines=[OrderLineSpec(world.skus[3], 2)]))
+    world.netsuite.inject(Fault(kind="error", status=503, count=1, operations=["record_write"]))
+    await importer.import_new()
+    assert importer.stats.retried == 1 and world.netsuite.external_id_counts("salesOrder") == {}
+    await importer.import_new()
+    assert world.netsuite.external_id_counts("salesOrder") == {str(placed["id"]): 1}
+    assert importer.stats.imported == 1 and importer.stats.failed == 0

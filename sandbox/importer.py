@@ -318,9 +318,18 @@ class OrderImporter:
 
     async def _upsert(self, order: ShopifyOrder) -> None:
         unknown = sorted({line.sku for line in order.lines} - set(self._items))
-        if unknown:
+        unmapped = sorted(
+            {line.location for line in order.lines if (order.shop, line.location) not in self._locations}
+        )
+        if unknown or unmapped:  # needs a person (a new item, a location map entry), not a retry
             self.stats.failed += 1
-            log.warning("importer.unknown_sku", shop=order.shop, order=order.order_id, skus=unknown)
+            log.warning(
+                "importer.order_not_importable",
+                shop=order.shop,
+                order=order.order_id,
+                unknown_skus=unknown,
+                unmapped_locations=unmapped,
+            )
             return
         try:
             await self.netsuite.upsert(

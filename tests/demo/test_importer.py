@@ -102,3 +102,18 @@ async def test_an_order_netsuite_failed_to_take_is_retried_next_round(
     await importer.import_new()
     assert world.netsuite.external_id_counts("salesOrder") == {str(placed["id"]): 1}
     assert importer.stats.imported == 1 and importer.stats.failed == 0
+
+
+async def test_an_order_from_a_location_the_contract_does_not_map_is_counted_as_failed(
+    world: World, session: aiohttp.ClientSession
+) -> None:
+    from sandbox.shopify import LocationSpec
+
+    world.shopify.add_location("eu", LocationSpec("Pop-up Paris"))
+    world.shopify.set_stock("eu", {"sku": world.skus[0], "location": "Pop-up Paris", "available": 2})
+    world.shopify.place_order(
+        "eu", OrderSpec(lines=[OrderLineSpec(world.skus[0], 1)], location="Pop-up Paris")
+    )
+    importer = _importer(world, session)
+    await importer.import_new()
+    assert importer.stats.failed == 1 and world.netsuite.external_id_counts("salesOrder") == {}

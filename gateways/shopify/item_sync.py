@@ -300,8 +300,10 @@ class ItemSync:
         try:
             while True:
                 msg = await sub.next_msg(timeout=5.0)
-                self._remember(msg.data)
-                if msg.metadata.sequence.stream >= last:
+                seq = msg.metadata.sequence.stream
+                if seq <= last:  # past the ack floor: the durable consumer delivers it
+                    self._remember(msg.data)
+                if seq >= last:
                     return
         finally:
             await sub.unsubscribe()

@@ -178,6 +178,18 @@ async def test_a_rename_survives_shopify_being_down_while_it_is_applied(world: W
     assert renamed.price == Decimal("13")
 
 
+async def test_a_rename_saved_while_the_sync_was_down_is_applied_after_the_restart(
+    world: World, bus: Bus
+) -> None:
+    await publish_items(bus, item("SKU-009", item_id="ns-9"))
+    async with run_item_sync(world, bus) as sync:
+        await eventually(lambda: sync.stats.unchanged == 1, what="first sight of the item")
+    await publish_items(bus, item("SKU-009-B", item_id="ns-9", modified_at=2.0))
+    async with run_item_sync(world, bus) as restarted:
+        await eventually(lambda: restarted.stats.variants_updated == 1, what="rename")
+    assert world.sandbox.runtime(SHOP).state.variant_by_sku("SKU-009-B") is not None
+
+
 async def test_a_field_the_contract_gives_to_shopify_is_left_alone(world: World, bus: Bus) -> None:
     def shopify_owns_price(data: str) -> Owner:
         return "shopify" if data == "items.price" else DEFAULT_OWNERSHIP[data]

@@ -445,4 +445,4 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 if __name__ == "__main__":
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(30))  # warnings and up
-    anyio.run(main)
+    anyio.run(main, backend="asyncio", backend_options={"use_uvloop": sys.platform != "win32"})

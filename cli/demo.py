@@ -10,9 +10,12 @@ the environment (where the gateways read them), and runs `cli.engine.run_engine`
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import inspect
 import os
 import socket
+import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
@@ -26,6 +29,7 @@ from bus.connection import NatsSettings
 from bus.embedded import embedded_nats
 from cli.engine import run_engine
 from cli.settings import RunSettings
+from observability.logging import configure_logging
 from sandbox.importer import NetSuiteRestClient, OrderImporter, ShopifyOrderFeed
 from sandbox.traffic import PosHoldEndpoint, TrafficSpec, plan_traffic, run_traffic
 from sandbox.world import World, WorldSpec, build_world, contract_toml
@@ -243,3 +247,23 @@ async def _importer_and_traffic(
                 f"{record.count(ok=False)} refused; {importer.stats.imported} orders imported to NetSuite"
             )
             round_no += 1
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m cli.demo [--duration S] [--rate R] [--skus N] [--seed N]` until Ctrl-C."""
+    parser = argparse.ArgumentParser(prog="tandem demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")
+    parser.add_argument("--rate", type=float, default=20.0, help="traffic actions per second")
+    parser.add_argument("--skus", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    options = DemoOptions(duration=args.duration, rate=args.rate, skus=args.skus, seed=args.seed)
+    configure_logging("WARNING", json=False)  # the demo's own lines, not every engine start-up event
+    with contextlib.suppress(KeyboardInterrupt):
+        anyio.run(
+            run_demo, options, backend="asyncio", backend_options={"use_uvloop": sys.platform != "win32"}
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -34,6 +34,8 @@ log = structlog.get_logger(__name__)
 
 THROTTLED = "THROTTLED"
 PROBE = "query TandemProbe { shop { id } }"
+MAX_QUERY_COST = 1000  # a single query may not cost more (reference/shopify.md §1, MAX_COST_EXCEEDED)
+MAX_INPUT_ROWS = 250  # nor carry a longer input list (MAX_INPUT_SIZE_EXCEEDED)
 
 
 class RetryPolicy(msgspec.Struct, frozen=True, kw_only=True):
@@ -118,6 +120,14 @@ class ShopifyGraphQL:
         self._tracer = tracer
         self._sleep = sleep
         self._rng = rng or random.Random()
+
+    async def rows_per_query(self, per_row: float, fixed: float = 0) -> int:
+        """How many rows one query may carry: at most 250, within the single-query cap of 1000 points
+        and the shop's bucket less its safety margin (so it can always be afforded)."""
+        await self.learn_bucket()
+        model = self.throttle.model
+        budget = MAX_QUERY_COST if model.maximum is None else model.maximum - model.margin_for(0)
+        return max(1, min(MAX_INPUT_ROWS, int((min(budget, MAX_QUERY_COST) - fixed) // per_row)))
 
     async def learn_bucket(self) -> None:
         """Before the first costly call: one cheap query so the throttle knows the bucket's size."""

@@ -398,9 +398,7 @@ class InventoryWriter:
     async def _item_ids(self, skus: list[str]) -> dict[str, str | None]:
         """SKU → InventoryItem GID, looked up in as few queries as the bucket allows, then cached."""
         missing = [sku for sku in skus if sku not in self._items]
-        if missing:
-            await self.client.learn_bucket()
-        for part in _parts(missing, self._affordable(1, fixed=3)):
+        for part in _parts(missing, await self.client.rows_per_query(1, fixed=3)):
             variables, cost = api.items_by_sku_variables(part)
             data = await self.client.execute("inventoryItems", api.ITEMS_BY_SKU, variables, cost=cost)
             for sku, gid in api.parse_items_by_sku(data, part).items():
@@ -411,7 +409,7 @@ class InventoryWriter:
     async def _read_available(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int | None]:
         """Shopify's `available` now for each (item, location): one query when the bucket allows."""
         result: dict[tuple[str, str], int | None] = {}
-        for part in _parts(pairs, self._affordable(api.LEVEL_COST)):
+        for part in _parts(pairs, await self.client.rows_per_query(api.LEVEL_COST)):
             query, variables, cost = api.levels_query(part)
             result.update(
                 api.parse_levels(
@@ -419,12 +417,6 @@ class InventoryWriter:
                 )
             )
         return result
-
-    def _affordable(self, per_row: int, fixed: int = 0) -> int:
-        """Rows per read query: at most 250, within the 1000-point query cap and the bucket (margin kept)."""
-        model = self.client.throttle.model
-        budget = 1000.0 if model.maximum is None else min(1000.0, model.maximum - model.margin_for(0))
-        return max(1, min(MAX_ROWS_PER_CALL, int((budget - fixed) // per_row)))
 
     # -- acks and dead letters ---------------------------------------------------------------------
     async def _ack(self, slot: PendingSlot[Msg]) -> None:

@@ -423,8 +423,11 @@ class ItemSync:
 
     async def _variants(self, client: ShopifyGraphQL, skus: list[str]) -> list[ShopifyVariant]:
         found: list[ShopifyVariant] = []
-        for start in range(0, len(skus), LOOKUP_CHUNK):
-            part = skus[start : start + LOOKUP_CHUNK]
+        chunk = min(
+            LOOKUP_CHUNK, await client.rows_per_query(LOOKUP_COST_PER_SKU, fixed=2 + LOOKUP_COST_PER_SKU)
+        )
+        for start in range(0, len(skus), chunk):
+            part = skus[start : start + chunk]
             first = min(250, len(part) + 1)
             variables = {"first": first, "query": " OR ".join(f'sku:"{sku}"' for sku in part)}
             data = await client.execute(

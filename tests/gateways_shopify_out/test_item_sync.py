@@ -106,6 +106,16 @@ async def test_a_saved_item_updates_only_what_differs(world: World, bus: Bus) ->
     assert sync.stats.products_updated == 0 and sync.stats.drift == 0
 
 
+async def test_a_small_bucket_splits_the_lookups_and_is_never_run_dry(world: World, bus: Bus) -> None:
+    world.sandbox.configure_throttle(SHOP, bucket_size=200, restore_rate=400)
+    skus = [f"SKU-{n:03d}" for n in range(100, 160)]
+    await publish_items(bus, *(item(sku, price=Decimal("11")) for sku in skus))
+    async with run_item_sync(world, bus) as sync:
+        await eventually(lambda: sync.stats.variants_updated == len(skus), what="every variant updated")
+    assert sync.clients[SHOP].stats.throttled == 0
+    assert all(variant(world, sku).price == Decimal("11") for sku in skus)
+
+
 async def test_title_and_active_follow_netsuite_on_a_single_variant_product(world: World, bus: Bus) -> None:
     await publish_items(bus, item("SKU-002", title="Tote, natural", active=False))
     async with run_item_sync(world, bus) as sync:

@@ -7,8 +7,12 @@ side (b) runs bench/baseline.py's connector with interval T. T is compressed: 2 
 
   oversold   units sold beyond the stock there was, per SKU and NetSuite location (a kit: its components)
   drift      max |published available − true sellable| over every channel location, sampled
-  latency    change (a sale, hold, receipt, transfer) → first quantity write at a location it feeds
+  latency    change (a sale, hold, receipt, transfer) → first quantity write at a channel location it
+             feeds that did not already show it (Shopify shows its own sales at their location)
   calls      GraphQL requests that reached Shopify's cost throttle, and THROTTLED answers
+  lag        how far the traffic fell behind its plan: the rate this machine really sustained
+
+Tandem's figures are null in the last line when its engine made no Shopify call (not wired yet).
 
     python bench/flash_sale.py            # 1,000 actions/s for 30 s
     python bench/flash_sale.py --quick    # < 60 s

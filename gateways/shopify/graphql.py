@@ -11,7 +11,8 @@ business (`@idempotent(key:)` in the query with a key stable across these retrie
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
@@ -19,6 +20,7 @@ import anyio
 import msgspec
 import structlog
 
+from bus.bus import Bus
 from bus.tracing import BusTracer
 from contract.config import Contract, Shop
 from gateways.shopify.errors import (
@@ -57,6 +59,15 @@ class ClientStats(msgspec.Struct, kw_only=True):
     retries: int = 0
     throttled: int = 0  # THROTTLED answers received
     failures: int = 0  # operations that ended in a ShopifyError
+
+
+@asynccontextmanager
+async def open_shopify_clients(
+    bus: Bus, contract: Contract, env: Mapping[str, str], *, retry: RetryPolicy | None = None
+) -> AsyncIterator[dict[str, ShopifyGraphQL]]:
+    """Clients for every shop of the contract on one HTTP session, traced through the bus tracer."""
+    async with aiohttp.ClientSession() as session:
+        yield shopify_clients(contract, env, session, bus.tracer, retry=retry)
 
 
 def shopify_clients(

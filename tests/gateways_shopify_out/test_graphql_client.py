@@ -8,10 +8,11 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
+from bus.bus import Bus
 from bus.tracing import BusTracer
 from contract.config import Channel, Contract, Location, NetSuiteAccount
 from gateways.shopify.errors import MissingToken, ShopifyAuthError, ShopifyError, ShopifyUnavailable
-from gateways.shopify.graphql import RetryPolicy, ShopifyGraphQL, shopify_clients
+from gateways.shopify.graphql import RetryPolicy, ShopifyGraphQL, open_shopify_clients, shopify_clients
 from gateways.shopify.throttle import CostBucketModel, CostThrottle
 from sandbox.shopify.requests import FaultSpec
 
@@ -76,7 +77,9 @@ async def test_every_call_is_a_client_span(world: World) -> None:
     assert TOKEN not in str(dict(span.attributes))
 
 
-async def test_clients_are_built_from_the_contract_with_tokens_from_the_environment(world: World) -> None:
+async def test_clients_are_built_from_the_contract_with_tokens_from_the_environment(
+    world: World, bus: Bus
+) -> None:
     netsuite = NetSuiteAccount(
         account_id="1",
         base_url="http://127.0.0.1:1",
@@ -99,3 +102,6 @@ async def test_clients_are_built_from_the_contract_with_tokens_from_the_environm
     )
     with pytest.raises(MissingToken, match=r"shops\[alpha\].access_token_env: \$ALPHA_TOKEN"):
         shopify_clients(contract, {}, world.session, BusTracer(None))
+    async with open_shopify_clients(bus, contract, {"ALPHA_TOKEN": TOKEN}) as own_session_clients:
+        data = await own_session_clients[SHOP].execute("shop", SHOP_QUERY, cost=1)
+    assert data == {"shop": {"name": SHOP}}

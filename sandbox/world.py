@@ -119,14 +119,8 @@ class World:
     shop_locations: dict[tuple[str, str], str] = field(default_factory=dict)  # (shop, site) -> GID
     initial_stock: dict[tuple[str, str], int] = field(default_factory=dict)  # (sku, site) -> units
 
-    def site_of(self, shop: str, location_gid: str) -> str:
-        """The site key a Shopify location of `shop` stands for."""
-        for (name, site), gid in self.shop_locations.items():
-            if name == shop and gid == location_gid:
-                return site
-        raise KeyError(f"{location_gid} is not a location of shop {shop!r}")
-
     def site_by_netsuite_id(self, netsuite_id: str | int) -> str:
+        """The site key of a NetSuite location id."""
         return next(key for key, value in self.location_ids.items() if str(value) == str(netsuite_id))
 
     def api_calls(self) -> tuple[int, int]:
@@ -193,11 +187,11 @@ async def build_world(spec: WorldSpec | None = None) -> World:
     try:
         location_ids, item_ids = _seed_netsuite(netsuite, skus, bundle, stock)
         shop_locations = _seed_shopify(shopify, spec, skus, bundle, stock)
+        contract, env = _contract(spec, shopify, netsuite, location_ids, shop_locations, bundle)
     except BaseException:
         await shopify.stop()
         await netsuite.stop()
         raise
-    contract, env = _contract(spec, shopify, netsuite, location_ids, shop_locations, bundle)
     return World(
         spec, shopify, netsuite, contract, env, skus, bundle, item_ids, location_ids, shop_locations, stock
     )

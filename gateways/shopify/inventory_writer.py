@@ -233,7 +233,17 @@ class InventoryWriter:
                 await self._arrived.wait()
                 continue
             await self._wait_window()
-            await self._write_batch(self._pending.take())
+            batch = self._pending.take()
+            # The oldest change's flow continues through the write (its trace shows the Shopify call).
+            first = next(iter(next(iter(batch.values())).handles.values()))
+            attributes: dict[str, str | int] = {
+                "tandem.flow": "shopify.inventory",
+                "tandem.shopify.rows": len(batch),
+            }
+            with self.bus.tracer.process(
+                first.subject, first.headers, msg_id=None, consumer=self.durable, attributes=attributes
+            ):
+                await self._write_batch(batch)
 
     async def _wait_window(self) -> None:
         """Until the oldest pending change has waited the window, or a full call is ready."""
@@ -360,6 +370,8 @@ class InventoryWriter:
                 raise ShopifyUserErrors("inventorySetQuantities", errors)
             by_row.setdefault(keys[index], []).append(error)
         for key, row_errors in by_row.items():
+            if any(error.code == "INVALID_INVENTORY_ITEM" for error in row_errors):
+                self._items.pop(key[0], None)  # recreated in Shopify? the next message looks it up again
             if any(error.code != STALE for error in row_errors):
                 await self._dead_letter(
                     _deliveries([batch.pop(key)]), "shopify_refused_row", ShopifyUserErrors("row", row_errors)

@@ -16,6 +16,7 @@ from actors.sku_messages import INVENTORY_SET_OP, InventorySet
 from bus.bus import Bus, Outgoing
 from bus.envelope import make_envelope
 from bus.subjects import outbox_shopify
+from bus.tracing import BusTracer
 from contract.config import Shop
 from gateways.shopify.graphql import RetryPolicy, ShopifyGraphQL
 from gateways.shopify.inventory_writer import InventoryWriter, WriterConfig
@@ -36,22 +37,20 @@ class World:
     locations: dict[str, str]  # name -> Location GID
 
     def client(
-        self, *, retry: RetryPolicy | None = None, throttle: CostThrottle | None = None
+        self,
+        *,
+        retry: RetryPolicy | None = None,
+        throttle: CostThrottle | None = None,
+        tracer: BusTracer | None = None,
     ) -> ShopifyGraphQL:
         return ShopifyGraphQL(
             self.session,
             self.shop,
             TOKEN,
-            tracer=self.bus_tracer,
+            tracer=tracer or BusTracer(None),
             throttle=throttle or CostThrottle(),
             retry=retry or RetryPolicy(base_delay=0.02, max_delay=0.2, timeout=2.0),
         )
-
-    @property
-    def bus_tracer(self) -> Any:
-        from bus.tracing import BusTracer
-
-        return BusTracer(None)
 
     def available(self, sku: str, location: str = "Warehouse") -> int:
         (level,) = [lv for lv in self.sandbox.inventory(SHOP, sku) if lv["location"] == location]

@@ -7,17 +7,23 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from actors.runtime.host import ActorHost, HostConfig
 from actors.sku.behaviour import SkuBehaviour
 from actors.sku_messages import SKU_KIND, StockReading
 from bus import subjects
 from bus.bus import Bus, Outgoing
+from bus.connection import connect
 from bus.envelope import make_envelope
+from bus.streams import provision
+from bus.tracing import BusTracer
 from contract.loading import parse_contract
 from gateways.shopify.inventory_writer import InventoryWriter, WriterConfig
 
-from .conftest import SHOP, World, eventually
+from .conftest import SHOP, World, eventually, inventory_set, publish
 
 
 def contract_text(world: World) -> str:
@@ -87,3 +93,31 @@ async def test_netsuite_stock_reaches_shopify_minus_the_channel_buffer(world: Wo
     writes = [(w.before, w.after, w.change_from_quantity) for w in world.writes("SKU-020")]
     assert writes == [(20, 8, None), (8, 5, 8)]  # first publish unconditional, then compare-and-set
     assert writer.stats.drift == 0 and writer.stats.throttled == 0
+
+
+async def test_the_write_continues_the_trace_of_the_change_that_caused_it(
+    world: World, nats_url: str
+) -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    traced = Bus(await connect(nats_url), BusTracer(provider))
+    await provision(traced.js)
+    try:
+        writer = InventoryWriter(traced, world.client(tracer=BusTracer(provider)))
+        async with anyio.create_task_group() as tg:
+            await tg.start(writer.run)
+            await publish(traced, [inventory_set("SKU-022", world.locations["Warehouse"], 4, 20)])
+            await eventually(lambda: writer.stats.rows_written == 1, what="write")
+            writer.stop()
+    finally:
+        await traced.close()
+    spans = {span.name: span for span in exporter.get_finished_spans()}
+    publish_span, process, call = (
+        spans[f"publish {writer.subject}"],
+        spans[f"process {writer.subject}"],
+        spans["shopify inventorySetQuantities"],
+    )
+    assert process.context is not None and publish_span.context is not None and call.context is not None
+    assert process.context.trace_id == publish_span.context.trace_id == call.context.trace_id
+    assert call.parent is not None and call.parent.span_id == process.context.span_id

@@ -209,7 +209,7 @@ async def run_demo(options: DemoOptions | None = None, out: Callable[[str], None
     options = options or DemoOptions()
     with tempfile.TemporaryDirectory(prefix="tandem-demo-") as scratch:
         data_dir = options.data_dir or Path(scratch)
-        world = await build_world(WorldSpec(skus=options.skus, seed=options.seed))
+        world = await build_world(WorldSpec(skus=options.skus, seed=options.seed, auto_fulfill_every_s=10.0))
         try:
             async with aiohttp.ClientSession() as session, running_engine(world, data_dir, session) as engine:
                 for line in where_to_look(world, engine):

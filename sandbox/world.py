@@ -37,7 +37,7 @@ from contract.config import (
     Shop,
 )
 from contract.validation import find_issues
-from sandbox.netsuite.config import Credentials, NetSuiteSandboxConfig
+from sandbox.netsuite.config import AutoFulfillment, Credentials, NetSuiteSandboxConfig
 from sandbox.netsuite.sandbox import NetSuiteSandbox
 from sandbox.shopify import LocationSpec, ProductSpec, ShopifySandbox, ShopSpec, VariantSpec
 from sandbox.shopify.ids import IdSequence
@@ -63,6 +63,9 @@ class WorldSpec(msgspec.Struct, frozen=True, kw_only=True):
     polling_interval_s: float = 1.0
     buffer: int = 0  # every channel's safety buffer (the baseline honours it too)
     webhook_retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0)
+    # The NetSuite warehouse ships open sales orders this often (None: nobody ships; the bench's choice,
+    # as shipping moves committed out of on hand and leaves available as it was).
+    auto_fulfill_every_s: float | None = None
 
 
 class MeteredCostBucket(CostBucket):
@@ -178,7 +181,13 @@ async def build_world(spec: WorldSpec | None = None) -> World:
     rng = random.Random(f"{spec.seed}-netsuite")  # sandbox secrets, reproducible like the rest
     credentials = Credentials("1234567_SB1", *(f"{rng.getrandbits(256):064x}" for _ in range(4)))
     netsuite = NetSuiteSandbox(
-        NetSuiteSandboxConfig(credentials=credentials, concurrency_limit=spec.netsuite_concurrency),
+        NetSuiteSandboxConfig(
+            credentials=credentials,
+            concurrency_limit=spec.netsuite_concurrency,
+            auto_fulfillment=AutoFulfillment(interval_seconds=spec.auto_fulfill_every_s)
+            if spec.auto_fulfill_every_s
+            else None,
+        ),
         random_seed=spec.seed,
     )
     shopify = ShopifySandbox(webhook_retry_delays=list(spec.webhook_retry_delays))

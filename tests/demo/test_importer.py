@@ -117,3 +117,26 @@ async def test_an_order_from_a_location_the_contract_does_not_map_is_counted_as_
     importer = _importer(world, session)
     await importer.import_new()
     assert importer.stats.failed == 1 and world.netsuite.external_id_counts("salesOrder") == {}
+
+
+async def test_with_auto_fulfillment_the_warehouse_ships_imported_orders(
+    session: aiohttp.ClientSession,
+) -> None:
+    import anyio
+
+    from sandbox.world import WorldSpec, build_world
+
+    shipping = await build_world(WorldSpec(skus=3, seed=2, auto_fulfill_every_s=0.1))
+    try:
+        sku = shipping.skus[2]
+        shipping.shopify.place_order("us", OrderSpec(lines=[OrderLineSpec(sku, 2)]))
+        await _importer(shipping, session).import_new()
+        item, warehouse = shipping.item_ids[sku], shipping.location_ids["warehouse"]
+        with anyio.fail_after(5):
+            while shipping.netsuite.stock(item, warehouse).committed:
+                await shipping.netsuite.next_fulfillment_round()
+        assert (
+            shipping.netsuite.stock(item, warehouse).on_hand == shipping.initial_stock[(sku, "warehouse")] - 2
+        )
+    finally:
+        await shipping.stop()

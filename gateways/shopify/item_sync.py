@@ -11,8 +11,8 @@ Theory of operation
   re-read (the webhook body may be stale or out of order) and compared with the last NetSuite
   state seen; a NetSuite-owned field that differs is drift: overwritten and logged with both values.
   Our own writes come back as products/update too, and compare equal: nothing happens.
-- The last NetSuite state per SKU is in memory, rebuilt at start by reading `evt.netsuite.item`
-  back from the stream, so a restart does not forget what NetSuite said.
+- The last NetSuite state per SKU is in memory, rebuilt at start by reading back the saves this
+  consumer already acked, so a restart does not forget what NetSuite said.
 """
 
 from __future__ import annotations
@@ -196,6 +196,9 @@ mutation TandemProductUpdate($product: ProductUpdateInput!) {
 class ItemSyncConfig(msgspec.Struct, frozen=True, kw_only=True):
     # NetSuite's item weight carries no unit in ItemChanged: the account's unit, set here.
     weight_unit: WeightUnit = "KILOGRAMS"
+    # The currency of NetSuite's item price (the account's base currency). When set, prices go only
+    # to shops selling in it: a shop in another currency keeps its own price list. None: every shop.
+    price_currency: str | None = None
     fetch_batch: int = 100
     ack_wait: float = 60.0
     retry_min: float = 0.2
@@ -393,6 +396,8 @@ class ItemSync:
         """Write what differs for `items` in one shop (a renamed item is found by its old SKU);
         returns the differences found."""
         client = self.clients[shop]
+        if self.config.price_currency not in (None, client.shop.currency):
+            items = [msgspec.structs.replace(item, price=None) for item in items]  # not this shop's price
         by_sku = {item.sku: item for item in items}
         by_sku |= {old: by_sku[new] for old, new in (renamed or {}).items() if new in by_sku}
         found: list[FieldDrift] = []

@@ -19,6 +19,7 @@ from gateways.netsuite.messages import ITEM_EVENT_KIND, ItemChanged
 from gateways.shopify.item_sync import (
     FieldDrift,
     ItemSync,
+    ItemSyncConfig,
     ShopifyVariant,
     differences,
     product_update,
@@ -68,8 +69,10 @@ async def publish_product_update(bus: Bus, body: dict[str, Any], webhook_id: str
 
 
 @asynccontextmanager
-async def run_item_sync(world: World, bus: Bus, owner_of: Any = netsuite_owns) -> AsyncIterator[ItemSync]:
-    sync = ItemSync(bus, {SHOP: world.client()}, owner_of)
+async def run_item_sync(
+    world: World, bus: Bus, owner_of: Any = netsuite_owns, config: ItemSyncConfig | None = None
+) -> AsyncIterator[ItemSync]:
+    sync = ItemSync(bus, {SHOP: world.client()}, owner_of, config)
     async with anyio.create_task_group() as tg:
         await tg.start(sync.run)
         try:
@@ -114,6 +117,14 @@ async def test_a_small_bucket_splits_the_lookups_and_is_never_run_dry(world: Wor
         await eventually(lambda: sync.stats.variants_updated == len(skus), what="every variant updated")
     assert sync.clients[SHOP].stats.throttled == 0
     assert all(variant(world, sku).price == Decimal("11") for sku in skus)
+
+
+async def test_a_price_in_another_currency_than_the_shops_is_left_to_the_shop(world: World, bus: Bus) -> None:
+    await publish_items(bus, item("SKU-010", price=Decimal("30"), weight=Decimal("2")))
+    async with run_item_sync(world, bus, config=ItemSyncConfig(price_currency="EUR")) as sync:
+        await eventually(lambda: sync.stats.variants_updated == 1, what="weight synced")
+    assert variant(world, "SKU-010").price == Decimal("10")  # the USD shop keeps its price
+    assert variant(world, "SKU-010").grams == 2000
 
 
 async def test_title_and_active_follow_netsuite_on_a_single_variant_product(world: World, bus: Bus) -> None:

@@ -16,7 +16,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import aiohttp
 import anyio
@@ -115,14 +115,20 @@ class PosHoldEndpoint:
             "quantity": quantity,
             "expires_at": expires_at,
         }
-        async with self.session.post(self.url, json=body) as reply:
-            self.failures += reply.status >= 300
+        await self._send("POST", self.url, json=body)
 
     async def released(self, hold_id: str, shop: str, sku: str) -> None:
-        async with self.session.delete(
-            f"{self.url}/{_hold_key(shop, hold_id)}", params={"shop": shop, "sku": sku}
-        ) as reply:
-            self.failures += reply.status >= 300
+        await self._send(
+            "DELETE", f"{self.url}/{_hold_key(shop, hold_id)}", params={"shop": shop, "sku": sku}
+        )
+
+    async def _send(self, method: str, url: str, **options: Any) -> None:
+        # A device whose hold did not get through carries on selling; the miss is counted, not raised.
+        try:
+            async with self.session.request(method, url, **options) as reply:
+                self.failures += reply.status >= 300
+        except aiohttp.ClientError:
+            self.failures += 1
 
 
 def plan_traffic(world: World, spec: TrafficSpec) -> list[Action]:

@@ -128,3 +128,12 @@ async def test_an_engine_edge_that_listens_gets_the_webhooks_and_the_holds(
                 await spy.arrived.wait()
                 spy.arrived = anyio.Event()
     assert "SHOPIFY_US_ACCESS_TOKEN" not in os.environ  # the secrets left with the engine
+
+
+async def test_a_hold_endpoint_that_is_down_is_counted_not_raised(session: aiohttp.ClientSession) -> None:
+    from cli.demo import _free_port
+
+    endpoint = PosHoldEndpoint(session, f"http://127.0.0.1:{_free_port()}/pos/holds")
+    await endpoint.placed("gid://shopify/CheckoutHold/7", "us", "gid://shopify/Location/1", "SKU", 1, 0.0)
+    await endpoint.released("gid://shopify/CheckoutHold/7", "us", "SKU")
+    assert endpoint.failures == 2

@@ -183,6 +183,17 @@ class InventoryWriter:
         self._stopping.set()
         self._arrived.set()
 
+    def metrics(self) -> dict[str, Any]:
+        """The counters plus the backlog: rows waiting and how long the oldest has waited (s)."""
+        oldest = self._pending.oldest_arrival()
+        waited = None if oldest is None else round(anyio.current_time() - oldest, 3)
+        return {
+            "shop": self.shop,
+            **self.stats.snapshot(),
+            "pending_rows": len(self._pending.pending),
+            "oldest_pending_s": waited,
+        }
+
     def _consumer_config(self) -> ConsumerConfig:
         return ConsumerConfig(
             durable_name=self.durable,

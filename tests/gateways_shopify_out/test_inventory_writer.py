@@ -36,8 +36,10 @@ async def test_a_burst_becomes_few_calls_of_changed_values_inside_the_throttle(
     assert sorted(w.sku for w in writes) == sorted(changed)  # one write each, none for unchanged SKUs
     assert {(w.before, w.after, w.change_from_quantity) for w in writes} == {(20, 9, 20)}
     assert all(world.available(sku) == 20 for sku in unchanged)
-    snapshot = writer.stats.snapshot()
-    assert snapshot["latency_p99_ms"] is not None and snapshot["last_success"] is not None
+    metrics = writer.metrics()
+    assert metrics["latency_p99_ms"] is not None and metrics["last_success"] is not None
+    assert metrics["rows_written"] == 250 and metrics["throttled"] == 0
+    assert metrics["pending_rows"] == 0 and metrics["oldest_pending_s"] is None
 
 
 async def test_more_rows_than_one_call_holds_go_in_calls_of_at_most_250(world: World, bus: Bus) -> None:

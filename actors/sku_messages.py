@@ -38,7 +38,13 @@ class StockReading(_Message, frozen=True, kw_only=True, tag="sku.stock_reading")
 
 
 class SalesOrderSeen(_Message, frozen=True, kw_only=True, tag="sku.sales_order_seen"):
-    """NetSuite holds a sales order whose external id is this Shopify order (DESIGN §5)."""
+    """NetSuite holds a sales order whose external id is this Shopify order (DESIGN §5).
+
+    Its times must err later, never earlier (NetSuite gives whole seconds: round up). A reading
+    taken after `created_at` is trusted to include the order in `committed`; with a time too early,
+    a reading that missed the order would drop its pending line and the units would be subtracted
+    nowhere (over-publish).
+    """
 
     order_id: str  # the Shopify order id
     created_at: float  # the sales order's creation time in NetSuite

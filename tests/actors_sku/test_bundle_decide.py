@@ -6,7 +6,16 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sku_fixtures import CHANNELS, CONTRACT_TEXT, Driver, channel_events, inventory_sets, make_contract, sends
+from sku_fixtures import (
+    CHANNELS,
+    CONTRACT_TEXT,
+    Driver,
+    channel_events,
+    inventory_sets,
+    make_contract,
+    roundtrip,
+    sends,
+)
 
 from actors.behaviour import Emit
 from actors.bundle import BundleBehaviour, BundleState
@@ -125,3 +134,10 @@ def test_component_actors_keep_the_bundle_at_the_minimum_of_what_they_publish(
         for channel, value in bundle.published().items():
             assert value == min(a.get(channel, 0) // 2, b.get(channel, 0) // 1)
     assert isinstance(bundle.state, BundleState)
+
+
+def test_a_bundle_state_survives_a_snapshot() -> None:
+    d = kit()
+    d.send(report("A", 1, web=4), at=1.0)
+    d.send(report("C", 1, web=4), at=2.0)
+    assert roundtrip(d.state, BundleState) == d.state

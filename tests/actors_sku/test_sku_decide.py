@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import msgspec
 import pytest
-from sku_fixtures import CONTRACT_TEXT, Driver, channel_events, inventory_sets, make_contract, sends, timers
+from sku_fixtures import (
+    CONTRACT_TEXT,
+    Driver,
+    channel_events,
+    inventory_sets,
+    make_contract,
+    roundtrip,
+    sends,
+    timers,
+)
 
 from actors.behaviour import CancelTimer, Emit
 from actors.sku import SkuBehaviour, SkuState
@@ -380,3 +389,26 @@ def test_decide_never_changes_the_state_it_was_given() -> None:
     d.send(HoldPlaced(hold_id="h", location="S1", quantity=1, expires_at=999.0), at=111.0)
     assert msgspec.json.encode(before) == encoded
     assert isinstance(d.state, SkuState) and d.state is not before
+
+
+def test_a_refund_delivered_before_its_line_still_counts() -> None:
+    d = stocked(w=10)
+    refunded = (RefundLine(line_id="l1", quantity=2, restock=True),)
+    d.send(Refund(order_id="o1", refund_id="r1", lines=refunded), at=110.0)
+    d.send(line(quantity=3), at=111.0)
+    assert d.published()["web"] == 13  # 15 - (3 - 2) - 1
+
+
+def test_a_state_with_everything_in_it_survives_a_snapshot() -> None:
+    d = stocked()
+    d.send(line(quantity=2), at=110.0)
+    d.send(SalesOrderSeen(order_id="o1", created_at=111.0, modified_at=112.0, seen_at=113.0), at=113.0)
+    d.send(Refund(order_id="o1", refund_id="r1", lines=(RefundLine(line_id="l1", quantity=1, restock=True),)),
+           at=114.0)
+    d.send(HoldPlaced(hold_id="h1", location="S1", quantity=1, expires_at=900.0), at=115.0)
+    d.send(HoldReleased(hold_id="h2"), at=116.0)
+    d.send(SetChannelBuffer(channel="web", buffer=4), at=117.0)
+    d.send(StockReading(location="ZZ", on_hand=1, committed=0, read_at=118.0), at=118.0)
+    restored = roundtrip(d.state, SkuState)
+    assert restored == d.state
+    assert isinstance(restored.parked[0].payload, StockReading)

@@ -73,19 +73,35 @@ def order_line(state: SkuState, line: OrderLine, now: float) -> Result:
     """Create or edit a line; an older version of it than the one known changes nothing."""
     order = state.orders.get(line.order_id, OrderDemand())
     known = order.lines.get(line.line_id)
-    if known is not None and line.version_at <= known.version_at:
+    if known is not None and line.version_at < known.version_at:
         return state, []
-    edited_at = line.edited_at
-    if known is not None:
-        if edited_at is None and (known.quantity, known.location) != (line.quantity, line.location):
-            # Changed without an edit time: assume as late as possible (needs a later sales order).
-            edited_at = line.version_at
-        if known.edited_at is not None:
-            edited_at = known.edited_at if edited_at is None else max(edited_at, known.edited_at)
-    demand = DemandLine(location=line.location, quantity=line.quantity, version_at=line.version_at,
-                        edited_at=edited_at)
+    demand = _newer_line(known, line)
+    if demand == known:
+        return state, []
     order = replace(order, lines={**order.lines, line.line_id: demand})
     return _with_order(state, line.order_id, order, now), []
+
+
+def _newer_line(known: DemandLine | None, line: OrderLine) -> DemandLine:
+    fresh = DemandLine(location=line.location, quantity=line.quantity, version_at=line.version_at,
+                       edited_at=line.edited_at)
+    if known is None:
+        return fresh
+    changed = (known.quantity, known.location) != (line.quantity, line.location)
+    if line.version_at == known.version_at:
+        if not changed:
+            return known  # a redelivery
+        # Two states with one version (Shopify times are whole seconds): which is newer cannot be
+        # told, so keep the one asking more (any order of delivery gives the same) and treat it as
+        # an edit, so that only a sales order changed afterwards can absorb it.
+        larger = max((known.quantity, known.location), (line.quantity, line.location))
+        fresh = DemandLine(location=larger[1], quantity=larger[0], version_at=line.version_at)
+    edited_at = fresh.edited_at
+    if edited_at is None and changed:
+        edited_at = line.version_at  # changed without an edit time: assume as late as possible
+    if known.edited_at is not None:
+        edited_at = known.edited_at if edited_at is None else max(edited_at, known.edited_at)
+    return replace(fresh, edited_at=edited_at)
 
 
 def order_cancelled(state: SkuState, cancel: OrderCancelled, now: float) -> Result:

@@ -412,3 +412,21 @@ def test_a_state_with_everything_in_it_survives_a_snapshot() -> None:
     restored = roundtrip(d.state, SkuState)
     assert restored == d.state
     assert isinstance(restored.parked[0].payload, StockReading)
+
+
+def test_two_states_of_a_line_with_one_version_keep_the_larger_until_netsuite_absorbs_it() -> None:
+    for first, second in ((1, 3), (3, 1)):
+        d = stocked(w=10)
+        d.send(line(quantity=first, version=110.0), at=110.0)
+        d.send(line(quantity=second, version=110.0), at=111.0)
+        assert d.state.orders["o1"].lines["l1"].quantity == 3
+        assert d.state.orders["o1"].lines["l1"].edited_at == 110.0
+        assert d.published()["web"] == 11
+        # A sales order created in the same second cannot be trusted to hold the larger state ...
+        d.send(SalesOrderSeen(order_id="o1", created_at=109.0, seen_at=112.0), at=112.0)
+        d.send(StockReading(location="W", on_hand=10, committed=1, read_at=113.0), at=113.0)
+        assert d.published()["web"] == 10
+        # ... one modified at or after that second can.
+        d.send(SalesOrderSeen(order_id="o1", created_at=109.0, modified_at=110.0, seen_at=114.0), at=114.0)
+        d.send(StockReading(location="W", on_hand=10, committed=3, read_at=115.0), at=115.0)
+        assert d.published()["web"] == 11

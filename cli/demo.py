@@ -29,14 +29,14 @@ from bus.connection import NatsSettings
 from bus.embedded import embedded_nats
 from cli.engine import run_engine
 from cli.settings import RunSettings
+from gateways.pos.holds import HOLDS_PATH
+from gateways.shopify.webhooks import WEBHOOK_PATH as WEBHOOKS_PATH
 from observability.logging import configure_logging
 from sandbox.importer import NetSuiteRestClient, OrderImporter, ShopifyOrderFeed
 from sandbox.traffic import PosHoldEndpoint, TrafficSpec, plan_traffic, run_traffic
 from sandbox.world import World, WorldSpec, build_world, contract_toml
 
 AVAILABLE_SUBJECTS = "evt.tandem.available.>"
-WEBHOOKS_PATH = "/webhooks/shopify"  # gateways/shopify/webhooks.py
-HOLDS_PATH = "/pos/holds"  # gateways/pos/holds.py
 EDGE_START_TIMEOUT = 3.0
 
 

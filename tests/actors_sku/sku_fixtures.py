@@ -8,7 +8,8 @@ from typing import Any
 import msgspec
 
 from actors.behaviour import Effect, Emit, Outbox, Send, StartTimer
-from actors.sku_messages import AvailableChanged, InventorySet
+from actors.sku import SkuBehaviour
+from actors.sku_messages import AvailableChanged, InventorySet, OrderLine, StockReading
 from bus.envelope import Envelope, make_envelope
 from contract.config import Contract
 from contract.loading import parse_contract
@@ -157,3 +158,24 @@ PROPERTY_CONTRACT_TEXT = CONTRACT_TEXT.replace(
     1,
 )
 PROPERTY_LOCATIONS = ("W", "S1", "S2", "T")
+
+
+SMALL_CONTRACT = make_contract()
+
+
+def driver(sku: str = "SKU-1") -> Driver:
+    return Driver(SkuBehaviour(SMALL_CONTRACT), sku)
+
+
+def stocked(w: int = 10, s1: int = 5, s2: int = 4, at: float = 100.0) -> Driver:
+    """A SKU actor with every location read once at `at` (nothing committed)."""
+    d = driver()
+    for location, on_hand in (("W", w), ("S1", s1), ("S2", s2)):
+        d.send(StockReading(location=location, on_hand=on_hand, committed=0, read_at=at), at=at)
+    return d
+
+
+def line(order: str = "o1", quantity: int = 1, location: str = "W", version: float = 110.0,
+         line_id: str = "l1", edited_at: float | None = None) -> OrderLine:
+    return OrderLine(order_id=order, line_id=line_id, location=location, quantity=quantity,
+                     version_at=version, edited_at=edited_at)

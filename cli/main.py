@@ -25,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tandem {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the engine (embedded NATS unless NATS_URL is set)")
+    commands.add_parser(
+        "demo",
+        help="the whole system on this machine: NATS, both emulators, the engine, traffic (see --help)",
+        add_help=False,
+    )
     return parser
 
 
@@ -42,10 +47,17 @@ def _run(settings: RunSettings) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    settings = RunSettings.from_env()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args, rest = _parser().parse_known_args(argv)
+    if args.command == "demo":
+        from cli.demo import main as demo_main
+
+        demo_main(rest)  # the demo parses its own options
+        return 0
+    if rest:
+        _parser().error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "run":
-        _run(settings)
+        _run(RunSettings.from_env())
     return 0
 
 

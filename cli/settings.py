@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from bus.connection import NatsSettings
+from cli.gateways import GatewaySettings
 
 DEFAULT_EMBEDDED_PORT = 4222
 
@@ -24,6 +25,8 @@ class RunSettings(msgspec.Struct, frozen=True, kw_only=True):
     ack_wait: float = 30.0
     idle_after: float = 60.0
     max_deliver: int = 5
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> RunSettings:
@@ -39,7 +42,12 @@ class RunSettings(msgspec.Struct, frozen=True, kw_only=True):
             ack_wait=_float(env, "TANDEM_ACK_WAIT", 30.0),
             idle_after=_float(env, "TANDEM_IDLE_AFTER", 60.0),
             max_deliver=_int(env, "TANDEM_MAX_DELIVER", 5),
+            http_host=env.get("TANDEM_HTTP_HOST", "127.0.0.1"),
+            http_port=_int(env, "TANDEM_HTTP_PORT", 8080),
         )
+
+    def gateways(self) -> GatewaySettings:
+        return GatewaySettings(http_host=self.http_host, http_port=self.http_port)
 
     def secrets(self) -> list[str]:
         """Values that must never appear in logs or spans (also a password inside NATS_URL)."""

@@ -63,6 +63,7 @@ def _duplicates(contract: Contract) -> Iterator[Issue]:
 
 def _location_map(contract: Contract) -> Iterator[Issue]:
     shops = [s.name for s in contract.shops]
+    first_with: dict[tuple[str, str], int] = {}  # (shop, gid) -> index of the first location mapped to it
     for i, location in enumerate(contract.locations):
         for shop, gid in location.shopify.items():
             key = f"locations[{i}].shopify.{shop}"
@@ -70,6 +71,12 @@ def _location_map(contract: Contract) -> Iterator[Issue]:
                 yield Issue(key, f"unknown shop {shop!r} (known: {', '.join(shops)})")
             if not _GID.match(gid):
                 yield Issue(key, f"expected a Shopify location GID (gid://shopify/Location/1), got {gid!r}")
+            first = first_with.setdefault((shop, gid), i)
+            # Several NetSuite locations may feed one Shopify location (published as their sum), but a
+            # POS sale there must map back to exactly one NetSuite location.
+            if first != i and (location.pos or contract.locations[first].pos):
+                yield Issue(key, f"{gid} is also mapped from locations[{first}]; a POS location's Shopify "
+                            "location must be its own")
 
 
 def _channel(contract: Contract, i: int, channel: Channel) -> Iterator[Issue]:

@@ -130,6 +130,10 @@ CROSS_FIELD_ERRORS = [
                  "locations[1].shopify.ux: unknown shop 'ux' (known: us, eu)", id="map-shop"),
     pytest.param(('shopify = { us = "gid://shopify/Location/1001" }', 'shopify = { us = "1001" }'),
                  "locations[0].shopify.us: expected a Shopify location GID", id="map-gid"),
+    pytest.param(('shopify = { us = "gid://shopify/Location/1003" }',
+                  'shopify = { us = "gid://shopify/Location/1002" }'),
+                 "locations[2].shopify.us: gid://shopify/Location/1002 is also mapped from locations[1]; "
+                 "a POS location's Shopify location must be its own", id="pos-gid-shared"),
     pytest.param(('"MUG-01" = 2', '"MUG-01" = 0'),
                  "bundles[0].components.MUG-01: expected int > 0 units per bundle, got 0", id="bundle-qty"),
     pytest.param(('"MUG-01" = 2', '"GIFT-SET-01" = 2'),
@@ -192,3 +196,13 @@ def test_catalog_patterns_decide_which_skus_are_managed() -> None:
     assert contract.sku_allowed("MUG-01")
     assert not contract.sku_allowed("SOCK-01")
     assert not contract.sku_allowed("mug-01")
+
+
+def test_several_warehouses_may_feed_one_shopify_location() -> None:
+    text = edited(('shopify = { us = "gid://shopify/Location/1004", eu = "gid://shopify/Location/2001" }',
+                   'shopify = { us = "gid://shopify/Location/1001", eu = "gid://shopify/Location/2001" }'),
+                  ('publish_to = ["gid://shopify/Location/1001", "gid://shopify/Location/1004"]',
+                   'publish_to = ["gid://shopify/Location/1001"]'))
+    contract = parse_contract(text)
+    feeding = [loc.netsuite_id for loc in contract.locations if loc.shopify.get("us") == "gid://shopify/Location/1001"]
+    assert feeding == ["1", "4"]

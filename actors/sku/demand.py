@@ -132,10 +132,13 @@ def is_settled(order: OrderDemand, stock: dict[str, LocationStock]) -> bool:
 
 
 PRUNE_EVERY_S = 3_600.0
+# A hold's placement redelivered later than this after the hold ended (and expired) is implausible;
+# and one that still arrives is past its expiry, so it is ignored anyway.
+HOLD_MEMORY_S = 86_400.0
 
 
 def without_expired_records(state: SkuState, now: float, retention_s: float) -> SkuState:
-    """Forget settled orders and ended holds not touched for `retention_s` (keeps state bounded).
+    """Forget settled orders not touched for `retention_s`, and ended holds after a day (bounded state).
 
     Sweeps at most once an hour of message time: a sweep costs as much as a whole turn.
     """
@@ -149,7 +152,7 @@ def without_expired_records(state: SkuState, now: float, retention_s: float) -> 
         and order_id not in state.pending
         and is_settled(order, state.stock)
     ]
-    stale_holds = [hold_id for hold_id, ended_at in state.ended_holds.items() if ended_at < horizon]
+    stale_holds = [hold_id for hold_id, since in state.ended_holds.items() if since < now - HOLD_MEMORY_S]
     if not stale_orders and not stale_holds:
         return msgspec.structs.replace(state, pruned_at=now)
     orders = {k: v for k, v in state.orders.items() if k not in frozenset(stale_orders)}

@@ -63,7 +63,9 @@ class SkuState(msgspec.Struct, frozen=True, kw_only=True):
     # order id -> location -> units NetSuite has not absorbed (orders with none are absent).
     pending: dict[str, dict[str, int]] = {}
     holds: dict[str, Hold] = {}  # live holds by hold id
-    ended_holds: dict[str, float] = {}  # released/expired hold id -> when, so a late placement stays ended
+    # Released or expired hold id -> the later of its end and its expiry: a late redelivery of its
+    # placement stays ended. Forgotten a day after (demand.HOLD_MEMORY_S).
+    ended_holds: dict[str, float] = {}
     buffer_overrides: dict[str, int] = {}  # channel -> buffer set by an operator
     published_channels: dict[str, int] = {}  # channel -> last value emitted
     published_targets: dict[str, int] = {}  # target key (see availability.target_key) -> last value set

@@ -135,8 +135,10 @@ def hold_placed(state: SkuState, placed: HoldPlaced, now: float) -> Result:
 
 
 def _end_hold(state: SkuState, hold_id: str, now: float) -> SkuState:
+    hold = state.holds.get(hold_id)
+    remember_from = now if hold is None else max(now, hold.expires_at)
     holds = {k: v for k, v in state.holds.items() if k != hold_id}
-    return replace(state, holds=holds, ended_holds={**state.ended_holds, hold_id: now})
+    return replace(state, holds=holds, ended_holds={**state.ended_holds, hold_id: remember_from})
 
 
 def hold_released(state: SkuState, released: HoldReleased, now: float) -> Result:

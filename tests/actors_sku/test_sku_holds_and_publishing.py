@@ -214,3 +214,17 @@ def test_a_state_with_everything_in_it_survives_a_snapshot() -> None:
     restored = roundtrip(d.state, SkuState)
     assert restored == d.state
     assert isinstance(restored.parked[0].payload, StockReading)
+
+
+def test_ended_holds_are_forgotten_a_day_after_they_expire() -> None:
+    d = stocked()
+    d.send(HoldPlaced(hold_id="h1", location="S1", quantity=1, expires_at=5_000.0), at=110.0)
+    d.send(HoldReleased(hold_id="h1"), at=120.0)
+    assert d.state.ended_holds == {"h1": 5_000.0}
+    d.send(Resync(), at=5_000.0 + 86_000.0)
+    assert "h1" in d.state.ended_holds
+    d.send(Resync(), at=5_000.0 + 86_401.0 + 3_600.0)
+    assert d.state.ended_holds == {}
+    # A placement redelivered even later is past its expiry: still holds nothing.
+    d.send(HoldPlaced(hold_id="h1", location="S1", quantity=1, expires_at=5_000.0), at=100_000.0)
+    assert d.state.holds == {}

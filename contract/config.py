@@ -103,8 +103,9 @@ class Alerts(_Section, frozen=True, kw_only=True):
 
 class Inventory(_Section, frozen=True, kw_only=True):
     # How long a settled order (absorbed by NetSuite, or cancelled) is remembered by a SKU actor, so a
-    # webhook delivered late for it is recognised instead of counted as new demand.
-    order_retention_days: PositiveFloat = 30.0
+    # webhook delivered late for it is recognised instead of counted as new demand. Shopify retries a
+    # webhook for 4 h (reference/shopify.md); the reconciler's window must fit inside this too.
+    order_retention_days: PositiveFloat = 3.0
 
 
 class Contract(_Section, frozen=True, kw_only=True):

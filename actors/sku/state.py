@@ -1,5 +1,8 @@
 """What a SKU actor remembers, as JSON-encodable Structs the runtime snapshots.
 
+Defaults are left out of the JSON (`omit_defaults`): a hot SKU remembers many settled orders, and
+its snapshot must stay small.
+
 All records are frozen and decide builds new ones (copying only the dict it changes), so a turn
 never mutates the state it was given. Dict order never matters to a result: sums are order-free
 and effects follow the contract's order.
@@ -12,7 +15,7 @@ import msgspec
 from actors.sku_messages import RefundLine, SkuMessage
 
 
-class LocationStock(msgspec.Struct, frozen=True, kw_only=True):
+class LocationStock(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """NetSuite's view of one location as of the newest reading applied."""
 
     on_hand: int = 0
@@ -21,14 +24,14 @@ class LocationStock(msgspec.Struct, frozen=True, kw_only=True):
     read_at: float | None = None  # None: never read (all quantities count as 0)
 
 
-class DemandLine(msgspec.Struct, frozen=True, kw_only=True):
+class DemandLine(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     location: str
     quantity: int
     version_at: float
     edited_at: float | None = None
 
 
-class OrderDemand(msgspec.Struct, frozen=True, kw_only=True):
+class OrderDemand(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """Everything known about one Shopify order's demand for this SKU, from both systems."""
 
     lines: dict[str, DemandLine] = {}
@@ -40,13 +43,13 @@ class OrderDemand(msgspec.Struct, frozen=True, kw_only=True):
     last_activity_at: float = 0.0  # message time of the last change, for retention
 
 
-class Hold(msgspec.Struct, frozen=True, kw_only=True):
+class Hold(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     location: str
     quantity: int
     expires_at: float
 
 
-class Parked(msgspec.Struct, frozen=True, kw_only=True):
+class Parked(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A message kept because it cannot be applied yet; retried on Resync."""
 
     reason: str
@@ -55,7 +58,7 @@ class Parked(msgspec.Struct, frozen=True, kw_only=True):
     payload: SkuMessage
 
 
-class SkuState(msgspec.Struct, frozen=True, kw_only=True):
+class SkuState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     sku: str
     stock: dict[str, LocationStock] = {}  # by NetSuite location id
     orders: dict[str, OrderDemand] = {}  # by Shopify order id

@@ -16,7 +16,8 @@ demand at once. Before absorption that is exact: NetSuite's stock still has them
 the line is no longer subtracted by Tandem, so the refund changes nothing here and the units become
 sellable when NetSuite records the return (its reading shows on_hand up). Units refunded without
 restock stay demand: they left with the customer, and NetSuite takes them off when it absorbs the
-order. A cancelled order is no demand (if NetSuite still commits it, that only under-publishes).
+order (if they never left the shelf, counting them only under-publishes until then). A cancelled
+order is no demand (if NetSuite still commits it, that only under-publishes).
 """
 
 from __future__ import annotations

@@ -144,25 +144,25 @@ class _ContextOnlySpan:
     made current (log lines get trace_id/span_id) and written to `headers` for the next hop.
     The SDK's machinery for a span nobody records costs more than the rest of a turn."""
 
-    __slots__ = ("_headers", "_inject", "_parent", "_span", "_token")
+    __slots__ = ("_headers", "_inject", "_parent", "_token")
 
     def __init__(self, parent: SpanContext | None, headers: dict[str, str] | None, *, inject: bool) -> None:
         self._parent, self._headers, self._inject = parent, headers, inject
 
     def __enter__(self) -> Span:
         parent = self._parent if self._parent is not None else trace.get_current_span().get_span_context()
-        trace_id = parent.trace_id if parent.is_valid else _random_id(128)
-        span_context = SpanContext(trace_id, _random_id(64), is_remote=False, trace_flags=parent.trace_flags)
-        self._span = NonRecordingSpan(span_context)
+        valid = parent.is_valid
+        trace_id = parent.trace_id if valid else _random_id(128)
+        flags = parent.trace_flags if valid else _UNSAMPLED
+        span_id = _random_id(64)
+        span = NonRecordingSpan(SpanContext(trace_id, span_id, is_remote=False, trace_flags=flags))
         if self._inject and self._headers is not None:
-            # A publish only hands its context on; nothing runs inside it that needs it current.
-            self._headers["traceparent"] = (
-                f"00-{span_context.trace_id:032x}-{span_context.span_id:016x}-{int(span_context.trace_flags):02x}"
-            )
+            # A publish only hands its context on: nothing runs inside it that needs it current.
+            self._headers["traceparent"] = f"00-{trace_id:032x}-{span_id:016x}-{flags:02x}"
             self._token = None
         else:
-            self._token = context_api.attach(trace.set_span_in_context(self._span))
-        return self._span
+            self._token = context_api.attach(trace.set_span_in_context(span))
+        return span
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         if self._token is not None:
@@ -181,6 +181,9 @@ def _remote_parent(headers: Mapping[str, str] | None) -> SpanContext:
         except ValueError:
             pass
     return INVALID_SPAN_CONTEXT
+
+
+_UNSAMPLED = TraceFlags(0)
 
 
 def _random_id(bits: int) -> int:

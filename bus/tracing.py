@@ -9,7 +9,6 @@ draws a whole flow as one tree while the spec's link is kept.
 from __future__ import annotations
 
 import random
-
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 
@@ -176,7 +175,10 @@ def _remote_parent(headers: Mapping[str, str] | None) -> SpanContext:
     if len(parts) == 4 and len(parts[1]) == 32 and len(parts[2]) == 16:
         try:
             return SpanContext(
-                int(parts[1], 16), int(parts[2], 16), is_remote=True, trace_flags=TraceFlags(int(parts[3], 16) & 1)
+                int(parts[1], 16),
+                int(parts[2], 16),
+                is_remote=True,
+                trace_flags=TraceFlags(int(parts[3], 16) & 1),
             )
         except ValueError:
             pass

@@ -4,6 +4,12 @@ Defined apart from the actors so that gateways import these types without import
 Every payload is a frozen, tagged msgspec Struct so a consumer decodes its union in one pass.
 Times are epoch seconds (UTC). Locations are NetSuite location ids (gateways map Shopify/POS
 locations through the contract's location map before sending).
+
+`shop` on a Shopify order message (OrderLine, OrderCancelled, Refund) names the shop whose own
+`available` the order moved: Shopify takes a line's units at its location and puts restocked units
+back. The SKU actor follows those movements to know what Shopify holds before each write
+(InventorySet.compare_quantity). None (older messages) attributes nothing. Holds carry no shop:
+Shopify reserves nothing at checkout (reference/shopify.md), so a hold is Tandem's bookkeeping.
 """
 
 from __future__ import annotations
@@ -69,11 +75,15 @@ class OrderLine(_Message, frozen=True, kw_only=True, tag="sku.order_line"):
     quantity: NonNegative  # 0 when an edit removed the line
     version_at: float  # Shopify's updated_at for this state: a newer version replaces an older one
     edited_at: float | None = None
+    shop: str | None = None  # the shop it was sold in (module docstring)
 
 
 class OrderCancelled(_Message, frozen=True, kw_only=True, tag="sku.order_cancelled"):
+    """The order was cancelled; what Shopify put back with it arrives as its restocking `Refund`s."""
+
     order_id: str
     cancelled_at: float
+    shop: str | None = None
 
 
 class RefundLine(msgspec.Struct, frozen=True, kw_only=True):
@@ -88,6 +98,7 @@ class Refund(_Message, frozen=True, kw_only=True, tag="sku.refund"):
     order_id: str
     refund_id: str
     lines: tuple[RefundLine, ...]
+    shop: str | None = None
 
 
 class HoldPlaced(_Message, frozen=True, kw_only=True, tag="sku.hold_placed"):
@@ -182,7 +193,8 @@ class InventorySet(_Message, frozen=True, kw_only=True, tag="inventory_set"):
     """Outbox command: set Shopify `available` for (sku, location) with compare-and-set.
 
     The writer coalesces and batches these into inventorySetQuantities; `compare_quantity` is the
-    value Tandem last published there (None: never published, no compare).
+    `available` Tandem expects Shopify to hold there right now: the value it last published, moved
+    by the Shopify-side sales and restocks it has seen since (None: never published, no compare).
     """
 
     sku: str

@@ -21,6 +21,9 @@ Rules, each with its why:
   `unmapped:<shop>:<gid>`, which no NetSuite id can equal: the SKU actor parks it and reports it.
 - Gift cards and lines without a SKU are no inventory: skipped. A bundle SKU is demand on its
   components (units per bundle × quantity): the bundle's own actor never takes order lines.
+- Shop: every message names the shop it came from, so the SKU actor can follow Shopify's own
+  `available` there (sales take units, restocking refunds put them back) and compare-and-set
+  against what Shopify really holds (actors/sku/shopify_expected.py).
 - `edited_at`: REST bodies carry no edit times, so it is left None; the SKU actor treats a changed
   quantity without an edit time as edited as late as possible (actors/sku/transitions.py).
 """
@@ -209,6 +212,7 @@ def order_line_commands(contract: Contract, shop: str, order: RestOrder) -> list
                 location=location,
                 quantity=edited_quantity * units,
                 version_at=version_at,
+                shop=shop,
             )
             # The state is in the id, not only its version: updated_at has whole seconds, so two
             # states of one line can share a version; they must not share an id (JetStream would
@@ -240,7 +244,9 @@ def refund_commands(contract: Contract, shop: str, refund: RestRefund) -> list[S
         SkuCommand(
             sku=sku,
             message_id=f"shopify:{shop}:refund:{refund.id}:{sku}",
-            payload=Refund(order_id=str(refund.order_id), refund_id=str(refund.id), lines=tuple(lines)),
+            payload=Refund(
+                order_id=str(refund.order_id), refund_id=str(refund.id), lines=tuple(lines), shop=shop
+            ),
         )
         for sku, lines in sorted(lines_by_sku.items())
     ]
@@ -258,7 +264,7 @@ def cancel_commands(contract: Contract, shop: str, order: RestOrder) -> list[Sku
         SkuCommand(
             sku=sku,
             message_id=f"shopify:{shop}:order:{order.id}:cancelled:{sku}",
-            payload=OrderCancelled(order_id=str(order.id), cancelled_at=cancelled_at),
+            payload=OrderCancelled(order_id=str(order.id), cancelled_at=cancelled_at, shop=shop),
         )
         for sku in skus
     ]

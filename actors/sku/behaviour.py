@@ -1,7 +1,8 @@
 """The SKU actor: available-to-sell for one SKU across every channel (DESIGN §5).
 
 One turn: check the message against the contract (park it if it names something unknown), apply
-it (transitions.py), forget long-settled records, recompute availability (availability.py) and
+it (transitions.py; following what a Shopify order did to Shopify's own `available`:
+shopify_expected.py), forget long-settled records, recompute availability (availability.py) and
 publish what changed (publishing.py). Pure: time comes only from the envelope.
 """
 
@@ -17,6 +18,7 @@ from actors.sku import transitions
 from actors.sku.availability import compute_availability
 from actors.sku.demand import with_all_pending, without_expired_records
 from actors.sku.publishing import Cause, publish_changes
+from actors.sku.shopify_expected import apply_following_shopify
 from actors.sku.state import Parked, SkuState
 from actors.sku_messages import (
     SKU_KIND,
@@ -59,7 +61,7 @@ class SkuBehaviour:
             reason = unmanaged or self.park_reason(payload)
             if reason is not None:
                 return self._park(state, message, reason)
-            state, effects = transitions.apply(state, payload, now)
+            state, effects = apply_following_shopify(self.contract, state, payload, now)
         if unmanaged is not None:
             return state, effects  # never write values for a SKU Tandem does not manage
         state = without_expired_records(state, now, self._retention_s)

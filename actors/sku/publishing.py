@@ -1,8 +1,9 @@
 """Turn newly computed availability into effects, only where a value changed.
 
 Per channel an `AvailableChanged` event; per Shopify location an `InventorySet` outbox command
-carrying the previous value for compare-and-set; and, when anything changed, the SKU's current
-values to every bundle that contains it. Coalescing and batching are the writer gateway's job.
+carrying, for compare-and-set, the value Shopify is expected to hold there (shopify_expected.py);
+and, when anything changed, the SKU's current values to every bundle that contains it. Coalescing
+and batching are the writer gateway's job.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import msgspec
 
 from actors.behaviour import Effect, Emit, Outbox, Send
 from actors.sku.availability import Availability, target_key
+from actors.sku.shopify_expected import expected_at
 from actors.sku.state import SkuState
 from actors.sku_messages import (
     BUNDLE_KIND,
@@ -36,8 +38,10 @@ def publish_changes(
 ) -> tuple[SkuState, list[Effect]]:
     """Effects for every value that differs from what was last published (all of them if `force`)."""
     channels, channel_effects = _channel_changes(contract, state, availability, cause, force)
-    targets, target_effects = _target_changes(state, availability, cause, force)
-    state = msgspec.structs.replace(state, published_channels=channels, published_targets=targets)
+    targets, expected, target_effects = _target_changes(state, availability, cause, force)
+    state = msgspec.structs.replace(
+        state, published_channels=channels, published_targets=targets, expected_targets=expected
+    )
     effects = [*channel_effects, *target_effects]
     if effects:
         state, sends = _report_to_bundles(contract, state, availability, cause)
@@ -66,22 +70,25 @@ def _channel_changes(
 
 def _target_changes(
     state: SkuState, availability: Availability, cause: Cause, force: bool
-) -> tuple[dict[str, int], list[Effect]]:
+) -> tuple[dict[str, int], dict[str, int], list[Effect]]:
     published = dict(state.published_targets)
+    expected = dict(state.expected_targets)
     effects: list[Effect] = []
     for target in availability.targets:
         key = target_key(target.shop, target.location_id)
-        previous = published.get(key)
-        if force or previous != target.value:
+        compare = expected_at(state, key)
+        # Also when the value did not change but Shopify moved away from it (a restock Tandem does
+        # not count as sellable yet, a sale at a value held at 0): Tandem owns this number.
+        if force or published.get(key) != target.value or compare != target.value:
             command = InventorySet(
                 sku=state.sku, shop=target.shop, channel=target.channel, location_id=target.location_id,
-                quantity=target.value, compare_quantity=previous, changed_at=cause.time,
+                quantity=target.value, compare_quantity=compare, changed_at=cause.time,
                 cause_id=cause.message_id,
             )
             subject = outbox_shopify(target.shop, INVENTORY_SET_OP)
             effects.append(Outbox(subject=subject, key=state.sku, payload=command))
-            published[key] = target.value
-    return published, effects
+            published[key] = expected[key] = target.value
+    return published, expected, effects
 
 
 def _report_to_bundles(

@@ -72,6 +72,10 @@ class SkuState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     buffer_overrides: dict[str, int] = {}  # channel -> buffer set by an operator
     published_channels: dict[str, int] = {}  # channel -> last value emitted
     published_targets: dict[str, int] = {}  # target key (see availability.target_key) -> last value set
+    # Target key -> the `available` Tandem expects Shopify to hold there now: the last value set,
+    # moved by the Shopify-side sales and restocks seen since (shopify_expected.py). A key absent
+    # here (a snapshot older than this field) expects the last value set.
+    expected_targets: dict[str, int] = {}
     bundle_seq: int = 0  # sequence of reports sent to bundles
     pruned_at: float = 0.0  # message time of the last sweep for expired records
     parked: list[Parked] = []

@@ -13,7 +13,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from actors.runtime.host import ActorHost, HostConfig
 from actors.sku.behaviour import SkuBehaviour
-from actors.sku_messages import SKU_KIND, StockReading
+from actors.sku_messages import SKU_KIND, OrderLine, StockReading
 from bus import subjects
 from bus.bus import Bus, Outgoing
 from bus.connection import connect
@@ -22,6 +22,7 @@ from bus.streams import provision
 from bus.tracing import BusTracer
 from contract.loading import parse_contract
 from gateways.shopify.inventory_writer import InventoryWriter, WriterConfig
+from sandbox.shopify import OrderLineSpec, OrderSpec
 
 from .conftest import SHOP, World, eventually, inventory_set, publish
 
@@ -121,3 +122,23 @@ async def test_the_write_continues_the_trace_of_the_change_that_caused_it(
     assert process.context is not None and publish_span.context is not None and call.context is not None
     assert process.context.trace_id == publish_span.context.trace_id == call.context.trace_id
     assert call.parent is not None and call.parent.span_id == process.context.span_id
+
+
+async def test_an_order_the_actor_has_seen_is_not_drift_and_shopify_keeps_its_value(
+    world: World, bus: Bus
+) -> None:
+    """Shopify consumed 3 with the order; the actor, hearing of it, expects exactly that: no write."""
+    async with engine(world, bus) as writer:
+        await send_reading(bus, "SKU-021", 9)
+        await eventually(lambda: world.available("SKU-021") == 8, what="first value in Shopify")
+        world.sandbox.place_order(SHOP, OrderSpec(lines=[OrderLineSpec("SKU-021", 3)]))
+        line = OrderLine(
+            order_id="o1", line_id="l1", location="W", quantity=3, version_at=time.time(), shop=SHOP
+        )
+        subject = subjects.actor(SKU_KIND, "SKU-021")
+        await bus.publish(Outgoing(subject=subject, envelope=make_envelope(line, key="SKU-021")))
+        await eventually(
+            lambda: writer.stats.messages == 2 and not writer.metrics()["pending_rows"], what="seen"
+        )
+    assert world.available("SKU-021") == 5
+    assert writer.stats.drift == 0

@@ -23,10 +23,11 @@ from __future__ import annotations
 import argparse
 import bisect
 import json
+import shlex
 import sys
 import tempfile
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,7 @@ import structlog
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.baseline import IntervalConnector, targets_of
-from cli.demo import running_engine
+from cli.demo import ENGINE_PROCESS, running_engine
 from sandbox.importer import NetSuiteRestClient, OrderImporter, ShopifyOrderFeed
 from sandbox.traffic import (
     Action,
@@ -335,12 +336,12 @@ def baseline_writer(interval: float) -> Writer:
     return writer
 
 
-def tandem_writer(data_dir: Path) -> Writer:
+def tandem_writer(data_dir: Path, process: Sequence[str] | None) -> Writer:
     @asynccontextmanager
     async def writer(world: World, session: aiohttp.ClientSession) -> AsyncIterator[HoldSink | None]:
         # TODO(engine wiring, lead): once run_engine starts the gateways for a contract, this is the whole
         # of Tandem; until then the engine runs without them and the side reports as not wired.
-        async with running_engine(world, data_dir, session) as engine:
+        async with running_engine(world, data_dir, session, process=process) as engine:
             yield PosHoldEndpoint(session, engine.holds_url) if engine.holds_url else None
 
     return writer
@@ -411,6 +412,14 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=1.0,
         help="Tandem's NetSuite polling interval (s), not compressed: real seconds",
     )
+    parser.add_argument(
+        "--engine-process",
+        action="store_true",
+        help="run the engine as its own process (`tandem run`), not in the harness's",
+    )
+    parser.add_argument(
+        "--engine-command", help="the engine process's command line (implies --engine-process)"
+    )
     parser.add_argument("--settle", type=float, help="seconds to keep running after the traffic")
     parser.add_argument(
         "--horizon", type=float, help="a change not written within this many s is unpublished"
@@ -426,6 +435,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
             setattr(args, key, value)
     if args.deep_stock is None:  # the catalog beyond the hot SKUs must last the run, or sales stop
         args.deep_stock = max(6, round(args.rate * args.duration / 1500))
+    if args.engine_process and not args.engine_command:
+        args.engine_command = shlex.join(ENGINE_PROCESS)
     if args.horizon is None:
         args.horizon = 3 * args.interval + 2.0
     return args
@@ -436,7 +447,8 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
     tandem = baseline = None
     with tempfile.TemporaryDirectory(prefix="tandem-flash-") as scratch:
         if args.side in ("both", "tandem"):
-            tandem = await run_side("tandem", args, tandem_writer(Path(scratch)))
+            process = shlex.split(args.engine_command) if args.engine_command else None
+            tandem = await run_side("tandem", args, tandem_writer(Path(scratch), process))
         if args.side in ("both", "baseline"):
             baseline = await run_side("baseline", args, baseline_writer(args.interval))
     print(_table([s for s in (tandem, baseline) if s is not None], args.interval))

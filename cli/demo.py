@@ -17,7 +17,7 @@ import os
 import socket
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
@@ -37,7 +37,9 @@ from sandbox.traffic import PosHoldEndpoint, TrafficSpec, plan_traffic, run_traf
 from sandbox.world import World, WorldSpec, build_world, contract_toml
 
 AVAILABLE_SUBJECTS = "evt.tandem.available.>"
-EDGE_START_TIMEOUT = 3.0
+EDGE_START_TIMEOUT = 3.0  # seconds an in-process engine gets to open its HTTP edge
+PROCESS_START_TIMEOUT = 15.0  # a child process imports everything first
+PROCESS_STOP_TIMEOUT = 20.0
 
 
 class DemoOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -72,39 +74,60 @@ def secrets_in_environment(env: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+ENGINE_PROCESS = (sys.executable, "-m", "cli.main", "run")  # `tandem run`, as the Procfile starts it
+
+
 @asynccontextmanager
 async def running_engine(
-    world: World, data_dir: Path, session: aiohttp.ClientSession, *, log_level: str = "WARNING"
+    world: World,
+    data_dir: Path,
+    session: aiohttp.ClientSession,
+    *,
+    process: Sequence[str] | None = None,
+    log_level: str = "WARNING",
 ) -> AsyncIterator[EngineRun]:
     """Embedded NATS + the engine on `world`'s contract, for as long as the block runs.
 
-    The engine's HTTP edge (webhook receiver, POS holds) is offered a free loopback port through
-    TANDEM_HTTP_HOST/TANDEM_HTTP_PORT; once it listens there, every shop's webhooks are subscribed to it.
+    In this process by default; with `process` (e.g. ENGINE_PROCESS) as its own OS process, configured
+    the way an operator configures `tandem run`: NATS_URL, TANDEM_CONTRACT, TANDEM_DATA_DIR and the
+    secrets in its environment, its output in <data_dir>/engine.log. The engine's HTTP edge (webhook
+    receiver, POS holds) is offered a free loopback port through TANDEM_HTTP_HOST/TANDEM_HTTP_PORT;
+    once it listens there, every shop's webhooks are subscribed to it.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     contract_path = data_dir / "tandem.toml"
     contract_path.write_text(contract_toml(world.contract))
     edge_port = _free_port()
     env = {**world.env, "TANDEM_HTTP_HOST": "127.0.0.1", "TANDEM_HTTP_PORT": str(edge_port)}
-    async with embedded_nats(data_dir / "nats") as url:
-        settings = RunSettings(
-            data_dir=data_dir,
-            nats=NatsSettings(url=url),
-            embedded_port=0,
-            log_level=log_level,
-            log_json=None,
-            contract_path=contract_path,
-        )
-        with secrets_in_environment(env):
-            async with anyio.create_task_group() as tasks:
-                tasks.start_soon(_engine, settings, world)
-                edge = f"http://127.0.0.1:{edge_port}"
-                if await _listening(edge_port, EDGE_START_TIMEOUT):
-                    await register_webhooks(world, session, f"{edge}{WEBHOOKS_PATH}")
-                    yield EngineRun(url, contract_path, data_dir, edge, f"{edge}{HOLDS_PATH}")
-                else:
-                    yield EngineRun(url, contract_path, data_dir)
-                tasks.cancel_scope.cancel()
+    async with embedded_nats(data_dir / "nats") as url, anyio.create_task_group() as tasks:
+        if process is None:
+            settings = RunSettings(
+                data_dir=data_dir,
+                nats=NatsSettings(url=url),
+                embedded_port=0,
+                log_level=log_level,
+                log_json=None,
+                contract_path=contract_path,
+            )
+            stack: contextlib.AbstractContextManager[None] = secrets_in_environment(env)
+            tasks.start_soon(_engine, settings, world)
+        else:
+            env |= {
+                "NATS_URL": url,
+                "TANDEM_CONTRACT": str(contract_path),
+                "TANDEM_DATA_DIR": str(data_dir),
+                "TANDEM_LOG_LEVEL": log_level,
+            }
+            stack = contextlib.nullcontext()
+            tasks.start_soon(_engine_process, list(process), env, data_dir / "engine.log")
+        with stack:
+            edge = f"http://127.0.0.1:{edge_port}"
+            if await _listening(edge_port, EDGE_START_TIMEOUT if process is None else PROCESS_START_TIMEOUT):
+                await register_webhooks(world, session, f"{edge}{WEBHOOKS_PATH}")
+                yield EngineRun(url, contract_path, data_dir, edge, f"{edge}{HOLDS_PATH}")
+            else:
+                yield EngineRun(url, contract_path, data_dir)
+            tasks.cancel_scope.cancel()
 
 
 async def _engine(settings: RunSettings, world: World) -> None:
@@ -116,6 +139,23 @@ async def _engine(settings: RunSettings, world: World) -> None:
         await run_engine(settings, contract=world.contract)  # type: ignore[call-arg]
     else:
         await run_engine(settings)
+
+
+async def _engine_process(command: list[str], env: Mapping[str, str], log_path: Path) -> None:
+    """Run the engine as a child process until cancelled; then SIGTERM (it drains), kill if it hangs."""
+    with log_path.open("ab") as log:
+        engine = await anyio.open_process(command, env={**os.environ, **env}, stdout=log, stderr=log)
+        try:
+            await engine.wait()
+        finally:
+            with anyio.CancelScope(shield=True):
+                if engine.returncode is None:
+                    engine.terminate()
+                    with anyio.move_on_after(PROCESS_STOP_TIMEOUT):
+                        await engine.wait()
+                if engine.returncode is None:
+                    engine.kill()
+                    await engine.wait()
 
 
 def _free_port() -> int:

@@ -137,3 +137,33 @@ async def test_a_hold_endpoint_that_is_down_is_counted_not_raised(session: aioht
     await endpoint.placed("gid://shopify/CheckoutHold/7", "us", "gid://shopify/Location/1", "SKU", 1, 0.0)
     await endpoint.released("gid://shopify/CheckoutHold/7", "us", "SKU")
     assert endpoint.failures == 2
+
+
+FAKE_ENGINE = """
+import json, os, sys
+from aiohttp import web
+names = ("NATS_URL", "TANDEM_CONTRACT", "TANDEM_DATA_DIR", "SHOPIFY_EU_ACCESS_TOKEN")
+seen = {name: os.environ.get(name) for name in names}
+open(sys.argv[1], "w").write(json.dumps({**seen, "pid": os.getpid()}))
+app = web.Application()
+app.router.add_post("/webhooks/shopify", lambda request: web.json_response({}))
+web.run_app(app, host=os.environ["TANDEM_HTTP_HOST"], port=int(os.environ["TANDEM_HTTP_PORT"]), print=None)
+"""
+
+
+async def test_an_engine_process_is_configured_like_tandem_run_and_stopped_at_the_end(
+    world: World, session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    import json
+    import sys
+
+    report = tmp_path / "seen.json"
+    command = [sys.executable, "-c", FAKE_ENGINE, str(report)]
+    async with demo.running_engine(world, tmp_path / "engine", session, process=command) as engine:
+        assert engine.edge_url is not None
+        seen = json.loads(report.read_text())
+        assert seen["NATS_URL"] == engine.nats_url and seen["TANDEM_CONTRACT"] == str(engine.contract_path)
+        assert seen["SHOPIFY_EU_ACCESS_TOKEN"] == world.env["SHOPIFY_EU_ACCESS_TOKEN"]
+        assert sum(len(world.shopify.runtime(s).state.webhooks) for s in ("us", "eu")) == 12
+    with pytest.raises(ProcessLookupError):
+        os.kill(seen["pid"], 0)  # SIGTERM ended it when the block ended

@@ -49,6 +49,7 @@ class DemoOptions(msgspec.Struct, frozen=True, kw_only=True):
     rate: float = 20.0  # traffic actions per second
     import_interval: float = 5.0  # the order importer's period (seconds)
     data_dir: Path | None = None  # default: a fresh temp directory
+    engine_process: bool = False  # run the engine as `tandem run` in its own process
 
 
 class EngineRun(msgspec.Struct, frozen=True):
@@ -251,7 +252,12 @@ async def run_demo(options: DemoOptions | None = None, out: Callable[[str], None
         data_dir = options.data_dir or Path(scratch)
         world = await build_world(WorldSpec(skus=options.skus, seed=options.seed, auto_fulfill_every_s=10.0))
         try:
-            async with aiohttp.ClientSession() as session, running_engine(world, data_dir, session) as engine:
+            async with (
+                aiohttp.ClientSession() as session,
+                running_engine(
+                    world, data_dir, session, process=ENGINE_PROCESS if options.engine_process else None
+                ) as engine,
+            ):
                 for line in where_to_look(world, engine):
                     out(line)
                 with anyio.move_on_after(options.duration if options.duration is not None else float("inf")):
@@ -296,8 +302,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="traffic actions per second")
     parser.add_argument("--skus", type=int, default=12)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--engine-process", action="store_true", help="run the engine as its own process")
     args = parser.parse_args(argv)
-    options = DemoOptions(duration=args.duration, rate=args.rate, skus=args.skus, seed=args.seed)
+    options = DemoOptions(
+        duration=args.duration,
+        rate=args.rate,
+        skus=args.skus,
+        seed=args.seed,
+        engine_process=args.engine_process,
+    )
     configure_logging("WARNING", json=False)  # the demo's own lines, not every engine start-up event
     with contextlib.suppress(KeyboardInterrupt):
         anyio.run(

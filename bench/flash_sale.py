@@ -339,8 +339,8 @@ def baseline_writer(interval: float) -> Writer:
 def tandem_writer(data_dir: Path, process: Sequence[str] | None) -> Writer:
     @asynccontextmanager
     async def writer(world: World, session: aiohttp.ClientSession) -> AsyncIterator[HoldSink | None]:
-        # TODO(engine wiring, lead): once run_engine starts the gateways for a contract, this is the whole
-        # of Tandem; until then the engine runs without them and the side reports as not wired.
+        # The whole of Tandem: gateways, router, actors, writer (cli/engine.py). If its HTTP edge never
+        # listens or it makes no Shopify call, the side is reported as not wired.
         async with running_engine(world, data_dir, session, process=process) as engine:
             yield PosHoldEndpoint(session, engine.holds_url) if engine.holds_url else None
 

@@ -4,21 +4,21 @@ the order importer and a flash-sale traffic generator — and where to look whil
     await run_demo(DemoOptions(duration=60))       # or until cancelled (Ctrl-C)
 
 `running_engine` is shared with bench/flash_sale.py: it starts an embedded nats-server in a temp
-directory, writes the world's contract as tandem.toml there, puts the secrets the contract names into
-the environment (where the gateways read them), and runs `cli.engine.run_engine` until the block ends.
+directory, writes the world's contract as tandem.toml there, and runs the engine on it until the block
+ends — `cli.engine.run_engine` in this process (secrets passed as its `env`), or `tandem run` as a
+child process configured through its environment, as an operator would.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import inspect
 import os
 import socket
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -60,21 +60,6 @@ class EngineRun(msgspec.Struct, frozen=True):
     holds_url: str | None = None  # its POS hold endpoint
 
 
-@contextmanager
-def secrets_in_environment(env: Mapping[str, str]) -> Iterator[None]:
-    """Set the contract's secrets for the engine in-process; restore what was there before."""
-    before = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 ENGINE_PROCESS = (sys.executable, "-m", "cli.main", "run")  # `tandem run`, as the Procfile starts it
 
 
@@ -109,9 +94,10 @@ async def running_engine(
                 log_level=log_level,
                 log_json=None,
                 contract_path=contract_path,
+                http_host="127.0.0.1",
+                http_port=edge_port,
             )
-            stack: contextlib.AbstractContextManager[None] = secrets_in_environment(env)
-            tasks.start_soon(_engine, settings, world)
+            tasks.start_soon(_engine, settings, world, {**os.environ, **env})
         else:
             env |= {
                 "NATS_URL": url,
@@ -119,27 +105,19 @@ async def running_engine(
                 "TANDEM_DATA_DIR": str(data_dir),
                 "TANDEM_LOG_LEVEL": log_level,
             }
-            stack = contextlib.nullcontext()
             tasks.start_soon(_engine_process, list(process), env, data_dir / "engine.log")
-        with stack:
-            edge = f"http://127.0.0.1:{edge_port}"
-            if await _listening(edge_port, EDGE_START_TIMEOUT if process is None else PROCESS_START_TIMEOUT):
-                await register_webhooks(world, session, f"{edge}{WEBHOOKS_PATH}")
-                yield EngineRun(url, contract_path, data_dir, edge, f"{edge}{HOLDS_PATH}")
-            else:
-                yield EngineRun(url, contract_path, data_dir)
-            tasks.cancel_scope.cancel()
+        edge = f"http://127.0.0.1:{edge_port}"
+        if await _listening(edge_port, EDGE_START_TIMEOUT if process is None else PROCESS_START_TIMEOUT):
+            await register_webhooks(world, session, f"{edge}{WEBHOOKS_PATH}")
+            yield EngineRun(url, contract_path, data_dir, edge, f"{edge}{HOLDS_PATH}")
+        else:
+            yield EngineRun(url, contract_path, data_dir)
+        tasks.cancel_scope.cancel()
 
 
-async def _engine(settings: RunSettings, world: World) -> None:
-    # TODO(engine wiring, lead): run_engine does not take a contract nor start the gateways yet.
-    # When it accepts `contract=`, it gets the world's; until then it gets RunSettings.contract_path
-    # (the same contract as tandem.toml) and runs whatever behaviours it starts by default. Its HTTP
-    # edge should listen on TANDEM_HTTP_HOST:TANDEM_HTTP_PORT (or change `running_engine` to ask it).
-    if "contract" in inspect.signature(run_engine).parameters:
-        await run_engine(settings, contract=world.contract)  # type: ignore[call-arg]
-    else:
-        await run_engine(settings)
+async def _engine(settings: RunSettings, world: World, env: Mapping[str, str]) -> None:
+    """The engine in this process, on the world's contract; secrets from `env`, not os.environ."""
+    await run_engine(settings, world.contract, env=env)
 
 
 async def _engine_process(command: list[str], env: Mapping[str, str], log_path: Path) -> None:

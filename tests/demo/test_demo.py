@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import aiohttp
@@ -104,14 +104,14 @@ async def test_an_engine_edge_that_listens_gets_the_webhooks_and_the_holds(
 ) -> None:
     spy = Receiver()
 
-    async def fake_engine(settings: RunSettings, _world: World) -> None:
-        # stands in for the wired engine: its HTTP edge listens where running_engine offered it
+    async def fake_engine(settings: RunSettings, _world: World, env: Mapping[str, str]) -> None:
+        # stands in for the engine: its HTTP edge listens where running_engine told it to
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", spy.handle)
         runner = web.AppRunner(app)
         await runner.setup()
-        await web.TCPSite(runner, os.environ["TANDEM_HTTP_HOST"], int(os.environ["TANDEM_HTTP_PORT"])).start()
-        assert os.environ["SHOPIFY_US_ACCESS_TOKEN"] == world.env["SHOPIFY_US_ACCESS_TOKEN"]
+        await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+        assert env["SHOPIFY_US_ACCESS_TOKEN"] == world.env["SHOPIFY_US_ACCESS_TOKEN"]
         try:
             await anyio.sleep_forever()
         finally:
@@ -127,7 +127,7 @@ async def test_an_engine_edge_that_listens_gets_the_webhooks_and_the_holds(
             while not any(r[1] == "/webhooks/shopify" for r in spy.requests):
                 await spy.arrived.wait()
                 spy.arrived = anyio.Event()
-    assert "SHOPIFY_US_ACCESS_TOKEN" not in os.environ  # the secrets left with the engine
+    assert "SHOPIFY_US_ACCESS_TOKEN" not in os.environ  # secrets go to the engine, not the process
 
 
 async def test_a_hold_endpoint_that_is_down_is_counted_not_raised(session: aiohttp.ClientSession) -> None:

@@ -146,6 +146,20 @@ def test_a_refund_restocks_by_its_restock_type(box, contract, restock_type: str,
     assert [(r.line_id, r.quantity, r.restock) for r in command.payload.lines] == [(str(line_id), 1, restock)]
 
 
+def test_every_order_message_names_its_shop_so_the_actor_can_follow_shopifys_available(
+    box, contract
+) -> None:
+    order = place(box, ("TEE", 2), ("SET", 1))
+    line_id = order["line_items"][0]["id"]
+    box.refund_order(SHOP, order["id"], {"lines": [{"line_item_id": line_id, "quantity": 1,
+                                                    "restock_type": "CANCEL"}]})
+    cancelled = box.cancel_order(SHOP, order["id"], {"restock": True})
+    commands = translate(contract, "orders/cancelled", cancelled)
+    kinds = {type(c.payload) for c in commands}
+    assert kinds == {OrderLine, Refund, OrderCancelled}
+    assert {c.payload.shop for c in commands} == {SHOP}
+
+
 def test_ids_depend_on_content_so_redeliveries_and_reconciler_finds_dedupe(box, contract) -> None:
     order = place(box, ("TEE", 1), ("MUG", 2))
     first = translate(contract, "orders/create", order)

@@ -76,6 +76,9 @@ class OrderLine(_Message, frozen=True, kw_only=True, tag="sku.order_line"):
     version_at: float  # Shopify's updated_at for this state: a newer version replaces an older one
     edited_at: float | None = None
     shop: str | None = None  # the shop it was sold in (module docstring)
+    # The bundle SKU this line was sold as, when it is a bundle's component demand: Shopify took
+    # the bundle's own item then, not this SKU's.
+    bundle: str | None = None
 
 
 class OrderCancelled(_Message, frozen=True, kw_only=True, tag="sku.order_cancelled"):

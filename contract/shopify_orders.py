@@ -20,7 +20,8 @@ Rules, each with its why:
 - A Shopify location the contract cannot map still produces a message, with the location
   `unmapped:<shop>:<gid>`, which no NetSuite id can equal: the SKU actor parks it and reports it.
 - Gift cards and lines without a SKU are no inventory: skipped. A bundle SKU is demand on its
-  components (units per bundle × quantity): the bundle's own actor never takes order lines.
+  components (units per bundle × quantity): the bundle's own actor never takes order lines. Such a
+  line names its bundle: in Shopify the sale took the bundle's own item, not the components'.
 - Shop: every message names the shop it came from, so the SKU actor can follow Shopify's own
   `available` there (sales take units, restocking refunds put them back) and compare-and-set
   against what Shopify really holds (actors/sku/shopify_expected.py).
@@ -205,6 +206,7 @@ def order_line_commands(contract: Contract, shop: str, order: RestOrder) -> list
         line_id = str(line.id)
         current = line.quantity if line.current_quantity is None else line.current_quantity
         edited_quantity = max(0, current + refunded.get(line_id, 0))
+        bundle = line.sku if line.sku and contract.bundle(line.sku) is not None else None
         for sku, units in inventory_skus(contract, line.sku, line.gift_card):
             message = OrderLine(
                 order_id=str(order.id),
@@ -213,6 +215,7 @@ def order_line_commands(contract: Contract, shop: str, order: RestOrder) -> list
                 quantity=edited_quantity * units,
                 version_at=version_at,
                 shop=shop,
+                bundle=bundle,
             )
             # The state is in the id, not only its version: updated_at has whole seconds, so two
             # states of one line can share a version; they must not share an id (JetStream would

@@ -18,15 +18,21 @@ and a refund that arrives before its line moves Shopify once the line (and so it
 Deliberately not followed:
 - a message without a shop (sent before messages carried one): nothing to attribute it to;
 - holds: Shopify reserves nothing at checkout (reference/shopify.md §7) and `/pos/holds` cannot say
-  whether a device's hold reserved units in Shopify, so a hold is Tandem's own bookkeeping. (The
-  demo's traffic generator does reserve in the emulator too: there a hold's first write is one
-  drift, the writer subtracts the held units, and the value is exact again once the hold turns
-  into an order or expires.)
+  whether a device's hold reserved units in Shopify, so a hold is Tandem's own bookkeeping. The
+  two mistakes are not alike: following a hold Shopify did not make would expect the lowered
+  value, skip the write (Tandem's value is lowered by the hold too) and leave Shopify selling the
+  held units; not following one it did make costs one drift and the writer's conservative
+  correction. (The demo's traffic generator reserves in the emulator too: there a hold's first
+  write is one drift, the writer subtracts the held units once more, and the value is exact again
+  once the hold turns into an order or expires.)
+- a bundle's component lines: Tandem writes a bundle's own value to its own Shopify item
+  (actors/bundle.py), so a bundle sale takes that item's units, not the components';
 - a cancellation as such: what Shopify puts back comes as the cancel's refund (restock `cancel`);
 - a parked message applied later on Resync: by then the writer has met the movement as drift and
   re-read Shopify;
-- web orders Shopify splits over several online locations: a web line counts at one location
-  (contract/shopify_orders.py), so the other locations see the split as drift.
+- where Shopify fills a web order: its REST body does not say, so a web line counts at the shop's
+  web location (contract/shopify_orders.py); units Shopify takes elsewhere (an order split over
+  online locations when the first runs out) show as drift there.
 """
 
 from __future__ import annotations
@@ -52,16 +58,18 @@ def expected_at(state: SkuState, key: str) -> int | None:
 
 
 def footprint(order: OrderDemand | None) -> dict[str, int]:
-    """Units Shopify holds taken for this order, per NetSuite location (lines − restocked refunds)."""
+    """Units of this SKU's Shopify item taken for this order, per NetSuite location (lines −
+    restocked refunds; lines sold as a bundle took the bundle's item instead)."""
     taken: dict[str, int] = {}
     if order is None:
         return taken
     for line in order.lines.values():
-        taken[line.location] = taken.get(line.location, 0) + line.quantity
+        if line.bundle is None:
+            taken[line.location] = taken.get(line.location, 0) + line.quantity
     for refund_lines in order.refunds.values():
         for refund_line in refund_lines:
             refunded = order.lines.get(refund_line.line_id)
-            if refund_line.restock and refunded is not None:
+            if refund_line.restock and refunded is not None and refunded.bundle is None:
                 taken[refunded.location] = taken.get(refunded.location, 0) - refund_line.quantity
     return taken
 

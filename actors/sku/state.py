@@ -29,6 +29,7 @@ class DemandLine(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     quantity: int
     version_at: float
     edited_at: float | None = None
+    bundle: str | None = None  # sold as this bundle: Shopify's movement was on the bundle's item
 
 
 class OrderDemand(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

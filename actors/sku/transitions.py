@@ -84,7 +84,7 @@ def order_line(state: SkuState, line: OrderLine, now: float) -> Result:
 
 def _newer_line(known: DemandLine | None, line: OrderLine) -> DemandLine:
     fresh = DemandLine(location=line.location, quantity=line.quantity, version_at=line.version_at,
-                       edited_at=line.edited_at)
+                       edited_at=line.edited_at, bundle=line.bundle)
     if known is None:
         return fresh
     changed = (known.quantity, known.location) != (line.quantity, line.location)
@@ -95,7 +95,8 @@ def _newer_line(known: DemandLine | None, line: OrderLine) -> DemandLine:
         # told, so keep the one asking more (any order of delivery gives the same) and treat it as
         # an edit, so that only a sales order changed afterwards can absorb it.
         larger = max((known.quantity, known.location), (line.quantity, line.location))
-        fresh = DemandLine(location=larger[1], quantity=larger[0], version_at=line.version_at)
+        fresh = DemandLine(location=larger[1], quantity=larger[0], version_at=line.version_at,
+                           bundle=line.bundle)
     edited_at = fresh.edited_at
     if edited_at is None and changed:
         edited_at = line.version_at  # changed without an edit time: assume as late as possible

@@ -151,6 +151,14 @@ def test_holds_and_other_shops_move_nothing() -> None:
     assert writes(d.send(sold(1, shop="eu"), at=112.0))[L2] == (2, 3)
 
 
+def test_a_component_sold_as_a_bundle_moves_nothing_of_its_own_item() -> None:
+    d = stocked()
+    kit = OrderLine(order_id="o1", line_id="l1", location="S1", quantity=2, version_at=110.0, shop="us",
+                    bundle="KIT")
+    assert writes(d.send(kit, at=111.0))[L2] == (3, 5)  # Shopify took the KIT item: SKU-1 still 5
+    assert writes(d.send(refund("r1", 1, True), at=112.0))[L2] == (4, 3)  # and put back a KIT
+
+
 def test_a_parked_sale_moves_nothing() -> None:
     d = stocked()
     assert writes(d.send(sold(2, location="unmapped:us:gid://shopify/Location/9"), at=111.0)) == {}
@@ -160,10 +168,12 @@ def test_a_parked_sale_moves_nothing() -> None:
 def test_the_footprint_is_lines_minus_restocked_refunds_per_location() -> None:
     order = OrderDemand(
         lines={"a": DemandLine(location="W", quantity=3, version_at=1.0),
-               "b": DemandLine(location="S1", quantity=2, version_at=1.0)},
+               "b": DemandLine(location="S1", quantity=2, version_at=1.0),
+               "kit": DemandLine(location="W", quantity=4, version_at=1.0, bundle="KIT")},
         refunds={"r1": (RefundLine(line_id="a", quantity=1, restock=True),
                         RefundLine(line_id="b", quantity=2, restock=False),
-                        RefundLine(line_id="gone", quantity=5, restock=True))},
+                        RefundLine(line_id="gone", quantity=5, restock=True),
+                        RefundLine(line_id="kit", quantity=1, restock=True))},
     )
     assert footprint(order) == {"W": 2, "S1": 2}
     assert available_moves(None, order) == {"W": -2, "S1": -2}

@@ -106,9 +106,15 @@ async def sales_then_a_hand_edit(bus: Bus, sandbox: ShopifySandbox, writer: Inve
     assert tee_available(sandbox)[WAREHOUSE] == 12
     assert (writer.stats.drift, writer.stats.stale_batches) == (0, 0)
 
-    # A merchant lowers the warehouse by hand (12 → 9): the next write is refused as stale, counted
-    # once as drift, and the unexplained 3 are subtracted from the new value (14 − 3).
-    sandbox.set_stock(SHOP, {"sku": "TEE", "location": WAREHOUSE, "available": 9, "merchant_edit": True})
+    # A bundle sale takes the bundle's own item in Shopify, not the TEE it is made of: the TEE's
+    # value drops by one and is written against the unchanged 12, without drift.
+    sandbox.place_order(SHOP, {"lines": [{"sku": "SET", "quantity": 1}]})
+    await eventually(lambda: tee_available(sandbox)[WAREHOUSE] == 11, "the bundle's component demand")
+    assert (writer.stats.drift, writer.stats.stale_batches) == (0, 0)
+
+    # A merchant lowers the warehouse by hand (11 → 8): the next write is refused as stale, counted
+    # once as drift, and the unexplained 3 are subtracted from the new value (14 − 1 − 3).
+    sandbox.set_stock(SHOP, {"sku": "TEE", "location": WAREHOUSE, "available": 8, "merchant_edit": True})
     await read_netsuite(bus, NS_WAREHOUSE, 14)
-    await eventually(lambda: tee_available(sandbox)[WAREHOUSE] == 11, "the corrected value in Shopify")
+    await eventually(lambda: tee_available(sandbox)[WAREHOUSE] == 10, "the corrected value in Shopify")
     assert writer.stats.drift == 1

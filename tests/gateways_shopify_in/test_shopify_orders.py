@@ -158,6 +158,9 @@ def test_every_order_message_names_its_shop_so_the_actor_can_follow_shopifys_ava
     kinds = {type(c.payload) for c in commands}
     assert kinds == {OrderLine, Refund, OrderCancelled}
     assert {c.payload.shop for c in commands} == {SHOP}
+    # Lines sold as a bundle name it: in Shopify the sale took the bundle's item, not the components'.
+    lines = payloads(commands, OrderLine)
+    assert sorted((sku, p.bundle or "") for sku, p in lines) == [("MUG", "SET"), ("TEE", ""), ("TEE", "SET")]
 
 
 def test_ids_depend_on_content_so_redeliveries_and_reconciler_finds_dedupe(box, contract) -> None:

@@ -179,13 +179,6 @@ def batch_key(shop: str, rows: Sequence[WriteRow], message_ids: Iterable[str]) -
     return f"tandem-inventory-{digest.hexdigest()[:40]}"
 
 
-def chunks(rows: Sequence[PendingRow], size: int = MAX_ROWS_PER_CALL) -> list[list[PendingRow]]:
-    """Rows in calls of at most `size` (the per-call cap)."""
-    if size <= 0:
-        raise ValueError(f"chunk size must be positive, got {size}")
-    return [list(rows[i : i + size]) for i in range(0, len(rows), size)]
-
-
 # --- the GraphQL documents (2026-04 shapes, reference/shopify.md §2.3) and their parsing -----------
 
 SET_AVAILABLE = """
@@ -206,8 +199,15 @@ query TandemItemsBySku($first: Int!, $query: String!) {
 
 
 def set_available_variables(rows: Sequence[WriteRow], key: str) -> dict[str, Any]:
+    # The reference document shows in Shopify's inventory history who set the number, and which
+    # call (reference/shopify.md §2.4 suggests an app-owned gid).
     return {
-        "input": {"name": "available", "reason": "correction", "quantities": [r.graphql() for r in rows]},
+        "input": {
+            "name": "available",
+            "reason": "correction",
+            "referenceDocumentUri": f"gid://tandem/InventoryBatch/{key}",
+            "quantities": [r.graphql() for r in rows],
+        },
         "key": key,
     }
 

@@ -55,7 +55,7 @@ async def test_5xx_answers_are_retried_then_reported_as_unavailable(world: World
 
 async def test_a_bucket_drained_by_someone_else_is_waited_out_after_throttled(world: World) -> None:
     # slow refill: the bucket cannot regain the 1 point the query needs before it arrives
-    world.sandbox.configure_throttle(SHOP, bucket_size=400, restore_rate=5)
+    world.sandbox.configure_throttle(SHOP, bucket_size=400, restore_rate=2)
     client = world.client(throttle=CostThrottle(CostBucketModel(margin_ratio=0, min_margin=0)))
     await client.learn_bucket()
     world.sandbox.drain_bucket(SHOP)  # another app of the same shop spent it all

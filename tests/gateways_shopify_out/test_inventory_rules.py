@@ -9,7 +9,6 @@ from contract.shopify_inventory import (
     Coalescer,
     WriteRow,
     batch_key,
-    chunks,
     correct_stale,
     fold,
     items_by_sku_variables,
@@ -96,8 +95,10 @@ def test_batch_keys_are_stable_for_a_batch_and_differ_between_batches() -> None:
 
 
 def test_rows_go_in_calls_of_at_most_250() -> None:
-    rows = [fold(None, inventory_set(str(n), "L", 1, 0)) for n in range(501)]
-    assert [len(c) for c in chunks(rows)] == [250, 250, 1]
+    coalescer: Coalescer[int] = Coalescer()
+    for n in range(501):
+        coalescer.add(n + 1, inventory_set(str(n), "L", 1, 0), n, now=0.0)
+    assert [len(coalescer.take()) for _ in range(3)] == [250, 250, 1]
 
 
 def test_sku_lookups_quote_skus_and_match_them_exactly() -> None:

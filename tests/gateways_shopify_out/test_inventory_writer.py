@@ -35,6 +35,9 @@ async def test_a_burst_becomes_few_calls_of_changed_values_inside_the_throttle(
     writes = world.writes()
     assert sorted(w.sku for w in writes) == sorted(changed)  # one write each, none for unchanged SKUs
     assert {(w.before, w.after, w.change_from_quantity) for w in writes} == {(20, 9, 20)}
+    assert {w.reference_document_uri for w in writes} == {
+        f"gid://tandem/InventoryBatch/{writes[0].idempotency_key}"
+    }
     assert all(world.available(sku) == 20 for sku in unchanged)
     metrics = writer.metrics()
     assert metrics["latency_p99_ms"] is not None and metrics["last_success"] is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 import msgspec
 from aiohttp import web
 
@@ -119,8 +120,11 @@ async def test_messages_are_acked_after_the_write_and_not_redelivered(world: Wor
     async with run_writer(world, bus, FAST) as writer:
         await eventually(lambda: world.available("SKU-014") == 10, what="the last value written")
         await eventually(lambda: writer.stats.messages == 10, what="all taken in")
-    info = await bus.js.consumer_info("TANDEM_OUTBOX", writer.durable)
-    assert info.num_ack_pending == 0 and info.num_pending == 0
+    # acks are applied by the server asynchronously: wait for the consumer to show none outstanding
+    with anyio.fail_after(5):
+        while (info := await bus.js.consumer_info("TANDEM_OUTBOX", writer.durable)).num_ack_pending:
+            await anyio.sleep(0.01)
+    assert info.num_pending == 0
     assert writer.stats.rows_written == 1 and writer.stats.coalesced_away == 9
 
     async with run_writer(world, bus, FAST) as again:  # a restart finds nothing left to do

@@ -28,7 +28,7 @@ from gateways.netsuite.poller import PollerOptions
 from gateways.pos.holds import add_pos_routes
 from gateways.shopify.graphql import open_shopify_clients
 from gateways.shopify.inventory_writer import InventoryWriter, WriterConfig
-from gateways.shopify.item_sync import ItemSync
+from gateways.shopify.item_sync import ItemSync, ItemSyncConfig
 from gateways.shopify.reconciler import ReconcilerConfig, run_reconcilers
 from gateways.shopify.router import IngressRouter
 from gateways.shopify.webhooks import MAX_BODY_BYTES, add_webhook_routes, webhook_secrets_from_env
@@ -141,7 +141,8 @@ async def _run_shopify(
     reconciler_config = ReconcilerConfig(interval=settings.reconcile_every_s)
     async with open_shopify_clients(bus, contract, env) as clients:
         live.writers = {shop: InventoryWriter(bus, client, writer_config) for shop, client in clients.items()}
-        live.item_sync = ItemSync(bus, clients, contract.owner_of)
+        item_config = ItemSyncConfig(price_currency=contract.netsuite.base_currency)
+        live.item_sync = ItemSync(bus, clients, contract.owner_of, item_config)
         children = [
             *(_started(f"inventory.{shop}", writer.run) for shop, writer in live.writers.items()),
             _started("items", live.item_sync.run),

@@ -49,6 +49,7 @@ class NetSuiteAccount(_Section, frozen=True, kw_only=True):
     account_id: Annotated[str, msgspec.Meta(pattern=r"^[0-9A-Za-z_-]+$")]
     base_url: HttpUrl
     time_zone: NonEmpty  # the account's zone: SuiteQL TO_CHAR output is local time (reference/netsuite.md)
+    base_currency: CurrencyCode = "USD"  # item prices are in it: only shops selling in it get them
     concurrency_limit: PositiveInt
     consumer_key_env: EnvVarName
     consumer_secret_env: EnvVarName

@@ -168,7 +168,9 @@ def _publish(
     contract: Contract, state: BundleState, availability: Availability, cause: Cause, *, force: bool
 ) -> tuple[BundleState, list[Effect]]:
     # The bundle publishes exactly like a SKU (same events and outbox commands), so reuse that code
-    # on a SKU-shaped view of the bundle's published values.
+    # on a SKU-shaped view of the bundle's published values. Its compare is the value it last
+    # published: it hears of no sale of the bundle's own Shopify item (its order lines go to the
+    # components' actors), so a bundle sold in Shopify shows as drift at its next write.
     view = SkuState(sku=state.sku, published_channels=state.published_channels,
                     published_targets=state.published_targets)
     view, effects = publish_changes(contract, view, availability, cause, force=force)

@@ -14,8 +14,12 @@ side (b) runs bench/baseline.py's connector with interval T. T is compressed: 2 
 
 Tandem's figures are null in the last line when its engine made no Shopify call (not wired yet).
 
-    python bench/flash_sale.py            # 1,000 actions/s for 30 s
-    python bench/flash_sale.py --quick    # < 60 s
+    python bench/flash_sale.py                     # 1,000 actions/s for 30 s, engine in this process
+    python bench/flash_sale.py --quick             # < 60 s
+    python bench/flash_sale.py --engine-process    # the engine as `tandem run` in its own process
+
+The emulators, the importer, the traffic and the counting share one event loop; at high rates that
+loop (not the side under test) becomes the limit — "traffic behind plan" says when it did.
 """
 
 from __future__ import annotations

@@ -4,15 +4,12 @@ Theory of operation
 - One durable pull consumer per kind (`actors-<kind>`, filter `act.<kind>.*`) delivers in stream order.
   Each message is routed to its key's cell; a cell drains its mailbox one message at a time, so
   turns are in order per key and concurrent across keys.
-- An actor's state is a fold of its messages in stream order: a KV snapshot records the sequence it
-  covers and activation replays the later messages on the key's subject (direct gets). A message is
-  acked only after its effects are stored in JetStream (effect ids derive from the input id, so a
-  replayed turn's effects dedupe), hence nothing is lost or doubled across crashes. A redelivered
-  message at or below the applied sequence was already folded in during replay: it is just acked.
-- A turn that raises crashes only its actor: the cell is rebuilt from durable state after a backoff
-  and the message retried; after `max_deliver` attempts it is dead-lettered with the traceback, a
-  snapshot is written past it (so replay never meets it again), and the actor moves on.
+- A turn that needs no I/O (the state changes, nothing to publish) runs inline in the dispatcher;
+  one that does is handed to the cell's task, which stores its effects before the ack
+  (actors/runtime/durable_turns.py: activation, replay, crash retries, dead letters, snapshots).
+  A redelivered message at or below the applied sequence was folded in by a replay: it is just acked.
 - Idle cells are snapshotted and dropped (passivation), so memory holds only the hot keys.
+- Stop drains: fetching ends, turns already fetched finish and ack, dirty cells are snapshotted.
 """
 
 from __future__ import annotations
@@ -22,81 +19,25 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio
-import msgspec
-import nats.errors
 import structlog
 from anyio.abc import TaskGroup
 from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from opentelemetry import trace
-from opentelemetry.trace import INVALID_SPAN
 
-from actors.behaviour import Behaviour, CancelTimer, StartTimer
-from actors.runtime.cell import ActorCell, Snapshot
-from actors.runtime.persistence import SnapshotStore, read_log
+from actors.behaviour import Behaviour
+from actors.runtime.cell import ActorCell
+from actors.runtime.delivery import INFRA_ERRORS, Delivery, HostConfig, HostStats, delivery_info
+from actors.runtime.durable_turns import DurableTurns
 from actors.runtime.timers import TimerService
-from actors.runtime.turn import Decision, decide_turn
 from bus import subjects
 from bus.bus import Bus
-from bus.envelope import EnvelopeCodec
 from supervisors.drain import drain_shield
 from supervisors.policy import Backoff
 
 log = structlog.get_logger(__name__)
 
-# Failures of NATS itself (not of the actor): retried with backoff forever, never dead-lettered.
-INFRA_ERRORS = (nats.errors.Error, TimeoutError, ConnectionError)
-
-
-class HostConfig(msgspec.Struct, frozen=True, kw_only=True):
-    max_deliver: int = 5
-    ack_wait: float = 30.0
-    idle_after: float = 60.0
-    snapshot_every: int = 200
-    fetch_batch: int = 256
-    max_inflight: int = 8192
-    crash_backoff_min: float = 0.05
-    crash_backoff_max: float = 5.0
-
-
-class Delivery(msgspec.Struct, kw_only=True):
-    """A message to fold into a cell: live from the consumer (with `msg`) or replayed from the log."""
-
-    seq: int
-    subject: str
-    data: bytes
-    headers: dict[str, str] | None
-    attempts_before: int = 0
-    msg: Msg | None = None
-    execute_effects: bool = True
-    decision: Any = None  # a Decision computed inline by the dispatcher, to be committed by the cell's task
-
-
-class HostStats(msgspec.Struct, kw_only=True):
-    turns: int = 0  # live messages folded in (including duplicates and dead letters)
-    inline_turns: int = 0  # of which needed no I/O and ran in the dispatcher
-    replayed: int = 0
-    duplicates: int = 0
-    crashes: int = 0
-    dead_lettered: int = 0
-    activations: int = 0
-    passivations: int = 0
-    snapshots: int = 0
-
-
-def delivery_info(msg: Msg) -> tuple[int, int]:
-    """(stream sequence, times delivered) from the ack subject, without building nats-py's metadata.
-
-    `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>`, or the 12-token form with
-    domain and account hash after `$JS.ACK` (nats-server ≥ 2.9).
-    """
-    tokens = (msg.reply or "").split(".")
-    if len(tokens) == 9:
-        return int(tokens[5]), int(tokens[4])
-    if len(tokens) >= 11:
-        return int(tokens[7]), int(tokens[6])
-    meta = msg.metadata  # anything else: let nats-py parse it (and raise if it is not a JetStream message)
-    return meta.sequence.stream, meta.num_delivered
+__all__ = ["INFRA_ERRORS", "ActorHost", "Delivery", "HostConfig", "HostStats", "delivery_info"]
 
 
 class ActorHost:
@@ -117,16 +58,12 @@ class ActorHost:
         self.durable = f"actors-{self.kind}"
         self.stats = HostStats()
         self._clock = clock
-        self._codec: EnvelopeCodec[Any] = EnvelopeCodec(behaviour.message_type)
-        self._state_encoder = msgspec.json.Encoder()
-        self._state_decoder = msgspec.json.Decoder(behaviour.state_type)
-        self._snapshots = SnapshotStore(bus, self.kind)
         self.timers = TimerService(bus, self.kind)
+        self._turns = DurableTurns(bus, behaviour, self.config, self.stats, self.timers, self.durable, clock)
         self._cells: dict[str, ActorCell] = {}
         self._inflight = 0
         self._room = anyio.Event()
         self._idle = anyio.Event()
-        self._ack_floor = 0
         self._stopping = anyio.Event()
         self._tg: TaskGroup | None = None
 
@@ -185,7 +122,7 @@ class ActorHost:
                 continue
             try:
                 msgs = await sub.fetch(batch, timeout=0.5)
-            except (nats.errors.TimeoutError, TimeoutError):
+            except (NatsTimeout, TimeoutError):
                 continue  # nothing to fetch right now
             except INFRA_ERRORS as exc:
                 log.warning("actors.fetch_failed", kind=self.kind, error=repr(exc))
@@ -216,19 +153,10 @@ class ActorHost:
             if seq <= cell.applied_seq:  # folded in already by a replay
                 acks.append(msg)
                 return
-            decision = decide_turn(
-                self.behaviour,
-                self._codec,
-                self.bus.tracer,
-                self.durable,
-                cell,
-                msg.subject,
-                msg.data,
-                msg.headers,
-            )
+            decision = self._turns.decide(cell, msg.subject, msg.data, msg.headers)
             snapshot_due = cell.turns_since_snapshot + 1 >= self.config.snapshot_every
             if not decision.needs_io and not snapshot_due:
-                self._apply(cell, seq, decision)
+                self._turns.apply(cell, seq, decision)
                 self.stats.turns += 1
                 self.stats.inline_turns += 1
                 acks.append(msg)
@@ -249,19 +177,9 @@ class ActorHost:
             cell.busy = True
             self._tg.start_soon(self._drain_cell, cell)
 
-    def _apply(self, cell: ActorCell, seq: int, decision: Decision) -> None:
-        """Advance the cell past `seq` with what the turn decided (no I/O left to do)."""
-        if decision.duplicate:
-            self.stats.duplicates += 1
-        if decision.undecodable or decision.duplicate:
-            cell.applied(seq, cell.state, None)
-        else:
-            assert decision.envelope is not None
-            cell.applied(seq, decision.state, decision.envelope.id)
-
     async def _reject_subject(self, msg: Msg, exc: Exception) -> None:
         try:
-            await self._dead_letter(
+            await self._turns.dead_letter(
                 msg.subject, msg.data, msg.headers, "bad_subject", exc, msg.metadata.sequence.stream
             )
             await msg.ack()
@@ -306,143 +224,18 @@ class ActorHost:
 
     async def _handle_live(self, cell: ActorCell, delivery: Delivery) -> None:
         if not cell.loaded:
-            await self._activate(cell, delivery.subject, before_seq=delivery.seq)
+            await self._turns.activate(cell, delivery.subject, before_seq=delivery.seq)
         if delivery.seq > cell.applied_seq:
-            await self._fold(cell, delivery)
+            await self._turns.fold(cell, delivery)
             self.stats.turns += 1
         assert delivery.msg is not None
         await delivery.msg.ack()
-
-    async def _activate(self, cell: ActorCell, subject: str, *, before_seq: int) -> None:
-        """Load the snapshot and replay the log up to (not including) `before_seq`."""
-        snapshot = await self._snapshots.load(cell.key)
-        if snapshot is None:
-            cell.restore(
-                Snapshot(applied_seq=0, state=msgspec.Raw(b"null")), self.behaviour.initial(cell.key)
-            )
-        else:
-            cell.restore(snapshot, self._state_decoder.decode(snapshot.state))
-        self.stats.activations += 1
-        async for raw in read_log(self.bus, subject, cell.applied_seq, before_seq):
-            assert raw.seq is not None
-            self.stats.replayed += 1
-            await self._fold(
-                cell,
-                Delivery(
-                    seq=raw.seq,
-                    subject=subject,
-                    data=raw.data or b"",
-                    headers=raw.headers,
-                    # Effects of turns already acked are stored already; only later ones are re-sent.
-                    execute_effects=raw.seq > self._ack_floor,
-                ),
-            )
-
-    async def _fold(self, cell: ActorCell, delivery: Delivery) -> None:
-        """Apply one message: decide (retrying crashes), store its effects, advance the cell."""
-        decision = delivery.decision or self._decide(cell, delivery)
-        delivery.decision = None
-        attempts = delivery.attempts_before
-        backoff: Backoff | None = None
-        while decision.error is not None:
-            assert decision.envelope is not None
-            attempts += 1
-            self.stats.crashes += 1
-            if attempts >= self.config.max_deliver:
-                await self._give_up(cell, delivery, decision.envelope.id, decision.error)
-                return
-            backoff = backoff or Backoff(self.config.crash_backoff_min, self.config.crash_backoff_max)
-            delay = backoff.next_delay(self._clock())
-            log.warning(
-                "actors.turn_crashed",
-                kind=self.kind,
-                key=cell.key,
-                seq=delivery.seq,
-                attempt=attempts,
-                error=repr(decision.error),
-                retry_in=round(delay, 3),
-            )
-            if delivery.msg is not None:
-                await delivery.msg.in_progress()
-            await anyio.sleep(delay)
-            await self._restart(cell, delivery)
-            decision = self._decide(cell, delivery)
-        if delivery.execute_effects:
-            if decision.undecodable is not None:
-                await self._dead_letter(
-                    delivery.subject,
-                    delivery.data,
-                    delivery.headers,
-                    "undecodable",
-                    decision.undecodable,
-                    delivery.seq,
-                )
-            if decision.outgoing or decision.timers:
-                # Effects publish as children of the turn's process span: one trace per flow.
-                with trace.use_span(decision.span or INVALID_SPAN, end_on_exit=False):
-                    await self._execute(cell.key, decision.outgoing, decision.timers)
-        self._apply(cell, delivery.seq, decision)
-        if cell.turns_since_snapshot >= self.config.snapshot_every:
-            await self._save_snapshot(cell)
-
-    def _decide(self, cell: ActorCell, delivery: Delivery) -> Decision:
-        return decide_turn(
-            self.behaviour,
-            self._codec,
-            self.bus.tracer,
-            self.durable,
-            cell,
-            delivery.subject,
-            delivery.data,
-            delivery.headers,
-        )
-
-    async def _restart(self, cell: ActorCell, delivery: Delivery) -> None:
-        """Rebuild the crashed actor from durable state, up to just before the failing message."""
-        cell.reset()
-        await self._activate(cell, delivery.subject, before_seq=delivery.seq)
-
-    async def _give_up(self, cell: ActorCell, delivery: Delivery, message_id: str, exc: Exception) -> None:
-        await self._dead_letter(
-            delivery.subject, delivery.data, delivery.headers, "max_deliver", exc, delivery.seq
-        )
-        self.stats.dead_lettered += 1
-        cell.applied(delivery.seq, cell.state, message_id)
-        # Snapshot past the poison message so that no later replay meets it again.
-        await self._save_snapshot(cell)
-
-    async def _execute(self, key: str, outgoing: list[Any], timer_changes: list[tuple[int, Any]]) -> None:
-        if outgoing:
-            await self.bus.publish_many(outgoing)
-        for _, change in timer_changes:
-            if isinstance(change, StartTimer):
-                await self.timers.schedule(key, change.timer_id, change.at, change.payload)
-            elif isinstance(change, CancelTimer):
-                await self.timers.cancel(key, change.timer_id)
-
-    async def _dead_letter(
-        self, subject: str, data: bytes, headers: dict[str, str] | None, reason: str, exc: Exception, seq: int
-    ) -> None:
-        await self.bus.dead_letter(
-            origin_subject=subject,
-            data=data,
-            headers=headers,
-            reason=reason,
-            error=exc,
-            origin_seq=seq,
-            consumer=self.durable,
-        )
-
-    async def _save_snapshot(self, cell: ActorCell) -> None:
-        snapshot = cell.snapshot(self._state_encoder.encode(cell.state))
-        await self._snapshots.save(cell.key, snapshot)
-        self.stats.snapshots += 1
 
     async def _refresh_ack_floor(self, sub: Any) -> None:
         while True:
             try:
                 info = await sub.consumer_info()
-                self._ack_floor = max(self._ack_floor, info.ack_floor.stream_seq or 0)
+                self._turns.ack_floor = max(self._turns.ack_floor, info.ack_floor.stream_seq or 0)
             except INFRA_ERRORS as exc:
                 log.debug("actors.ack_floor_unavailable", kind=self.kind, error=repr(exc))
             await anyio.sleep(1.0)
@@ -462,7 +255,7 @@ class ActorHost:
                 continue
             try:
                 if cell.loaded and cell.turns_since_snapshot:
-                    await self._save_snapshot(cell)
+                    await self._turns.save_snapshot(cell)
             except INFRA_ERRORS as exc:
                 log.warning("actors.passivate_failed", kind=self.kind, key=key, error=repr(exc))
                 continue
@@ -486,7 +279,7 @@ class ActorHost:
         for cell in list(self._cells.values()):
             if cell.loaded and cell.turns_since_snapshot and not cell.busy:
                 try:
-                    await self._save_snapshot(cell)
+                    await self._turns.save_snapshot(cell)
                     saved += 1
                 except INFRA_ERRORS as exc:
                     log.warning("actors.final_snapshot_failed", kind=self.kind, key=cell.key, error=repr(exc))

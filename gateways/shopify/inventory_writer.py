@@ -15,12 +15,13 @@ Theory of operation
   (or it needed no write); a row Shopify can never accept (unknown SKU, not stocked) is dead-lettered.
 - Transport trouble (5xx, timeouts, THROTTLED beyond retries, a bad token) is retried with backoff
   until it passes: nothing is dropped, and the same batch keeps the same key.
+Beside it: inventory_reads.py (SKU and level look-ups), inventory_refusals.py (which row a userError
+names), writer_stats.py (the /metrics counters and latency histogram).
 """
 
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -50,11 +51,13 @@ from contract.shopify_inventory import (
     needs_write,
 )
 from gateways.shopify.errors import ShopifyError, ShopifyUserErrors, UserError
-from gateways.shopify.graphql import ClientStats, ShopifyGraphQL
+from gateways.shopify.graphql import ShopifyGraphQL
+from gateways.shopify.inventory_reads import InventoryReads
+from gateways.shopify.inventory_refusals import STALE, errors_by_row
+from gateways.shopify.writer_stats import WriterStats
 
 log = structlog.get_logger(__name__)
 
-STALE = "CHANGE_FROM_QUANTITY_STALE"
 MAX_STALE_ROUNDS = 5
 FIRST_CHANGE_FROM_VERSION = "2026-04"  # reference/shopify.md §2.3: the shapes this writer sends
 
@@ -68,58 +71,6 @@ class WriterConfig(msgspec.Struct, frozen=True, kw_only=True):
     retry_min: float = 0.2  # backoff between attempts of a batch that failed on transport
     retry_max: float = 10.0
     max_batch_failures: int = 5  # a batch refused for a reason that is no row's fault → dead letters
-
-
-class LatencyHistogram:
-    """The last `size` change → accepted latencies (seconds), enough for p50/p99 on a dashboard."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self._samples: deque[float] = deque(maxlen=size)
-
-    def observe(self, seconds: float) -> None:
-        self._samples.append(max(0.0, seconds))
-
-    def percentile(self, p: float) -> float | None:
-        if not self._samples:
-            return None
-        ordered = sorted(self._samples)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
-
-
-class WriterStats(msgspec.Struct, kw_only=True):
-    """Counters for /metrics; `client_stats` holds calls, retries and THROTTLED answers per request."""
-
-    client_stats: ClientStats
-    messages: int = 0  # InventorySet messages taken in
-    calls: int = 0  # inventorySetQuantities calls
-    rows_written: int = 0
-    coalesced_away: int = 0  # messages that needed no row of their own
-    skipped_unchanged: int = 0  # rows not written: Shopify already held the value
-    drift: int = 0
-    stale_batches: int = 0
-    batch_failures: int = 0
-    dead_lettered: int = 0
-    last_success: float | None = None  # epoch seconds of the last accepted write
-    latency: LatencyHistogram = msgspec.field(default_factory=LatencyHistogram)
-
-    @property
-    def throttled(self) -> int:
-        return self.client_stats.throttled
-
-    def snapshot(self) -> dict[str, Any]:
-        """Plain numbers: every counter, p50/p99 latency in milliseconds."""
-        numbers = {
-            f: getattr(self, f) for f in self.__struct_fields__ if f not in ("client_stats", "latency")
-        }
-        p50, p99 = self.latency.percentile(50), self.latency.percentile(99)
-        return {
-            **numbers,
-            "throttled": self.throttled,
-            "api_requests": self.client_stats.requests,
-            "api_retries": self.client_stats.retries,
-            "latency_p50_ms": None if p50 is None else round(p50 * 1000, 1),
-            "latency_p99_ms": None if p99 is None else round(p99 * 1000, 1),
-        }
 
 
 @dataclass
@@ -160,7 +111,7 @@ class InventoryWriter:
         self._codec: EnvelopeCodec[InventorySet] = EnvelopeCodec(InventorySet)
         self._pending: Coalescer[Msg] = Coalescer(self.config.max_rows)
         self._known: dict[Key, int] = {}  # what Shopify accepted last, per key
-        self._items: dict[str, str] = {}  # SKU -> InventoryItem GID (stable: cached for the process)
+        self._reads = InventoryReads(client)
         self._arrived = anyio.Event()
         self._stopping = anyio.Event()
 
@@ -303,7 +254,7 @@ class InventoryWriter:
     # -- one batch: resolve, skip, write, correct ----------------------------------------------------
     async def _prepare(self, batch: dict[Key, PendingSlot[Msg]]) -> _Attempt:
         """Resolve SKUs, park the unknown, ack rows Shopify already holds; the rows to write."""
-        items = await self._item_ids(sorted({sku for sku, _ in batch}))
+        items = await self._reads.item_ids(sorted({sku for sku, _ in batch}))
         unknown = [key for key in batch if items.get(key[0]) is None]
         if unknown:
             await self._dead_letter(
@@ -373,16 +324,9 @@ class InventoryWriter:
         errors: list[UserError],
     ) -> dict[Key, WriteRow]:
         """Drop rows Shopify can never accept, correct stale ones; the plan to try next."""
-        keys = list(plan)
-        by_row: dict[Key, list[UserError]] = {}
-        for error in errors:
-            index = _row_index(error)
-            if index is None or index >= len(keys):
-                raise ShopifyUserErrors("inventorySetQuantities", errors)
-            by_row.setdefault(keys[index], []).append(error)
-        for key, row_errors in by_row.items():
+        for key, row_errors in errors_by_row(list(plan), errors).items():
             if any(error.code == "INVALID_INVENTORY_ITEM" for error in row_errors):
-                self._items.pop(key[0], None)  # recreated in Shopify? the next message looks it up again
+                self._reads.forget_item(key[0])
             if any(error.code != STALE for error in row_errors):
                 await self._dead_letter(
                     _deliveries([batch.pop(key)]), "shopify_refused_row", ShopifyUserErrors("row", row_errors)
@@ -391,7 +335,7 @@ class InventoryWriter:
         if not any(error.code == STALE for error in errors):
             return plan
         self.stats.stale_batches += 1
-        actual = await self._read_available([(plan[k].inventory_item_id, k[1]) for k in plan])
+        actual = await self._reads.available([(plan[k].inventory_item_id, k[1]) for k in plan])
         corrected: dict[Key, WriteRow] = {}
         for key, write in plan.items():
             now_holds = actual.get((write.inventory_item_id, key[1]))
@@ -417,30 +361,6 @@ class InventoryWriter:
             written=written,
         )
 
-    # -- reads ---------------------------------------------------------------------------------------
-    async def _item_ids(self, skus: list[str]) -> dict[str, str | None]:
-        """SKU → InventoryItem GID, looked up in as few queries as the bucket allows, then cached."""
-        missing = [sku for sku in skus if sku not in self._items]
-        for part in _parts(missing, await self.client.rows_per_query(1, fixed=3)):
-            variables, cost = api.items_by_sku_variables(part)
-            data = await self.client.execute("inventoryItems", api.ITEMS_BY_SKU, variables, cost=cost)
-            for sku, gid in api.parse_items_by_sku(data, part).items():
-                if gid is not None:
-                    self._items[sku] = gid
-        return {sku: self._items.get(sku) for sku in skus}
-
-    async def _read_available(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int | None]:
-        """Shopify's `available` now for each (item, location): one query when the bucket allows."""
-        result: dict[tuple[str, str], int | None] = {}
-        for part in _parts(pairs, await self.client.rows_per_query(api.LEVEL_COST)):
-            query, variables, cost = api.levels_query(part)
-            result.update(
-                api.parse_levels(
-                    await self.client.execute("inventoryLevels", query, variables, cost=cost), part
-                )
-            )
-        return result
-
     # -- acks and dead letters ---------------------------------------------------------------------
     async def _ack(self, slot: PendingSlot[Msg]) -> None:
         for msg in slot.handles.values():
@@ -463,17 +383,5 @@ class InventoryWriter:
             self.stats.dead_lettered += 1
 
 
-def _parts(items: list[Any], size: int) -> list[list[Any]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
 def _deliveries(slots: Any) -> list[tuple[int, Msg]]:
     return [(seq, msg) for slot in slots for seq, msg in slot.handles.items()]
-
-
-def _row_index(error: UserError) -> int | None:
-    """The row an error names: field ["input", "quantities", "<i>", ...]."""
-    field = error.field or []
-    if len(field) >= 3 and field[1] == "quantities" and str(field[2]).isdigit():
-        return int(field[2])
-    return None

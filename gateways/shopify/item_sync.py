@@ -13,6 +13,8 @@ Theory of operation
   Our own writes come back as products/update too, and compare equal: nothing happens.
 - The last NetSuite state per SKU is in memory, rebuilt at start by reading back the saves this
   consumer already acked, so a restart does not forget what NetSuite said.
+Beside it: item_rules.py (the pure comparison and the update inputs), item_queries.py (the GraphQL
+query and mutations, and reading their answers).
 """
 
 from __future__ import annotations
@@ -20,8 +22,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
 
 import anyio
 import msgspec
@@ -37,160 +37,29 @@ from bus.bus import Bus
 from bus.envelope import EnvelopeCodec, EnvelopeError
 from contract.ownership import Owner
 from gateways.netsuite.messages import ITEM_EVENT_KIND, ItemChanged
-from gateways.shopify.errors import ShopifyError, ShopifyUserErrors, UserError
+from gateways.shopify.errors import ShopifyError, ShopifyUserErrors
 from gateways.shopify.graphql import ShopifyGraphQL
+from gateways.shopify.item_queries import (
+    LOOKUP_CHUNK,
+    LOOKUP_COST_PER_SKU,
+    PRODUCT_UPDATE,
+    VARIANTS_BY_SKU,
+    VARIANTS_UPDATE,
+    parse_variants,
+    raise_user_errors,
+    variants_by_sku_variables,
+)
+from gateways.shopify.item_rules import (
+    FieldDrift,
+    ShopifyVariant,
+    WeightUnit,
+    differences,
+    product_update,
+    variant_update,
+)
 from gateways.shopify.messages import ShopifyWebhook
 
 log = structlog.get_logger(__name__)
-
-Field = Literal["sku", "price", "weight", "title", "active"]
-WeightUnit = Literal["GRAMS", "KILOGRAMS", "OUNCES", "POUNDS"]
-GRAMS_PER: dict[str, Decimal] = {
-    "GRAMS": Decimal(1),
-    "KILOGRAMS": Decimal(1000),
-    "OUNCES": Decimal("28.349523125"),
-    "POUNDS": Decimal("453.59237"),
-}
-LOOKUP_COST_PER_SKU = 9  # variant, inventoryItem, measurement, weight, product, variants(first: 2)
-LOOKUP_CHUNK = 50
-
-
-# --- pure: what NetSuite says, what Shopify shows, and the difference -----------------------------
-
-
-class ShopifyVariant(msgspec.Struct, frozen=True, kw_only=True):
-    """A variant as Shopify shows it now, with the product fields an item owns."""
-
-    variant_id: str
-    product_id: str
-    sku: str
-    price: Decimal
-    grams: int | None
-    title: str
-    active: bool  # product status ACTIVE
-    single_variant: bool  # the product is this one item: its title and status are the item's
-
-
-class FieldDrift(msgspec.Struct, frozen=True):
-    field: Field
-    netsuite: str
-    shopify: str
-
-
-def grams(weight: Decimal, unit: str) -> int:
-    return int((weight * GRAMS_PER[unit]).to_integral_value())
-
-
-def differences(
-    item: ItemChanged, variant: ShopifyVariant, owner_of: Callable[[str], Owner], weight_unit: WeightUnit
-) -> list[FieldDrift]:
-    """The NetSuite-owned fields where Shopify shows something else than NetSuite holds."""
-    found: list[FieldDrift] = []
-
-    def owned(field: str) -> bool:
-        return owner_of(f"items.{field}") == "netsuite"
-
-    if owned("sku") and item.sku != variant.sku:  # the item was renamed in NetSuite
-        found.append(FieldDrift("sku", item.sku, variant.sku))
-    if owned("price") and item.price is not None and item.price != variant.price:
-        found.append(FieldDrift("price", str(item.price), str(variant.price)))
-    if owned("weight") and item.weight is not None:
-        wanted = grams(item.weight, weight_unit)
-        if wanted != variant.grams:
-            found.append(FieldDrift("weight", f"{wanted} g", f"{variant.grams} g"))
-    if variant.single_variant:
-        if owned("title") and item.title and item.title != variant.title:
-            found.append(FieldDrift("title", item.title, variant.title))
-        if owned("active") and item.active != variant.active:
-            found.append(FieldDrift("active", str(item.active), str(variant.active)))
-    return found
-
-
-def variant_update(
-    item: ItemChanged, variant: ShopifyVariant, drift: Sequence[FieldDrift], weight_unit: WeightUnit
-) -> dict[str, Any] | None:
-    """A ProductVariantsBulkInput row for the variant-level fields that differ, or None."""
-    fields = {d.field for d in drift}
-    row: dict[str, Any] = {"id": variant.variant_id}
-    if "price" in fields and item.price is not None:
-        row["price"] = str(item.price)
-    inventory_item: dict[str, Any] = {}
-    if "sku" in fields:
-        inventory_item["sku"] = item.sku
-    if "weight" in fields and item.weight is not None:
-        inventory_item["measurement"] = {"weight": {"value": float(item.weight), "unit": weight_unit}}
-    if inventory_item:
-        row["inventoryItem"] = inventory_item
-    return row if len(row) > 1 else None
-
-
-def product_update(
-    item: ItemChanged, variant: ShopifyVariant, drift: Sequence[FieldDrift]
-) -> dict[str, Any] | None:
-    """A ProductUpdateInput for the product-level fields that differ, or None."""
-    fields = {d.field for d in drift}
-    update: dict[str, Any] = {"id": variant.product_id}
-    if "title" in fields and item.title:
-        update["title"] = item.title
-    if "active" in fields:
-        update["status"] = "ACTIVE" if item.active else "ARCHIVED"
-    return update if len(update) > 1 else None
-
-
-def parse_variants(data: Mapping[str, Any]) -> list[ShopifyVariant]:
-    variants = []
-    for node in (data.get("productVariants") or {}).get("nodes") or []:
-        product = node["product"]
-        weight = ((node.get("inventoryItem") or {}).get("measurement") or {}).get("weight")
-        variants.append(
-            ShopifyVariant(
-                variant_id=node["id"],
-                product_id=product["id"],
-                sku=node.get("sku") or "",
-                price=_decimal(node.get("price")),
-                grams=grams(Decimal(str(weight["value"])), weight["unit"]) if weight else None,
-                title=product["title"],
-                active=product["status"] == "ACTIVE",
-                single_variant=len(product["variants"]["nodes"]) == 1,
-            )
-        )
-    return variants
-
-
-def _decimal(value: Any) -> Decimal:
-    try:
-        return Decimal(str(value))
-    except InvalidOperation as exc:
-        raise ShopifyError("BAD_RESPONSE", f"not a price: {value!r}") from exc
-
-
-VARIANTS_BY_SKU = """
-query TandemVariantsBySku($first: Int!, $query: String!) {
-  productVariants(first: $first, query: $query) {
-    nodes {
-      id sku price
-      inventoryItem { measurement { weight { unit value } } }
-      product { id title status variants(first: 2) { nodes { id } } }
-    }
-  }
-}
-"""
-VARIANTS_UPDATE = """
-mutation TandemVariantsUpdate($productId: ID!, $variants: [ProductVariantsBulkInput!]!) {
-  productVariantsBulkUpdate(productId: $productId, variants: $variants) {
-    productVariants { id }
-    userErrors { field message code }
-  }
-}
-"""
-PRODUCT_UPDATE = """
-mutation TandemProductUpdate($product: ProductUpdateInput!) {
-  productUpdate(product: $product) { product { id } userErrors { field message } }
-}
-"""
-
-
-# --- the consumer ---------------------------------------------------------------------------------
 
 
 class ItemSyncConfig(msgspec.Struct, frozen=True, kw_only=True):
@@ -433,11 +302,8 @@ class ItemSync:
         )
         for start in range(0, len(skus), chunk):
             part = skus[start : start + chunk]
-            first = min(250, len(part) + 1)
-            variables = {"first": first, "query": " OR ".join(f'sku:"{sku}"' for sku in part)}
-            data = await client.execute(
-                "productVariants", VARIANTS_BY_SKU, variables, cost=2 + first * LOOKUP_COST_PER_SKU
-            )
+            variables, cost = variants_by_sku_variables(part)
+            data = await client.execute("productVariants", VARIANTS_BY_SKU, variables, cost=cost)
             found += [v for v in parse_variants(data) if v.sku in part]
         return found
 
@@ -452,12 +318,12 @@ class ItemSync:
                 {"productId": variant.product_id, "variants": [row]},
                 cost=10,
             )
-            _raise_user_errors("productVariantsBulkUpdate", data)
+            raise_user_errors("productVariantsBulkUpdate", data)
             self.stats.variants_updated += 1
         update = product_update(item, variant, drift)
         if update is not None:
             data = await client.execute("productUpdate", PRODUCT_UPDATE, {"product": update}, cost=10)
-            _raise_user_errors("productUpdate", data)
+            raise_user_errors("productUpdate", data)
             self.stats.products_updated += 1
         log.info("item.synced", sku=item.sku, shop=client.shop.name, fields=[d.field for d in drift])
 
@@ -482,10 +348,3 @@ def _skus_of_product(body: msgspec.Raw) -> set[str]:
         return set()
     variants = product.get("variants") if isinstance(product, dict) else None
     return {v["sku"] for v in variants or [] if isinstance(v, dict) and v.get("sku")}
-
-
-def _raise_user_errors(operation: str, data: Mapping[str, Any]) -> None:
-    payload = data.get(operation) or {}
-    errors = payload.get("userErrors") or []
-    if errors:
-        raise ShopifyUserErrors(operation, [msgspec.convert(e, UserError) for e in errors])

@@ -16,15 +16,14 @@ from bus.envelope import make_envelope
 from bus.subjects import netsuite_event, shopify_event
 from contract.ownership import DEFAULT_OWNERSHIP, Owner
 from gateways.netsuite.messages import ITEM_EVENT_KIND, ItemChanged
-from gateways.shopify.item_sync import (
+from gateways.shopify.item_rules import (
     FieldDrift,
-    ItemSync,
-    ItemSyncConfig,
     ShopifyVariant,
     differences,
     product_update,
     variant_update,
 )
+from gateways.shopify.item_sync import ItemSync, ItemSyncConfig
 from gateways.shopify.messages import ShopifyWebhook
 from sandbox.shopify.payloads import product_payload
 from sandbox.shopify.requests import FaultSpec, VariantEditSpec

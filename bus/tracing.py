@@ -108,7 +108,7 @@ class BusTracer:
         completes days later); the span links to that trace, as DESIGN §7 asks of flows that wait.
         """
         if self._tracer is None or self._context_only:
-            return _NO_SPAN if self._tracer is None else nullcontext(trace.get_current_span())
+            return _NO_SPAN  # unrecorded: the process span around it already carries the context
         earlier = (
             trace.get_current_span(self._propagator.extract(follows)).get_span_context() if follows else None
         )

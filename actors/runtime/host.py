@@ -129,12 +129,13 @@ class ActorHost:
                 await anyio.sleep(0.5)
                 continue
             acks: list[Msg] = []
+            now = self._clock()
             for msg in msgs:
-                self._dispatch(msg, acks)
+                self._dispatch(msg, acks, now)
             for msg in acks:
                 await msg.ack()
 
-    def _dispatch(self, msg: Msg, acks: list[Msg]) -> None:
+    def _dispatch(self, msg: Msg, acks: list[Msg], now: float) -> None:
         """Route a fetched message to its cell; a turn that needs no I/O runs right here."""
         assert self._tg is not None
         try:
@@ -146,7 +147,7 @@ class ActorHost:
         cell = self._cells.get(key)
         if cell is None:
             cell = self._cells[key] = ActorCell(key)
-        cell.last_active = self._clock()
+        cell.last_active = now
         seq, delivered = delivery_info(msg)
         decision = None
         if cell.loaded and not cell.busy:

@@ -69,7 +69,8 @@ def decide_turn(
         decision.span = span
         try:
             decision.state, effects = behaviour.decide(cell.state, envelope)
-            decision.outgoing, decision.timers = to_outgoing(behaviour.kind, envelope, effects)
+            if effects:
+                decision.outgoing, decision.timers = to_outgoing(behaviour.kind, envelope, effects)
         except Exception as exc:  # an actor's bug or bad input: it crashes only this actor
             record_error(turn_span, exc)
             record_error(span, exc)

@@ -52,7 +52,10 @@ class TokenVerifier:
     # ±300 s window is checked against the wall clock.
     wall_time: Callable[[], float] = time.time
     audit_trail: deque[LoginAttempt] = field(default_factory=lambda: deque(maxlen=1000))
+    # (nonce, timestamp) -> wall time it was used; the deque holds the same keys in the order they
+    # were used, so forgetting the old ones looks only at what it drops (amortised O(1) a request).
     _used_nonces: dict[tuple[str, str], float] = field(default_factory=dict)
+    _nonces_by_age: deque[tuple[float, tuple[str, str]]] = field(default_factory=deque)
 
     def verify(self, method: str, uri: str, authorization: str | None, body: bytes) -> None:
         """Accept the request or raise NetSuite's generic 401 INVALID_LOGIN."""
@@ -61,7 +64,7 @@ class TokenVerifier:
         except LoginRefused as refusal:
             self.audit_trail.append(LoginAttempt(self.clock.now(), False, str(refusal)))
             raise invalid_login() from None
-        self._used_nonces[nonce_key] = self.wall_time()
+        self._remember_nonce(nonce_key, self.wall_time())
         self.audit_trail.append(LoginAttempt(self.clock.now(), True, "Success"))
 
     def _check(self, method: str, uri: str, authorization: str, body: bytes) -> tuple[str, str]:
@@ -111,8 +114,19 @@ class TokenVerifier:
         now = self.wall_time()
         if abs(now - int(timestamp)) > self.tolerance_seconds:
             raise LoginRefused("InvalidTimestamp")
-        horizon = now - 2 * self.tolerance_seconds  # nonces older than any acceptable timestamp
-        for key in [k for k, seen in self._used_nonces.items() if seen < horizon]:
+        self._forget_nonces_used_before(now - 2 * self.tolerance_seconds)
+
+    def _remember_nonce(self, key: tuple[str, str], seen: float) -> None:
+        self._used_nonces[key] = seen
+        self._nonces_by_age.append((seen, key))
+
+    def _forget_nonces_used_before(self, horizon: float) -> None:
+        """Drop nonces too old to pair with any timestamp the window still accepts."""
+        # If the wall clock steps back, a newer entry can sit ahead of older ones: they are then
+        # forgotten a little late, never early, so a reused nonce is still refused.
+        by_age = self._nonces_by_age
+        while by_age and by_age[0][0] < horizon:
+            _, key = by_age.popleft()
             del self._used_nonces[key]
 
     def _check_signature(self, method: str, uri: str, authorization: str, sent: str) -> None:

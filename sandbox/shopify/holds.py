@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from datetime import datetime, timedelta
 
 from .events import EventLog, ShopEvent
@@ -38,6 +39,7 @@ def create_hold(state: ShopState, spec: HoldSpec, now: datetime) -> tuple[Checko
     )
     hold_for_checkout(level, spec.quantity, now)
     state.holds[hold.id] = hold
+    heapq.heappush(state.hold_expiries, (hold.expires_at, hold.id))
     events = EventLog()
     events.add("inventory_levels/update", level)
     return hold, events.events
@@ -59,8 +61,13 @@ def release(
 
 def expire_holds(state: ShopState, now: datetime) -> list[ShopEvent]:
     """Release every hold whose expiry has passed."""
+    due: list[int] = []
+    while state.hold_expiries and state.hold_expiries[0][0] <= now:
+        due.append(heapq.heappop(state.hold_expiries)[1])
     events: list[ShopEvent] = []
-    for hold in state.holds.values():
-        if hold.state == "held" and hold.expires_at <= now:
+    # Ids rise with creation, so sorting keeps the events in the order holds were placed; holds
+    # already released or converted leave the heap here, without an event.
+    for hold in (state.holds[hold_id] for hold_id in sorted(due)):
+        if hold.state == "held":
             events += release(state, hold, now, outcome="expired")
     return events

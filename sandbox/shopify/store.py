@@ -74,6 +74,9 @@ class ShopState:
     discount_codes: dict[int, DiscountCode] = field(default_factory=dict)
     webhooks: dict[int, WebhookSubscription] = field(default_factory=dict)
     holds: dict[int, CheckoutHold] = field(default_factory=dict)
+    # (expires_at, hold id) of every hold whose expiry the sweep has not reached, a min-heap: the
+    # sweep pops only what has come due instead of scanning every hold ever placed.
+    hold_expiries: list[tuple[datetime, int]] = field(default_factory=list)
     ledger: Ledger = field(default_factory=Ledger)
     next_order_number: int = 1001
 

@@ -40,7 +40,6 @@ from contract.validation import find_issues
 from sandbox.netsuite.config import AutoFulfillment, Credentials, NetSuiteSandboxConfig
 from sandbox.netsuite.sandbox import NetSuiteSandbox
 from sandbox.shopify import LocationSpec, ProductSpec, ShopifySandbox, ShopSpec, VariantSpec
-from sandbox.shopify.ids import IdSequence
 from sandbox.shopify.throttle import CostBucket
 
 
@@ -102,6 +101,7 @@ SITES = (
     SiteSpec("3pl", "Rotterdam 3PL", "3pl", False, ("eu",)),
 )
 SHOP_CURRENCIES = {"us": "USD", "eu": "EUR"}
+# Each shop's ids start apart (ids are unique across shops anyway) so a log line shows whose order it is.
 SHOP_ID_BASE = {"us": 1_000_000_001, "eu": 5_000_000_001}
 BUNDLE_SKU = "BUNDLE-DUO"
 
@@ -271,11 +271,9 @@ def _seed_shopify(
                 currency=currency,
                 bucket_size=spec.bucket_size,
                 restore_rate=spec.restore_rate,
+                first_id=SHOP_ID_BASE[shop],
             )
         )
-        # Real Shopify ids are unique across shops; the emulator numbers each shop from the same start,
-        # so two shops' orders would share ids (and NetSuite external ids). Give each shop its own range.
-        shopify.runtime(shop).state.ids = IdSequence(start=SHOP_ID_BASE[shop])
         shopify.runtime(shop).bucket = MeteredCostBucket(spec.bucket_size, spec.restore_rate)
         for site in SITES:
             if shop in site.shops:

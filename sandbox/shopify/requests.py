@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -76,6 +76,9 @@ class ShopSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     discount_codes: list[DiscountCodeSpec] = []
     gift_cards: list[GiftCardSpec] = []
     customers: list[CustomerSpec] = []
+    # The shop's first numeric id; it owns the next SHOP_ID_SPAN ids. None: the sandbox gives it the
+    # lowest span no other shop has, so ids (like Shopify's) never repeat across shops.
+    first_id: Annotated[int, msgspec.Meta(ge=1)] | None = None
 
 
 class StockSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

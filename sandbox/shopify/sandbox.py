@@ -19,7 +19,7 @@ from aiohttp import web
 
 from . import checkout, holds, merchant, order_changes, payloads, views
 from .events import ShopEvent
-from .ids import gid
+from .ids import gid, shop_id_range
 from .ledger import QuantityWrite, UnitsMoved, UnitsSold, oversold_units
 from .refunds import RefundLineRequest, RefundRequest, create_refund
 from .requests import (
@@ -162,7 +162,8 @@ class ShopifySandbox:
         spec = _spec(ShopSpec, spec)
         if spec.name in self.shops:
             raise DomainRefusal("DUPLICATE_SHOP", f"Shop '{spec.name}' already exists.")
-        state = new_shop(spec, self.clock())
+        ids = shop_id_range(spec.first_id, [runtime.state.ids for runtime in self.shops.values()])
+        state = new_shop(spec, self.clock(), ids)
         self.shops[spec.name] = ShopRuntime(state, CostBucket(spec.bucket_size, spec.restore_rate))
         return self.shop_info(spec.name)
 

@@ -258,7 +258,7 @@ def record_number(reference: str | int, kind: str) -> int:
         raise DomainRefusal("INVALID_ID", str(error)) from error
 
 
-def new_shop(spec: ShopSpec, now: datetime) -> ShopState:
+def new_shop(spec: ShopSpec, now: datetime, ids: IdSequence | None = None) -> ShopState:
     """A shop with its locations, catalog, codes and customers seeded from the spec."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", spec.name):
         raise DomainRefusal(
@@ -283,7 +283,7 @@ def new_shop(spec: ShopSpec, now: datetime) -> ShopState:
         spec.bucket_size,
         spec.restore_rate,
     )
-    state = ShopState(config, now)
+    state = ShopState(config, now, ids or IdSequence())
     for location in spec.locations:
         state.add_location(location, now)
     for product in spec.products:

@@ -149,6 +149,18 @@ def correct_stale(quantity: int, expected: int | None, actual: int) -> Correctio
     return Correction(write=write, actual=actual, drift=True)
 
 
+def first_write(row: PendingRow, actual: int) -> PendingRow:
+    """The row to write where Tandem has never written (no compare yet), once Shopify's `actual` is read.
+
+    Tandem's first value cannot know the sales Shopify made that it has not heard of yet (webhooks in
+    flight), and a blind write would put those units back on sale: when their orders arrive the actor
+    moves its expected value down by them, finds Shopify "already" there and writes nothing. So the
+    first write never raises Shopify's value (`min(quantity, actual)`), compared against `actual`.
+    If Shopify was low for another reason, the difference is drift for `correct_stale` to handle.
+    """
+    return msgspec.structs.replace(row, quantity=min(row.quantity, actual), expected=actual)
+
+
 class WriteRow(msgspec.Struct, frozen=True, kw_only=True):
     """One row of an inventorySetQuantities call (GIDs resolved)."""
 

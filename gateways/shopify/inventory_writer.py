@@ -262,7 +262,7 @@ class InventoryWriter:
                 "sku_not_in_shop",
                 f"no inventory item with these SKUs in {self.shop}: {sorted({k[0] for k in unknown})}",
             )
-        rows = {key: slot.row for key, slot in batch.items()}
+        rows = await self._first_writes({key: slot.row for key, slot in batch.items()}, items, batch)
         unchanged = [key for key, row in rows.items() if not needs_write(row, self._known.get(key))]
         for key in unchanged:
             self._known[key] = rows[key].quantity
@@ -278,6 +278,20 @@ class InventoryWriter:
             for key in batch
         }
         return _Attempt(rows, plan)
+
+    async def _first_writes(
+        self, rows: dict[Key, PendingRow], items: dict[str, str | None], batch: dict[Key, PendingSlot[Msg]]
+    ) -> dict[Key, PendingRow]:
+        """Rows of keys Tandem never wrote (no compare) read Shopify's value first (api.first_write)."""
+        pairs = {key: (items[key[0]] or "", key[1]) for key, row in rows.items() if row.expected is None}
+        actual = await self._reads.available(list(pairs.values())) if pairs else {}
+        for key, pair in pairs.items():
+            if (now_holds := actual.get(pair)) is None:
+                await self._dead_letter(_deliveries([batch.pop(key)]), "not_stocked", "no inventory level")
+                del rows[key]
+            else:
+                rows[key] = api.first_write(rows[key], now_holds)
+        return rows
 
     async def _run(self, attempt: _Attempt, batch: dict[Key, PendingSlot[Msg]]) -> bool:
         """Write, correcting stale rows, until accepted (True) or too many rounds (False)."""

@@ -7,9 +7,11 @@ from hypothesis import strategies as st
 
 from contract.shopify_inventory import (
     Coalescer,
+    PendingRow,
     WriteRow,
     batch_key,
     correct_stale,
+    first_write,
     fold,
     items_by_sku_variables,
     needs_write,
@@ -144,3 +146,13 @@ def test_every_message_is_in_exactly_one_batch_and_the_last_value_wins(
             final[sku] = slot.row.quantity
     assert sorted(seen) == list(range(1, len(messages) + 1))  # each once: none lost, none twice
     assert all(last[sku] == quantity for sku, quantity in final.items())
+
+
+@given(quantities, quantities)
+def test_a_first_write_never_raises_shopify_and_compares_against_what_it_read(
+    quantity: int, actual: int
+) -> None:
+    row = PendingRow(sku="S", location_id="L", quantity=quantity, expected=None, first_changed_at=0.0)
+    first = first_write(row, actual)
+    assert first.expected == actual and first.quantity == min(quantity, actual)
+    assert needs_write(first, None) == (quantity < actual)

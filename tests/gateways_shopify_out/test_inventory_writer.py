@@ -107,6 +107,21 @@ async def test_an_order_placed_before_the_write_is_never_oversold(world: World, 
     assert world.available("SKU-002") == 11
 
 
+async def test_a_first_write_never_puts_back_units_shopify_sold_unheard(world: World, bus: Bus) -> None:
+    warehouse = world.locations["Warehouse"]
+    # Tandem's first value (no compare) was computed before it heard of this sale of 3
+    world.sandbox.place_order(SHOP, OrderSpec(lines=[OrderLineSpec("SKU-005", 3)]))
+    await publish(
+        bus, [inventory_set("SKU-005", warehouse, 20, None), inventory_set("SKU-006", warehouse, 12, None)]
+    )
+    async with run_writer(world, bus) as writer:
+        await eventually(lambda: writer.stats.messages == 2, what="both taken in")
+        await eventually(lambda: world.available("SKU-006") == 12, what="the lower value written")
+        await eventually(lambda: writer.stats.skipped_unchanged == 1, what="the higher value skipped")
+    assert world.available("SKU-005") == 17  # not 20: the sale stays taken until its order is heard of
+    assert [(w.before, w.after, w.change_from_quantity) for w in world.writes("SKU-006")] == [(20, 12, 20)]
+
+
 async def test_unknown_skus_are_dead_lettered_and_the_rest_is_written(world: World, bus: Bus) -> None:
     warehouse = world.locations["Warehouse"]
     await publish(

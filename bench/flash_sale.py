@@ -25,17 +25,15 @@ loop (not the side under test) becomes the limit — "traffic behind plan" says 
 from __future__ import annotations
 
 import argparse
-import bisect
 import json
 import shlex
 import sys
 import tempfile
-from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import aiohttp
 import anyio
@@ -43,7 +41,8 @@ import structlog
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.baseline import IntervalConnector, targets_of
+from bench.baseline import IntervalConnector
+from bench.ground_truth import SellableTruth, change_events, drift_now, publish_latencies
 from cli.demo import ENGINE_PROCESS, running_engine
 from sandbox.importer import NetSuiteRestClient, OrderImporter, ShopifyOrderFeed
 from sandbox.traffic import (
@@ -55,9 +54,8 @@ from sandbox.traffic import (
     TrafficSpec,
     plan_traffic,
 )
-from sandbox.world import SITES, World, WorldSpec, build_world
-
-SITE_BY_NAME = {site.name: site.key for site in SITES}
+from sandbox.world import World, WorldSpec, build_world
+from sandbox.world_spec import SITES
 
 
 @dataclass
@@ -90,164 +88,6 @@ class SideResult:
     @property
     def calls_per_100_changes(self) -> float:
         return 100 * self.shopify_calls / self.changes if self.changes else 0.0
-
-
-class SellableTruth:
-    """What each SKU can really sell at each NetSuite site, from the traffic's record and Shopify's ledger."""
-
-    def __init__(self, world: World, plan: list[Action], record: TrafficRecord) -> None:
-        self.world, self.plan, self.record = world, plan, record
-        self.supply: dict[tuple[str, str], int] = dict(world.initial_stock)
-        self.consumed: dict[tuple[str, str], int] = defaultdict(int)
-        self._outcomes_seen = 0
-        self._movements_seen = dict.fromkeys([s.name for s in world.contract.shops], 0)
-
-    def refresh(self) -> None:
-        """Fold in the outcomes and the units sold/restocked since the last refresh."""
-        for outcome in self.record.outcomes[self._outcomes_seen :]:
-            if outcome.ok and outcome.kind == "receipt":
-                self.supply[(outcome.sku, "warehouse")] += outcome.quantity
-            elif outcome.ok and outcome.kind == "transfer":
-                self.supply[(outcome.sku, "warehouse")] -= outcome.quantity
-            elif outcome.ok and outcome.kind == "transfer_receive":
-                self.supply[(outcome.sku, outcome.site or "")] += self.plan[
-                    self.plan[outcome.index].ref
-                ].quantity
-        self._outcomes_seen = len(self.record.outcomes)
-        for shop, seen in self._movements_seen.items():
-            movements = self.world.shopify.runtime(shop).state.ledger.movements
-            for movement in movements[seen:]:
-                sign = 1 if movement.kind == "sold" else -1
-                for sku, units in self.components(movement.sku).items():
-                    self.consumed[(sku, SITE_BY_NAME[movement.location_name])] += (
-                        sign * units * movement.quantity
-                    )
-            self._movements_seen[shop] = len(movements)
-
-    def components(self, sku: str) -> dict[str, int]:
-        """Units of each stocked SKU one unit of `sku` consumes (a kit: its members)."""
-        bundle = self.world.bundle
-        return bundle.components if sku == bundle.sku else {sku: 1}
-
-    def sellable(self, sku: str, site: str, reserved: dict[tuple[str, str], int]) -> int:
-        if sku != self.world.bundle.sku:  # the common case, kept cheap: the sampler runs this a lot
-            return max(
-                0, self.supply[(sku, site)] - self.consumed[(sku, site)] - reserved.get((sku, site), 0)
-            )
-        return min(
-            max(0, self.supply[(c, site)] - self.consumed[(c, site)] - reserved.get((c, site), 0)) // units
-            for c, units in self.components(sku).items()
-        )
-
-    def oversold(self) -> int:
-        return sum(max(0, self.consumed[key] - units) for key, units in self.supply.items())
-
-
-def reserved_units(world: World, truth: SellableTruth) -> dict[tuple[str, str], int]:
-    """Units held by checkout holds per (component SKU, site), from Shopify's `reserved` quantities."""
-    reserved: dict[tuple[str, str], int] = defaultdict(int)
-    for shop in world.contract.shops:
-        state = world.shopify.runtime(shop.name).state
-        for (item_id, location_id), level in state.levels.items():
-            if level.quantities["reserved"]:
-                site = SITE_BY_NAME[state.locations[location_id].name]
-                for sku, units in truth.components(state.items[item_id].sku).items():
-                    reserved[(sku, site)] += units * level.quantities["reserved"]
-    return reserved
-
-
-def drift_now(world: World, truth: SellableTruth) -> int:
-    """The largest |published − true sellable| over every channel location and SKU right now."""
-    truth.refresh()
-    reserved = reserved_units(world, truth)
-    site_of = {
-        str(loc.netsuite_id): world.site_by_netsuite_id(loc.netsuite_id) for loc in world.contract.locations
-    }
-    worst = 0
-    for target in targets_of(world.contract):
-        state = world.shopify.runtime(target.shop).state
-        location_id = int(target.location_gid.rsplit("/", 1)[1])
-        for item_id, item in state.items.items():
-            level = state.levels.get((item_id, location_id))
-            if level is None:
-                continue
-            true = sum(truth.sellable(item.sku, site_of[ns], reserved) for ns in target.netsuite_locations)
-            worst = max(worst, abs(level.quantities["available"] - max(0, true - target.buffer)))
-    return worst
-
-
-class Change(NamedTuple):
-    """A change to what `sku` can sell at `site`; `origin` is the Shopify location that already shows it."""
-
-    at: float
-    sku: str
-    site: str
-    origin: str | None = None
-
-
-def change_events(world: World, plan: list[Action], record: TrafficRecord) -> list[Change]:
-    """Every change to what some SKU can sell somewhere, with the Shopify location it happened at."""
-    changes: list[Change] = []
-    bundle = world.bundle
-    for shop in world.contract.shops:
-        for movement in world.shopify.runtime(shop.name).state.ledger.movements:
-            at, site = movement.at.timestamp(), SITE_BY_NAME[movement.location_name]
-            changes.append(Change(at, movement.sku, site, movement.location_id))
-            # Shopify knows nothing of kits: the kit's (or its components') value moves everywhere
-            related = (
-                list(bundle.components)
-                if movement.sku == bundle.sku
-                else ([bundle.sku] if movement.sku in bundle.components else [])
-            )
-            changes.extend(Change(at, sku, site) for sku in related)
-    converted = {plan[o.index].ref for o in record.outcomes if o.kind == "checkout" and o.ok}
-    for o in record.outcomes:
-        if not o.ok:
-            continue
-        if o.kind == "hold":
-            origin = world.shop_locations[(o.shop or "us", "warehouse")]
-            changes.append(Change(o.at, o.sku, "warehouse", origin))
-            if o.index not in converted:  # it expired: its units came back
-                changes.append(Change(o.at + plan[o.index].hold_seconds, o.sku, "warehouse", origin))
-        elif o.kind in ("receipt", "transfer"):
-            changes.append(Change(o.at, o.sku, "warehouse"))
-        elif o.kind == "transfer_receive":
-            changes.append(Change(o.at, o.sku, o.site or ""))
-    return sorted(changes)
-
-
-def publish_latencies(world: World, changes: list[Change], horizon_s: float) -> tuple[list[float], int]:
-    """Per change that other channel locations must hear of: ms until the first write at one of them.
-
-    A change only its own Shopify location shows (a POS sale at an unshared store) needs no write and
-    is no sample. Returns the samples and how many changes got no write within `horizon_s`.
-    """
-    writes: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for shop in world.contract.shops:
-        for write in world.shopify.quantity_writes(shop.name):
-            if write.app == "app" and write.name == "available":
-                writes[(write.sku, write.location_id)].append(write.at.timestamp())
-    fed_by: dict[str, list[str]] = defaultdict(list)
-    for target in targets_of(world.contract):
-        for ns in target.netsuite_locations:
-            fed_by[world.site_by_netsuite_id(ns)].append(target.location_gid)
-    latencies, unpublished = [], 0
-    for change in changes:
-        targets = [gid for gid in fed_by[change.site] if gid != change.origin]
-        if not targets:
-            continue
-        first = [
-            times[i]
-            for gid in targets
-            if (times := writes.get((change.sku, gid)))
-            and (i := bisect.bisect_left(times, change.at)) < len(times)
-        ]
-        soonest = min(first, default=None)
-        if soonest is None or soonest - change.at > horizon_s:
-            unpublished += 1
-        else:
-            latencies.append((soonest - change.at) * 1000)
-    return latencies, unpublished
 
 
 # A side's inventory writer, running for the block; it yields who else must hear of checkout holds.

@@ -29,12 +29,13 @@ from bus.connection import NatsSettings
 from bus.embedded import embedded_nats
 from cli.engine import run_engine
 from cli.settings import RunSettings
+from contract.toml_writer import contract_toml
 from gateways.pos.holds import HOLDS_PATH
 from gateways.shopify.webhooks import WEBHOOK_PATH as WEBHOOKS_PATH
 from observability.logging import configure_logging
 from sandbox.importer import NetSuiteRestClient, OrderImporter, ShopifyOrderFeed
 from sandbox.traffic import PosHoldEndpoint, TrafficSpec, plan_traffic, run_traffic
-from sandbox.world import World, WorldSpec, build_world, contract_toml
+from sandbox.world import World, WorldSpec, build_world
 
 AVAILABLE_SUBJECTS = "evt.tandem.available.>"
 EDGE_START_TIMEOUT = 3.0  # seconds an in-process engine gets to open its HTTP edge

@@ -92,7 +92,7 @@ async def test_the_whole_quick_bench_runs_both_sides(capsys: pytest.CaptureFixtu
 
 
 def test_oversold_counts_units_sold_beyond_the_stock_of_their_location(world: World) -> None:
-    from bench.flash_sale import SellableTruth, drift_now
+    from bench.ground_truth import SellableTruth, drift_now
     from sandbox.shopify import OrderLineSpec, OrderSpec
     from sandbox.traffic import Outcome, TrafficRecord
 
@@ -132,7 +132,7 @@ async def test_latency_runs_from_a_change_to_the_first_write_at_a_location_that_
     import aiohttp
 
     from bench.baseline import IntervalConnector
-    from bench.flash_sale import Change, publish_latencies
+    from bench.ground_truth import Change, publish_latencies
     from sandbox.shopify import OrderLineSpec, OrderSpec
 
     sku = world.skus[2]

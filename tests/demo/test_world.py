@@ -6,8 +6,10 @@ import aiohttp
 import pytest
 
 from contract.loading import parse_contract
+from contract.toml_writer import contract_toml
 from sandbox.importer import NetSuiteRestClient
-from sandbox.world import SITES, World, WorldSpec, build_world, catalog_skus, contract_toml, initial_stock
+from sandbox.world import World, WorldSpec, build_world
+from sandbox.world_spec import SITES, catalog_skus, initial_stock
 
 
 async def test_netsuite_and_both_shops_carry_the_same_skus(

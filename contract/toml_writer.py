@@ -7,6 +7,7 @@ scalars, one table per sub-struct, an array of tables per list of structs.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import msgspec
 
@@ -15,7 +16,7 @@ from contract.config import Contract
 
 def contract_toml(contract: Contract) -> str:
     """The contract as `tandem.toml` text that load_contract reads back to an equal Contract."""
-    raw = msgspec.to_builtins(contract)
+    raw = _without_unset(msgspec.to_builtins(contract))
     lines = [
         f"{key} = {_toml_value(value)}"
         for key, value in raw.items()
@@ -29,6 +30,15 @@ def contract_toml(contract: Contract) -> str:
             for table in value:
                 lines += ["", f"[[{key}]]", *(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items())]
     return "\n".join(lines) + "\n"
+
+
+def _without_unset(value: Any) -> Any:
+    """Drop None: TOML has no null, and every optional contract field defaults to None when left out."""
+    if isinstance(value, dict):
+        return {k: _without_unset(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_unset(v) for v in value]
+    return value
 
 
 def _toml_key(key: str) -> str:

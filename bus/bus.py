@@ -8,6 +8,7 @@ from typing import Any
 
 import anyio
 import msgspec
+import nats.errors
 import structlog
 from nats.aio.client import Client
 from nats.js import JetStreamContext
@@ -21,6 +22,9 @@ from bus.tracing import BusTracer
 log = structlog.get_logger(__name__)
 
 MSG_ID = "Nats-Msg-Id"
+
+# Failures of NATS itself, not of the message being handled: retried with backoff, never dead-lettered.
+INFRA_ERRORS = (nats.errors.Error, TimeoutError, ConnectionError)
 PUBLISH_TIMEOUT = 10.0
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-import nats.errors
 from nats.aio.msg import Msg
 
-# Failures of NATS itself (not of the actor): retried with backoff forever, never dead-lettered.
-INFRA_ERRORS = (nats.errors.Error, TimeoutError, ConnectionError)
+from bus.bus import INFRA_ERRORS
+
+__all__ = ["INFRA_ERRORS", "Delivery", "HostConfig", "HostStats", "delivery_info"]
 
 
 class HostConfig(msgspec.Struct, frozen=True, kw_only=True):

@@ -29,7 +29,7 @@ from nats.js.errors import NotFoundError
 
 from actors.sku_messages import SKU_KIND, HoldPlaced, HoldReleased
 from bus import subjects
-from bus.bus import Bus, Outgoing
+from bus.bus import INFRA_ERRORS, Bus, Outgoing
 from bus.envelope import Envelope, EnvelopeCodec, EnvelopeError, make_envelope
 from contract.config import Contract
 from contract.shopify_orders import ShopifyPayloadError, SkuCommand, resolve_location, translate_webhook
@@ -40,7 +40,6 @@ log = structlog.get_logger(__name__)
 
 DURABLE = "gateway-shopify-router"
 FILTERS = ("evt.shopify.>", "evt.pos.>")
-INFRA_ERRORS = (nats.errors.Error, TimeoutError, ConnectionError)
 BAD_INPUT = (EnvelopeError, ShopifyPayloadError, msgspec.ValidationError)
 
 IngressMessage = ShopifyWebhook | PosMessage

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 import msgspec
 
 from actors.sku.demand import NEVER_READ, holds_by_location, pending_by_location
+from actors.sku.shared_pool import share_of
 from actors.sku.state import SkuState
 from actors.sku_messages import ChannelValue, TargetValue
 from contract.config import Channel, Contract
@@ -82,9 +83,27 @@ def split_over_targets(
     return values
 
 
-def compute_availability(contract: Contract, state: SkuState, now: float) -> Availability:
-    """Every channel's and Shopify location's value for this SKU at `now` (channels NetSuite has read)."""
-    nets = location_nets(state, now)
+def shared_nets(
+    contract: Contract, channel: Channel, nets: Mapping[str, LocationNet]
+) -> dict[str, LocationNet]:
+    """`nets` as `channel` counts them when shared locations are split (shared_pool.py)."""
+    return {
+        location: LocationNet(
+            net=share_of(contract, channel, location, net.net),
+            in_transit=share_of(contract, channel, location, net.in_transit),
+        )
+        for location, net in nets.items()
+    }
+
+
+def compute_availability(
+    contract: Contract, state: SkuState, now: float, *, split_shared: bool = False
+) -> Availability:
+    """Every channel's and Shopify location's value for this SKU at `now` (channels NetSuite has read).
+
+    With `split_shared`, a location several channels sell from is split between them (shared_pool.py).
+    """
+    every_net = location_nets(state, now)
     channels: list[ChannelValue] = []
     targets: list[TargetValue] = []
     for channel in contract.channels:
@@ -92,6 +111,7 @@ def compute_availability(contract: Contract, state: SkuState, now: float) -> Ava
             # NetSuite owns stock: until it has reported one of the channel's locations there is no
             # number to give. Writing 0 instead would take the whole catalog off sale at start-up.
             continue
+        nets = shared_nets(contract, channel, every_net) if split_shared else every_net
         buffer = state.buffer_overrides.get(channel.name, channel.buffer)
         available = channel_available(channel, buffer, nets)
         channels.append(ChannelValue(channel.name, available))

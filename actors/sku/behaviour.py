@@ -44,8 +44,10 @@ class SkuBehaviour:
     message_type = SkuMessage
     state_type = SkuState
 
-    def __init__(self, contract: Contract) -> None:
+    def __init__(self, contract: Contract, *, split_shared_pools: bool = False) -> None:
         self.contract = contract
+        # Off until the contract can say so per location/channel: shared_pool.py says what it changes.
+        self.split_shared_pools = split_shared_pools
         self._retention_s = contract.inventory.order_retention_days * DAY_S
 
     def initial(self, key: str) -> SkuState:
@@ -65,7 +67,7 @@ class SkuBehaviour:
         if unmanaged is not None:
             return state, effects  # never write values for a SKU Tandem does not manage
         state = without_expired_records(state, now, self._retention_s)
-        availability = compute_availability(self.contract, state, now)
+        availability = compute_availability(self.contract, state, now, split_shared=self.split_shared_pools)
         cause = Cause(time=now, message_id=message.id)
         state, published = publish_changes(
             self.contract, state, availability, cause, force=isinstance(payload, Resync)

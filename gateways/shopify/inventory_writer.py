@@ -365,15 +365,8 @@ class InventoryWriter:
 
     def _report_drift(self, key: Key, expected: int | None, actual: int, written: int) -> None:
         self.stats.drift += 1
-        log.warning(
-            "inventory.drift",
-            sku=key[0],
-            shop=self.shop,
-            location=key[1],
-            expected=expected,
-            actual=actual,
-            written=written,
-        )
+        where = {"sku": key[0], "shop": self.shop, "location": key[1]}
+        log.warning("inventory.drift", **where, expected=expected, actual=actual, written=written)
 
     # -- acks and dead letters ---------------------------------------------------------------------
     async def _ack(self, slot: PendingSlot[Msg]) -> None:

@@ -1,0 +1,150 @@
+"""Splitting a location shared by several channels (actors/sku/shared_pool.py, off by default).
+
+Two shops sell from one warehouse "W" (us-online, eu-online); eu-online also sells a 3PL "T" and a
+marketplace sells everything. With the split on, the Shopify locations of a shared location never
+show more, all shops together, than it holds; with it off nothing changes (the other tests).
+"""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sku_fixtures import CONTRACT_TEXT, Driver, inventory_sets, make_contract
+
+from actors.sku import SkuBehaviour
+from actors.sku.availability import compute_availability, location_nets, target_key
+from actors.sku.shared_pool import claimants_of, shares
+from actors.sku_messages import HoldPlaced, OrderLine, StockReading
+
+TWO_SHOPS = make_contract(
+    CONTRACT_TEXT.split("[[locations]]", 1)[0]
+    + """
+[[shops]]
+name = "eu"
+domain = "eu.example"
+currency = "EUR"
+access_token_env = "EU_TOKEN"
+webhook_secret_env = "EU_SECRET"
+
+[[locations]]
+netsuite_id = "W"
+name = "warehouse"
+shopify = { us = "gid://shopify/Location/1", eu = "gid://shopify/Location/11" }
+
+[[locations]]
+netsuite_id = "T"
+name = "3pl"
+kind = "3pl"
+shopify = { eu = "gid://shopify/Location/12" }
+
+[[channels]]
+name = "us-online"
+kind = "storefront"
+shop = "us"
+locations = ["W"]
+publish_to = ["gid://shopify/Location/1"]
+
+[[channels]]
+name = "eu-online"
+kind = "storefront"
+shop = "eu"
+locations = ["W", "T"]
+counts_in_transit = true
+publish_to = ["gid://shopify/Location/11", "gid://shopify/Location/12"]
+
+[[channels]]
+name = "outlet"
+kind = "marketplace"
+locations = ["W", "T"]
+"""
+)
+W_TARGETS = (target_key("us", "gid://shopify/Location/1"), target_key("eu", "gid://shopify/Location/11"))
+T_TARGET = target_key("eu", "gid://shopify/Location/12")
+
+
+@given(st.integers(min_value=-50, max_value=500), st.integers(min_value=1, max_value=6))
+def test_shares_add_up_to_the_free_units_and_differ_by_at_most_one(free: int, claimants: int) -> None:
+    split = shares(free, claimants)
+    assert len(split) == claimants
+    if free < 0:
+        assert split == [free] * claimants  # a deficit is everyone's: nobody may count on it
+    else:
+        assert sum(split) == free and max(split) - min(split) <= 1 and split == sorted(split, reverse=True)
+
+
+def test_claimants_are_the_channels_selling_from_a_location_in_contract_order() -> None:
+    assert claimants_of(TWO_SHOPS, "W") == ["us-online", "eu-online", "outlet"]
+    assert claimants_of(TWO_SHOPS, "T") == ["eu-online", "outlet"]
+
+
+readings = st.fixed_dictionaries(
+    {
+        "W": st.tuples(st.integers(-3, 40), st.integers(0, 10), st.integers(0, 6)),
+        "T": st.tuples(st.integers(-3, 40), st.integers(0, 10), st.integers(0, 6)),
+    }
+)
+demand = st.lists(st.tuples(st.sampled_from(["W", "T"]), st.integers(1, 4), st.booleans()), max_size=6)
+
+
+def _driven(stock: dict[str, tuple[int, int, int]], lines: list[tuple[str, int, bool]]) -> Driver:
+    d = Driver(SkuBehaviour(TWO_SHOPS, split_shared_pools=True), "SKU-1")
+    for location, (on_hand, committed, in_transit) in stock.items():
+        reading = StockReading(
+            location=location, on_hand=on_hand, committed=committed, in_transit=in_transit, read_at=100.0
+        )
+        d.send(reading, at=100.0)
+    for n, (location, quantity, is_hold) in enumerate(lines):
+        if is_hold:
+            d.send(
+                HoldPlaced(hold_id=f"h{n}", location=location, quantity=quantity, expires_at=999.0), at=110.0
+            )
+        else:
+            order = OrderLine(
+                order_id=f"o{n}", line_id="l1", location=location, quantity=quantity, version_at=110.0
+            )
+            d.send(order, at=110.0)
+    return d
+
+
+@given(readings, demand)
+def test_the_shops_never_show_more_of_a_shared_location_than_it_holds(
+    stock: dict[str, tuple[int, int, int]], lines: list[tuple[str, int, bool]]
+) -> None:
+    d = _driven(stock, lines)
+    nets = location_nets(d.state, 110.0)
+    published = d.state.published_targets
+    # us-online counts no in-transit, eu-online does: W's transit adds at most itself, once
+    assert sum(published[key] for key in W_TARGETS) <= max(0, nets["W"].net) + nets["W"].in_transit
+    # eu-online counts in-transit: what it publishes from T is at most its share of T's net and transit
+    assert published[T_TARGET] <= max(0, nets["T"].net + nets["T"].in_transit)
+    assert published == {
+        target_key(t.shop, t.location_id): t.value
+        for t in compute_availability(TWO_SHOPS, d.state, 110.0, split_shared=True).targets
+    }
+
+
+def test_without_the_split_every_shop_shows_the_whole_shared_location() -> None:
+    stock = {"W": (10, 0, 0), "T": (0, 0, 0)}
+    split = _driven(stock, [])
+    whole = Driver(SkuBehaviour(TWO_SHOPS), "SKU-1")
+    for location, (on_hand, committed, _) in stock.items():
+        whole.send(
+            StockReading(location=location, on_hand=on_hand, committed=committed, read_at=100.0), at=100.0
+        )
+    assert [whole.state.published_targets[key] for key in W_TARGETS] == [10, 10]
+    # three claimants of W: 4, 3 (and the marketplace's 3, which no Shopify location shows)
+    assert [split.state.published_targets[key] for key in W_TARGETS] == [4, 3]
+    assert split.state.published_channels == {"us-online": 4, "eu-online": 3, "outlet": 3}
+
+
+def test_a_sale_in_one_shop_rebalances_both_shares_of_what_is_left() -> None:
+    d = _driven({"W": (9, 0, 0), "T": (0, 0, 0)}, [])
+    assert [d.state.published_targets[key] for key in W_TARGETS] == [3, 3]
+    effects = d.send(
+        OrderLine(order_id="o1", line_id="l1", location="W", quantity=3, version_at=120.0, shop="us"),
+        at=120.0,
+    )
+    assert [d.state.published_targets[key] for key in W_TARGETS] == [2, 2]
+    # the us sale took 3 in Shopify us: its compare follows it; eu's compare is its last value
+    writes = {(s.shop, s.quantity, s.compare_quantity) for s in inventory_sets(effects)}
+    assert writes == {("us", 2, 0), ("eu", 2, 3)}

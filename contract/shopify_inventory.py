@@ -161,6 +161,38 @@ def first_write(row: PendingRow, actual: int) -> PendingRow:
     return msgspec.structs.replace(row, quantity=min(row.quantity, actual), expected=actual)
 
 
+class KnownDrift(msgspec.Struct, frozen=True, kw_only=True):
+    """After a key's last accepted write: Shopify's value minus what the actor expects there.
+
+    A stale correction writes less than the actor published (`correct_stale`), and the actor never
+    hears of it: its next compare is off by the same units and would be stale again (a hold Shopify
+    reserved, units Shopify took at another location), each write costing a failed call and a read.
+    So the writer carries the difference into the key's next row until the actor's own compare
+    catches up with it: a sale the actor has seen since (its compare moved down) explains as much
+    of it. Applying it only ever lowers the write, and compare-and-set still guards it.
+    """
+
+    drift: int  # <= 0: what Shopify holds below the actor's expectation
+    published: int  # the actor's quantity that write carried (its expectation right after it)
+
+
+def with_known_drift(row: PendingRow, known: KnownDrift | None) -> PendingRow:
+    """The row to write, given the key's known drift (the part of it the actor has not explained)."""
+    if known is None or row.expected is None or known.drift >= 0:
+        return row
+    seen_moves = row.expected - known.published  # Shopify-side moves the actor followed since
+    drift = min(0, known.drift - min(0, seen_moves))  # a sale seen since explains a decrease
+    if drift == 0:
+        return row
+    written = min(row.quantity, max(0, row.quantity + drift))  # as correct_stale would write
+    return msgspec.structs.replace(row, quantity=written, expected=row.expected + drift)
+
+
+def drift_after(row: PendingRow, written: int) -> KnownDrift:
+    """The key's known drift once Shopify holds `written` for `row` (the actor's, not adjusted)."""
+    return KnownDrift(drift=min(0, written - row.quantity), published=row.quantity)
+
+
 class WriteRow(msgspec.Struct, frozen=True, kw_only=True):
     """One row of an inventorySetQuantities call (GIDs resolved)."""
 

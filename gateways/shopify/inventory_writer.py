@@ -111,6 +111,7 @@ class InventoryWriter:
         self._codec: EnvelopeCodec[InventorySet] = EnvelopeCodec(InventorySet)
         self._pending: Coalescer[Msg] = Coalescer(self.config.max_rows)
         self._known: dict[Key, int] = {}  # what Shopify accepted last, per key
+        self._drifts: dict[Key, api.KnownDrift] = {}  # per key: Shopify below the actor's expectation
         self._reads = InventoryReads(client)
         self._arrived = anyio.Event()
         self._stopping = anyio.Event()
@@ -263,17 +264,19 @@ class InventoryWriter:
                 f"no inventory item with these SKUs in {self.shop}: {sorted({k[0] for k in unknown})}",
             )
         rows = await self._first_writes({key: slot.row for key, slot in batch.items()}, items, batch)
-        unchanged = [key for key, row in rows.items() if not needs_write(row, self._known.get(key))]
-        for key in unchanged:
-            self._known[key] = rows[key].quantity
+        # Corrections start from `rows` (the actor's view); writes carry the drift it has not heard of
+        adjusted = {key: api.with_known_drift(row, self._drifts.get(key)) for key, row in rows.items()}
+        for key in [key for key, row in adjusted.items() if not needs_write(row, self._known.get(key))]:
+            self._known[key] = adjusted[key].quantity
+            self._drifts[key] = api.drift_after(batch[key].row, adjusted[key].quantity)
             self.stats.skipped_unchanged += 1
             await self._ack(batch.pop(key))
         plan = {
             key: WriteRow(
                 inventory_item_id=items[key[0]] or "",
                 location_id=key[1],
-                quantity=rows[key].quantity,
-                change_from=rows[key].expected,
+                quantity=adjusted[key].quantity,
+                change_from=adjusted[key].expected,
             )
             for key in batch
         }
@@ -324,6 +327,7 @@ class InventoryWriter:
         self.stats.last_success = now
         for key, write in plan.items():
             self._known[key] = write.quantity
+            self._drifts[key] = api.drift_after(batch[key].row, write.quantity)
             self.stats.rows_written += 1
             self.stats.coalesced_away += rows[key].messages - 1
             self.stats.latency.observe(now - rows[key].first_changed_at)

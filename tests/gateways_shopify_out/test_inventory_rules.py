@@ -7,16 +7,19 @@ from hypothesis import strategies as st
 
 from contract.shopify_inventory import (
     Coalescer,
+    KnownDrift,
     PendingRow,
     WriteRow,
     batch_key,
     correct_stale,
+    drift_after,
     first_write,
     fold,
     items_by_sku_variables,
     needs_write,
     parse_items_by_sku,
     sku_search,
+    with_known_drift,
 )
 
 from .conftest import inventory_set
@@ -156,3 +159,28 @@ def test_a_first_write_never_raises_shopify_and_compares_against_what_it_read(
     first = first_write(row, actual)
     assert first.expected == actual and first.quantity == min(quantity, actual)
     assert needs_write(first, None) == (quantity < actual)
+
+
+@given(
+    quantities, quantities, st.integers(min_value=-50, max_value=0), st.integers(min_value=-20, max_value=20)
+)
+def test_a_known_drift_lowers_the_write_and_its_compare_until_seen_sales_explain_it(
+    quantity: int, published: int, drift: int, seen_moves: int
+) -> None:
+    expected = max(0, published + seen_moves)
+    row = PendingRow(sku="S", location_id="L", quantity=quantity, expected=expected, first_changed_at=0.0)
+    adjusted = with_known_drift(row, KnownDrift(drift=drift, published=published))
+    still = min(0, drift - min(0, expected - published))  # a sale seen since explains that much
+    assert adjusted.expected == expected + still
+    assert adjusted.quantity == (quantity if still == 0 else min(quantity, max(0, quantity + still)))
+    assert adjusted.quantity <= quantity  # carrying a drift never raises a write
+    # what a stale correction would have written, had the write gone out with the actor's compare
+    if still:
+        assert adjusted.quantity == correct_stale(quantity, expected, expected + still).write
+
+
+def test_drift_after_a_write_is_what_shopify_holds_below_the_actors_quantity() -> None:
+    row = PendingRow(sku="S", location_id="L", quantity=9, expected=10, first_changed_at=0.0)
+    assert drift_after(row, 7) == KnownDrift(drift=-2, published=9)
+    assert drift_after(row, 9) == KnownDrift(drift=0, published=9)
+    assert with_known_drift(row, drift_after(row, 9)) == row and with_known_drift(row, None) == row

@@ -6,7 +6,7 @@ from structlog.testing import capture_logs
 
 from bus.bus import Bus
 from gateways.shopify.inventory_writer import WriterConfig
-from sandbox.shopify import OrderLineSpec, OrderSpec, StockSpec
+from sandbox.shopify import HoldSpec, OrderLineSpec, OrderSpec, StockSpec
 
 from .conftest import SHOP, SKUS, World, eventually, inventory_set, publish, run_writer
 
@@ -120,6 +120,29 @@ async def test_a_first_write_never_puts_back_units_shopify_sold_unheard(world: W
         await eventually(lambda: writer.stats.skipped_unchanged == 1, what="the higher value skipped")
     assert world.available("SKU-005") == 17  # not 20: the sale stays taken until its order is heard of
     assert [(w.before, w.after, w.change_from_quantity) for w in world.writes("SKU-006")] == [(20, 12, 20)]
+
+
+async def test_a_drift_the_actor_never_hears_of_is_carried_not_corrected_at_every_write(
+    world: World, bus: Bus
+) -> None:
+    warehouse = world.locations["Warehouse"]
+    # a checkout hold reserves 2 in Shopify; the actor takes the hold off its value but not its compare
+    hold = world.sandbox.create_hold(SHOP, HoldSpec("SKU-007", "Warehouse", 2))
+    async with run_writer(world, bus) as writer:
+        await publish(bus, [inventory_set("SKU-007", warehouse, 17, 20)])
+        await eventually(lambda: writer.stats.rows_written == 1, what="the corrected write")
+        assert world.available("SKU-007") == 15 and writer.stats.stale_batches == 1
+        await publish(bus, [inventory_set("SKU-007", warehouse, 16, 17)])
+        await eventually(lambda: writer.stats.rows_written == 2, what="the next write")
+        assert world.available("SKU-007") == 14  # still 2 below, without another stale call
+        assert writer.stats.stale_batches == 1 and writer.stats.drift == 1
+        # the hold turns into an order (Shopify: reserved → committed); the actor hears of the order:
+        # its compare moves down by 2, which explains the drift, and the hold is off its value
+        spec = OrderSpec(lines=[OrderLineSpec("SKU-007", 2)], hold_ids=[str(hold["id"])])
+        world.sandbox.place_order(SHOP, spec)
+        await publish(bus, [inventory_set("SKU-007", warehouse, 16, 14)])
+        await eventually(lambda: writer.stats.rows_written == 3, what="the write after the order")
+    assert world.available("SKU-007") == 16 and writer.stats.stale_batches == 1
 
 
 async def test_unknown_skus_are_dead_lettered_and_the_rest_is_written(world: World, bus: Bus) -> None:

@@ -230,9 +230,9 @@ class InventoryWriter:
                 attempt = attempt or await self._prepare(batch)
                 if await self._run(attempt, batch):
                     return
-                failures += 1  # still stale after several rounds: Shopify is changing under us
+                # Still stale after rounds of corrections: sales keep moving its rows. Retry soon.
                 attempt = None
-                await self._backoff(failures, "stale after several corrections")
+                await self._backoff(1, "stale after several corrections", self.config.coalesce_window)
             except ShopifyUserErrors as exc:  # refused for a reason that is no row's fault
                 failures += 1
                 if failures >= self.config.max_batch_failures:
@@ -246,15 +246,17 @@ class InventoryWriter:
                     return
                 await self._backoff(failures, exc)
 
-    async def _backoff(self, failures: int, exc: BaseException | str) -> None:
+    async def _backoff(self, failures: int, exc: BaseException | str, delay: float | None = None) -> None:
         self.stats.batch_failures += 1
-        delay = min(self.config.retry_max, self.config.retry_min * 2 ** (failures - 1))
+        if delay is None:
+            delay = min(self.config.retry_max, self.config.retry_min * 2 ** (failures - 1))
         log.warning("shopify.writer.batch_failed", shop=self.shop, error=repr(exc), retry_in=delay)
         await anyio.sleep(delay)
 
     # -- one batch: resolve, skip, write, correct ----------------------------------------------------
     async def _prepare(self, batch: dict[Key, PendingSlot[Msg]]) -> _Attempt:
-        """Resolve SKUs, park the unknown, ack rows Shopify already holds; the rows to write."""
+        """Resolve SKUs, park the unknown, ack rows Shopify already holds; the rows to write (carrying
+        the drift the actor has not heard of; corrections start from the actor's rows)."""
         items = await self._reads.item_ids(sorted({sku for sku, _ in batch}))
         unknown = [key for key in batch if items.get(key[0]) is None]
         if unknown:
@@ -264,7 +266,6 @@ class InventoryWriter:
                 f"no inventory item with these SKUs in {self.shop}: {sorted({k[0] for k in unknown})}",
             )
         rows = await self._first_writes({key: slot.row for key, slot in batch.items()}, items, batch)
-        # Corrections start from `rows` (the actor's view); writes carry the drift it has not heard of
         adjusted = {key: api.with_known_drift(row, self._drifts.get(key)) for key, row in rows.items()}
         for key in [key for key, row in adjusted.items() if not needs_write(row, self._known.get(key))]:
             self._known[key] = adjusted[key].quantity

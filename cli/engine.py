@@ -101,6 +101,28 @@ def engine_tree(
     return Supervisor("root", children, strategy="one_for_all", intensity=root_intensity)
 
 
+class MissingSecrets(RuntimeError):
+    """The contract names environment variables that are not set: a configuration error, not a crash."""
+
+
+def check_secrets(contract: Contract, env: Mapping[str, str]) -> None:
+    """Fail at start, naming every key whose variable is unset, rather than restart-loop the gateways."""
+    named = [
+        *(
+            (f"shops[{shop.name}].{field}", getattr(shop, field))
+            for shop in contract.shops
+            for field in ("access_token_env", "webhook_secret_env")
+        ),
+        *(
+            (f"netsuite.{field}", getattr(contract.netsuite, field))
+            for field in ("consumer_key_env", "consumer_secret_env", "token_id_env", "token_secret_env")
+        ),
+    ]
+    missing = [f"{key}: ${var} is not set" for key, var in named if not env.get(var)]
+    if missing:
+        raise MissingSecrets("; ".join(missing))
+
+
 def load_configured_contract(settings: RunSettings) -> Contract | None:
     """The contract named by TANDEM_CONTRACT; without one the engine runs the bare runtime."""
     if settings.contract_path is None:
@@ -123,6 +145,8 @@ async def run_engine(
     `contract` defaults to TANDEM_CONTRACT's file; `on_ready` is called once the tree is started.
     """
     contract = contract if contract is not None else load_configured_contract(settings)
+    if contract is not None:
+        check_secrets(contract, env)
     config = HostConfig(
         ack_wait=settings.ack_wait, idle_after=settings.idle_after, max_deliver=settings.max_deliver
     )

@@ -57,7 +57,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if rest:
         _parser().error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "run":
-        _run(RunSettings.from_env())
+        from cli.engine import MissingSecrets
+        from contract.loading import ContractError
+
+        try:
+            _run(RunSettings.from_env())
+        except (MissingSecrets, ContractError) as exc:
+            print(f"tandem: {exc}", file=sys.stderr)
+            return 2
     return 0
 
 

@@ -107,3 +107,25 @@ def test_version_prints_the_package_version() -> None:
         [sys.executable, "-m", "cli.main", "--version"], capture_output=True, text=True, check=True
     )
     assert out.stdout.startswith("tandem ")
+
+
+def test_a_contract_whose_secrets_are_missing_stops_at_start_naming_every_key(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHOPIFY_", "NETSUITE_"))}
+    env.update({"TANDEM_CONTRACT": "tandem.toml", "TANDEM_DATA_DIR": str(tmp_path / "data")})
+    out = subprocess.run(
+        [sys.executable, "-m", "cli.main", "run"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 2
+    assert "shops[us].access_token_env" in out.stderr and "netsuite.token_secret_env" in out.stderr
+    assert not (tmp_path / "data" / "nats").exists(), "nothing started"
+
+
+def test_an_invalid_contract_stops_at_start_naming_the_key(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("version = 1\npolling_interval_s = -1\n")
+    env = {**os.environ, "TANDEM_CONTRACT": str(bad), "TANDEM_DATA_DIR": str(tmp_path / "data")}
+    out = subprocess.run(
+        [sys.executable, "-m", "cli.main", "run"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 2
+    assert "polling_interval_s" in out.stderr

@@ -18,7 +18,7 @@ from typing import Annotated
 
 import msgspec
 
-from bus.subjects import encode_token
+from bus import subjects
 
 SKU_KIND = "sku"
 BUNDLE_KIND = "bundle"
@@ -171,13 +171,12 @@ BundleMessage = ComponentAvailability | Resync
 
 # --- published ------------------------------------------------------------------------------------
 
-AVAILABLE_SUBJECT_PREFIX = "evt.tandem.available"
 INVENTORY_SET_OP = "inventory_set"
 
 
 def available_subject(channel: str) -> str:
     """Where a channel's available-to-sell changes are emitted (marketplaces, dashboard, tests)."""
-    return f"{AVAILABLE_SUBJECT_PREFIX}.{encode_token(channel)}"
+    return subjects.available(channel)
 
 
 class AvailableChanged(_Message, frozen=True, kw_only=True, tag="available_changed"):

@@ -4,6 +4,7 @@ Subjects (DESIGN §4):
   evt.shopify.<shop>.<topic>     ingress: Shopify webhooks and reconciler finds
   evt.netsuite.<kind>            ingress: NetSuite poller deltas
   evt.pos.<location>.<kind>      ingress: POS sales and holds
+  evt.tandem.available.<channel> what each channel may sell, as it changes (SKU and bundle actors)
   act.<kind>.<key>               to one actor (sku, order, customer, item, bundle, …)
   out.shopify.<shop>.<op>        outbox towards Shopify
   out.netsuite.<op>              outbox towards NetSuite
@@ -94,6 +95,20 @@ def key_of_actor_subject(subject: str) -> tuple[str, str]:
 def shopify_event(shop: str, topic: str) -> str:
     # Shopify topics look like "orders/create"; keep them readable as two tokens.
     return f"evt.shopify.{encode_token(shop)}.{'.'.join(encode_token(t) for t in topic.split('/'))}"
+
+
+def shopify_topic_filter(topic: str) -> str:
+    """Every shop's events of one topic, e.g. `evt.shopify.*.products.update`."""
+    return f"evt.shopify.*.{'.'.join(encode_token(t) for t in topic.split('/'))}"
+
+
+SHOPIFY_EVENTS = "evt.shopify.>"
+POS_EVENTS = "evt.pos.>"
+AVAILABLE_EVENTS = "evt.tandem.available.>"
+
+
+def available(channel: str) -> str:
+    return f"evt.tandem.available.{encode_token(channel)}"
 
 
 def netsuite_event(kind: str) -> str:

@@ -25,6 +25,7 @@ import aiohttp
 import anyio
 import msgspec
 
+from bus import subjects
 from bus.connection import NatsSettings
 from bus.embedded import embedded_nats
 from cli.engine import run_engine
@@ -37,7 +38,7 @@ from sandbox.importer import NetSuiteRestClient, OrderImporter, ShopifyOrderFeed
 from sandbox.traffic import PosHoldEndpoint, TrafficSpec, plan_traffic, run_traffic
 from sandbox.world import World, WorldSpec, build_world
 
-AVAILABLE_SUBJECTS = "evt.tandem.available.>"
+AVAILABLE_SUBJECTS = subjects.AVAILABLE_EVENTS
 EDGE_START_TIMEOUT = 3.0  # seconds an in-process engine gets to open its HTTP edge
 PROCESS_START_TIMEOUT = 15.0  # a child process imports everything first
 PROCESS_STOP_TIMEOUT = 20.0

@@ -148,7 +148,7 @@ class ItemSync:
             durable_name=self.durable,
             filter_subjects=[
                 subjects.netsuite_event(ITEM_EVENT_KIND),
-                f"evt.shopify.*.{subjects.encode_token('products')}.{subjects.encode_token('update')}",
+                subjects.shopify_topic_filter("products/update"),
             ],
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,

@@ -39,7 +39,7 @@ from gateways.shopify.messages import ShopifyWebhook
 log = structlog.get_logger(__name__)
 
 DURABLE = "gateway-shopify-router"
-FILTERS = ("evt.shopify.>", "evt.pos.>")
+FILTERS = (subjects.SHOPIFY_EVENTS, subjects.POS_EVENTS)
 BAD_INPUT = (EnvelopeError, ShopifyPayloadError, msgspec.ValidationError)
 
 IngressMessage = ShopifyWebhook | PosMessage

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import anyio
 import nats.errors
-from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
+from nats.js.api import AckPolicy, ConsumerConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -36,11 +36,12 @@ from bus.bus import Bus, Outgoing
 from bus.connection import connect
 from bus.embedded import embedded_nats
 from bus.envelope import encode, make_envelope
-from bus.streams import provision
+from bus.streams import STREAMS, StreamSpec, ensure_stream, provision
 from bus.tracing import BusTracer
 from observability.tracing import configure_tracing
 
 KEYS = 1000
+ACTORS_SPEC = next(spec for spec in STREAMS if spec.name == subjects.STREAM_ACTORS)
 CHUNK = 500
 
 
@@ -77,22 +78,36 @@ async def actor_round(bus: Bus, count: int, round_no: int) -> tuple[float, float
     return cold, count / elapsed
 
 
+# The raw side writes to a stream configured exactly like the actor stream (file storage, the same
+# duplicate window and retention) and kept across rounds like it, so both pay the same server costs.
+RAW_STREAM = StreamSpec(
+    name="BENCH_RAW",
+    subjects=("bench.raw.>",),
+    max_age=ACTORS_SPEC.max_age,
+    duplicate_window=ACTORS_SPEC.duplicate_window,
+    allow_direct=ACTORS_SPEC.allow_direct,
+)
+RAW_DURABLE = "raw"
+
+
+async def prepare_raw(bus: Bus) -> None:
+    await ensure_stream(bus.js, RAW_STREAM)
+    await bus.js.add_consumer(
+        RAW_STREAM.name,
+        ConsumerConfig(durable_name=RAW_DURABLE, ack_policy=AckPolicy.EXPLICIT, max_ack_pending=20_000),
+    )
+
+
 async def raw_round(bus: Bus, count: int, round_no: int) -> float:
     js = bus.js
-    stream = f"BENCH_RAW_{round_no}"
-    await js.add_stream(StreamConfig(name=stream, subjects=[f"bench.raw{round_no}.>"]))
-    durable = f"raw{round_no}"
-    await js.add_consumer(
-        stream, ConsumerConfig(durable_name=durable, ack_policy=AckPolicy.EXPLICIT, max_ack_pending=20_000)
-    )
-    sub = await js.pull_subscribe_bind(durable, stream=stream)
+    sub = await js.pull_subscribe_bind(RAW_DURABLE, stream=RAW_STREAM.name)
     payload = encode(make_envelope(Increment(by=1), key="k"))
 
     async def publish() -> None:
         for start in range(0, count, CHUNK):
             futures = [
                 await js.publish_async(
-                    f"bench.raw{round_no}.k{i % KEYS}", payload, headers={"Nats-Msg-Id": f"{round_no}-{i}"}
+                    f"bench.raw.k{i % KEYS}", payload, headers={"Nats-Msg-Id": f"{round_no}-{i}"}
                 )
                 for i in range(start, min(start + CHUNK, count))
             ]
@@ -113,7 +128,6 @@ async def raw_round(bus: Bus, count: int, round_no: int) -> float:
             consumed += len(msgs)
     elapsed = time.perf_counter() - started
     await sub.unsubscribe()
-    await js.delete_stream(stream)
     return count / elapsed
 
 
@@ -128,6 +142,7 @@ async def main(quick: bool) -> dict[str, float]:
             # Tracing as `tandem run` configures it from the environment (no endpoint: not recorded).
             bus = Bus(nc, BusTracer(configure_tracing("tandem-bench")))
             await provision(bus.js)
+            await prepare_raw(bus)
             for round_no in range(rounds):
                 raw_rates.append(await raw_round(bus, count, round_no))
                 cold, warm = await actor_round(bus, count, round_no)

@@ -51,9 +51,16 @@ def _allocate(lines: list[PricedLine], discount: Discount | None) -> list[Decima
         return [to_cents(amount * discount.value / 100) for amount in eligible]
     total = min(to_cents(discount.value), base)
     shares = [to_cents(total * amount / base) for amount in eligible]
-    # The rounding remainder goes to the last eligible line so the allocations sum to the discount.
-    last = max(i for i, amount in enumerate(eligible) if amount > 0)
-    shares[last] += total - sum(shares, ZERO)
+    # The rounding remainder goes a cent at a time to the last eligible lines with room (a line is
+    # never discounted below zero or above its amount), so the allocations sum to the discount.
+    cent = Decimal("0.01")
+    remainder = total - sum(shares, ZERO)
+    while remainder:
+        step = cent if remainder > 0 else -cent
+        for i in reversed(range(len(shares))):
+            if remainder and ZERO <= shares[i] + step <= eligible[i]:
+                shares[i] += step
+                remainder -= step
     return shares
 
 

@@ -123,6 +123,24 @@ class HoldExpired(_Message, frozen=True, kw_only=True, tag="sku.hold_expired"):
     hold_id: str
 
 
+# --- from the Shopify inventory writer -------------------------------------------------------------
+
+
+class TargetConfirmed(_Message, frozen=True, kw_only=True, tag="sku.target_confirmed"):
+    """The writer is done with the InventorySet rows up to `cause_id` at one Shopify location: Shopify
+    accepted them (or already held the value, or the row can never be written there). Sent only for
+    commands that asked for it (`InventorySet.confirm`): a shared location's lowered value
+    (actors/sku/pool_gate.py) counts at its old height until then."""
+
+    shop: str
+    location_id: str  # Shopify location GID
+    quantity: int  # the value the last of those rows asked for
+    cause_id: str  # the cause of the last of those rows
+    # <= 0: Shopify holds this much below `quantity` in the actor's terms (not floored at 0): units
+    # the shop sold that the actor had not counted when it wrote (the writer's known drift).
+    drift: int = 0
+
+
 # --- control --------------------------------------------------------------------------------------
 
 
@@ -164,7 +182,7 @@ class ComponentAvailability(_Message, frozen=True, kw_only=True, tag="bundle.com
 
 SkuMessage = (
     StockReading | SalesOrderSeen | OrderLine | OrderCancelled | Refund | HoldPlaced | HoldReleased
-    | HoldExpired | Resync | SetChannelBuffer
+    | HoldExpired | Resync | SetChannelBuffer | TargetConfirmed
 )
 BundleMessage = ComponentAvailability | Resync
 
@@ -207,6 +225,9 @@ class InventorySet(_Message, frozen=True, kw_only=True, tag="inventory_set"):
     compare_quantity: int | None
     changed_at: float
     cause_id: str
+    # Tell the SKU actor once Shopify took this value (TargetConfirmed): set where another shop sells
+    # the same units and a higher value may still stand in Shopify until this write lands.
+    confirm: bool = False
 
 
 class MessageParked(_Message, frozen=True, kw_only=True, tag="message_parked"):

@@ -107,6 +107,12 @@ class Inventory(_Section, frozen=True, kw_only=True):
     # webhook delivered late for it is recognised instead of counted as new demand. Shopify retries a
     # webhook for 4 h (reference/shopify.md); the reconciler's window must fit inside this too.
     order_retention_days: PositiveFloat = 3.0
+    # A NetSuite location several shops sell from (a warehouse behind two storefronts): "whole" gives
+    # every channel all of its free units (DESIGN §5: each shop alone never oversells it, but two
+    # shops selling at once can); "split" shares them out so the shops' values add up to no more
+    # than the location holds, and raises one shop's share only once another's lower has landed
+    # (actors/sku/shared_pool.py, actors/sku/pool_gate.py).
+    shared_locations: Literal["whole", "split"] = "whole"
 
 
 class Contract(_Section, frozen=True, kw_only=True):

@@ -5,7 +5,7 @@ Tandem owns the sellable quantity; NetSuite owns the stock it is computed from. 
 Shopify to hold right now (its last published value minus the Shopify-side consumption it has seen
 since). The writer coalesces those per (sku, location), writes with compare-and-set
 (`changeFromQuantity`), and when Shopify holds something else (CHANGE_FROM_QUANTITY_STALE) applies
-`correct_stale`: that difference is drift, and the store must never sell more than Tandem computed.
+`replan_stale`: that difference is drift, and the store must never sell more than Tandem computed.
 """
 
 from __future__ import annotations
@@ -30,6 +30,11 @@ class PendingRow(msgspec.Struct, frozen=True, kw_only=True):
     expected: int | None  # what Shopify holds before this write, as Tandem knows it; None: no compare
     first_changed_at: float  # the oldest change waiting here (for change → accepted latency)
     messages: int = 1
+    # A first write (no compare) folded with later changes: what the actor expects Shopify to hold
+    # right after that first write, moved like `expected` (see first_write). None: row.quantity.
+    first_cap: int | None = None
+    confirm: bool = False  # some folded message asked for a TargetConfirmed (pool_gate.py)
+    cause_id: str = ""  # the cause of the last folded message
 
 
 def fold(row: PendingRow | None, message: InventorySet) -> PendingRow:
@@ -47,25 +52,28 @@ def fold(row: PendingRow | None, message: InventorySet) -> PendingRow:
             quantity=message.quantity,
             expected=message.compare_quantity,
             first_changed_at=message.changed_at,
+            confirm=message.confirm,
+            cause_id=message.cause_id,
         )
-    expected = row.expected
-    if expected is not None and message.compare_quantity is not None:
-        expected -= row.quantity - message.compare_quantity
+    expected, first_cap = row.expected, row.first_cap
+    if message.compare_quantity is not None:
+        moved = row.quantity - message.compare_quantity
+        if expected is not None:
+            expected -= moved
+        else:  # still a first write: the later change is relative to what that write leaves
+            first_cap = (row.quantity if first_cap is None else first_cap) - moved
+    elif expected is None:
+        first_cap = None  # another first write: it alone says what Shopify should hold
     return msgspec.structs.replace(
         row,
         quantity=message.quantity,
         expected=expected,
         first_changed_at=min(row.first_changed_at, message.changed_at),
         messages=row.messages + 1,
+        first_cap=first_cap,
+        confirm=row.confirm or message.confirm,
+        cause_id=message.cause_id,
     )
-
-
-def needs_write(row: PendingRow, known_written: int | None) -> bool:
-    """False when Shopify already holds the value: the expected value, or (without a compare) the
-    value this writer last saw Shopify accept."""
-    if row.expected is not None:
-        return row.quantity != row.expected
-    return row.quantity != known_written
 
 
 Key = tuple[str, str]  # (sku, Shopify location GID)
@@ -123,74 +131,94 @@ class Coalescer(Generic[H]):
         return batch
 
 
-class Correction(msgspec.Struct, frozen=True, kw_only=True):
-    """What to write after a stale compare: `write` with changeFromQuantity `actual`."""
-
-    write: int
-    actual: int
-    drift: bool  # Shopify differed from what Tandem expected
-
-
-def correct_stale(quantity: int, expected: int | None, actual: int) -> Correction:
-    """The row to write once Shopify's `actual` value is known (re-read after a stale compare).
-
-    A decrease Tandem cannot explain (an order whose webhook is still in flight, a hand edit) is
-    subtracted, floored at 0, so the store never sells more than Tandem computed; an increase is a
-    hand edit of a NetSuite-owned number and is overwritten with the computed quantity. Never above
-    `quantity`.
-    """
-    if expected is None or actual == expected:
-        return Correction(write=quantity, actual=actual, drift=False)
-    if actual < expected:
-        unexplained = expected - actual
-        write = min(quantity, max(0, quantity - unexplained))
-    else:
-        write = quantity
-    return Correction(write=write, actual=actual, drift=True)
-
-
-def first_write(row: PendingRow, actual: int) -> PendingRow:
-    """The row to write where Tandem has never written (no compare yet), once Shopify's `actual` is read.
-
-    Tandem's first value cannot know the sales Shopify made that it has not heard of yet (webhooks in
-    flight), and a blind write would put those units back on sale: when their orders arrive the actor
-    moves its expected value down by them, finds Shopify "already" there and writes nothing. So the
-    first write never raises Shopify's value (`min(quantity, actual)`), compared against `actual`.
-    If Shopify was low for another reason, the difference is drift for `correct_stale` to handle.
-    """
-    return msgspec.structs.replace(row, quantity=min(row.quantity, actual), expected=actual)
-
-
 class KnownDrift(msgspec.Struct, frozen=True, kw_only=True):
-    """After a key's last accepted write: Shopify's value minus what the actor expects there.
+    """After a key's last accepted write: how far Shopify is below the actor's expectation.
 
     A stale correction writes less than the actor published (`correct_stale`), and the actor never
     hears of it: its next compare is off by the same units and would be stale again (a hold Shopify
-    reserved, units Shopify took at another location), each write costing a failed call and a read.
-    So the writer carries the difference into the key's next row until the actor's own compare
-    catches up with it: a sale the actor has seen since (its compare moved down) explains as much
-    of it. Applying it only ever lowers the write, and compare-and-set still guards it.
+    reserved, units Shopify took unheard), each write costing a failed call and a read. So the
+    writer carries the difference into the key's next row until the actor's own compare catches up
+    with it: a sale the actor has seen since (its compare moved down) explains as much of it.
+    Counted in the actor's terms, not floored: Shopify cannot go below 0, but units sold beyond a
+    lowered value must still be subtracted from the next, higher one.
     """
 
-    drift: int  # <= 0: what Shopify holds below the actor's expectation
+    drift: int  # <= 0
     published: int  # the actor's quantity that write carried (its expectation right after it)
 
 
-def with_known_drift(row: PendingRow, known: KnownDrift | None) -> PendingRow:
-    """The row to write, given the key's known drift (the part of it the actor has not explained)."""
-    if known is None or row.expected is None or known.drift >= 0:
-        return row
-    seen_moves = row.expected - known.published  # Shopify-side moves the actor followed since
-    drift = min(0, known.drift - min(0, seen_moves))  # a sale seen since explains a decrease
-    if drift == 0:
-        return row
-    written = min(row.quantity, max(0, row.quantity + drift))  # as correct_stale would write
-    return msgspec.structs.replace(row, quantity=written, expected=row.expected + drift)
+class RowPlan(msgspec.Struct, frozen=True, kw_only=True):
+    """What to send for one row: `quantity` with changeFromQuantity `compare`; `drift` (<= 0, the
+    actor's terms) is how far Shopify is below the actor's expectation, as far as the writer knows."""
+
+    quantity: int
+    compare: int
+    drift: int = 0
+
+    @property
+    def needed(self) -> bool:
+        return self.quantity != self.compare  # else Shopify already holds it
 
 
-def drift_after(row: PendingRow, written: int) -> KnownDrift:
-    """The key's known drift once Shopify holds `written` for `row` (the actor's, not adjusted)."""
-    return KnownDrift(drift=min(0, written - row.quantity), published=row.quantity)
+def plan_first(row: PendingRow, actual: int) -> RowPlan:
+    """A row where Tandem never wrote (no compare), once Shopify's `actual` is read.
+
+    Tandem's first value cannot know the sales Shopify made that it has not heard of yet (webhooks
+    in flight), and a blind write would put those units back on sale: when their orders arrive the
+    actor moves its expected value down by them and finds Shopify "already" there. So the first
+    write never raises Shopify above what the actor expects it to leave (`first_cap`, else the
+    quantity): the units Shopify is below that are drift, subtracted from the quantity.
+    """
+    cap = row.quantity if row.first_cap is None else row.first_cap
+    drift = min(0, actual - cap)
+    return RowPlan(quantity=max(0, row.quantity + drift), compare=actual, drift=drift)
+
+
+def plan_row(row: PendingRow, known: KnownDrift | None) -> RowPlan:
+    """A row with the actor's compare, carrying the key's known drift (the part of it the actor
+    has not explained since by sales it saw: its compare moved below the value last published)."""
+    assert row.expected is not None, "a first write is planned with plan_first"
+    drift = 0
+    if known is not None and known.drift < 0:
+        drift = min(0, known.drift - min(0, row.expected - known.published))
+    return RowPlan(
+        quantity=max(0, row.quantity + drift), compare=max(0, row.expected + drift), drift=drift
+    )
+
+
+def replan_stale(row: PendingRow, plan: RowPlan, actual: int) -> RowPlan:
+    """After CHANGE_FROM_QUANTITY_STALE and a re-read: Shopify below the compare by units Tandem
+    cannot explain (an order whose webhook is in flight, a hand edit) is drift, subtracted so the
+    store never sells more than Tandem computed; Shopify above it (a hand edit of a NetSuite-owned
+    number) is overwritten. Never above the actor's quantity (as `correct_stale`)."""
+    drift = plan.drift - max(0, plan.compare - actual)
+    return RowPlan(quantity=max(0, row.quantity + drift), compare=actual, drift=drift)
+
+
+def known_after(row: PendingRow, plan: RowPlan) -> KnownDrift:
+    """The key's known drift once Shopify took (or already held) `plan` for `row`."""
+    return KnownDrift(drift=plan.drift, published=row.quantity)
+
+
+class Attempt:
+    """One batch on its way: the pending rows, what to write for each (replanned after each stale
+    answer) and the item GIDs by SKU."""
+
+    def __init__(
+        self, rows: dict[Key, PendingRow], plans: dict[Key, RowPlan], items: Mapping[str, str | None]
+    ) -> None:
+        self.rows, self.plans, self.items = rows, plans, items
+
+    def writes(self) -> dict[Key, WriteRow]:
+        return {
+            key: WriteRow(
+                inventory_item_id=self.items[key[0]] or "",
+                location_id=key[1],
+                quantity=plan.quantity,
+                change_from=plan.compare,
+            )
+            for key, plan in self.plans.items()
+        }
 
 
 class WriteRow(msgspec.Struct, frozen=True, kw_only=True):

@@ -17,6 +17,7 @@ from actors.behaviour import Effect, Emit
 from actors.sku import transitions
 from actors.sku.availability import compute_availability
 from actors.sku.demand import with_all_pending, without_expired_records
+from actors.sku.pool_gate import gate_raises, pooled_keys, shared_pools
 from actors.sku.publishing import Cause, publish_changes
 from actors.sku.shopify_expected import apply_following_shopify
 from actors.sku.state import Parked, SkuState
@@ -44,10 +45,12 @@ class SkuBehaviour:
     message_type = SkuMessage
     state_type = SkuState
 
-    def __init__(self, contract: Contract, *, split_shared_pools: bool = False) -> None:
+    def __init__(self, contract: Contract) -> None:
         self.contract = contract
-        # Off until the contract can say so per location/channel: shared_pool.py says what it changes.
-        self.split_shared_pools = split_shared_pools
+        # inventory.shared_locations: shared_pool.py and pool_gate.py say what "split" changes.
+        self.split_shared_pools = contract.inventory.shared_locations == "split"
+        self.pools = shared_pools(contract) if self.split_shared_pools else {}
+        self._pooled = pooled_keys(self.pools)
         self._retention_s = contract.inventory.order_retention_days * DAY_S
 
     def initial(self, key: str) -> SkuState:
@@ -68,9 +71,10 @@ class SkuBehaviour:
             return state, effects  # never write values for a SKU Tandem does not manage
         state = without_expired_records(state, now, self._retention_s)
         availability = compute_availability(self.contract, state, now, split_shared=self.split_shared_pools)
+        availability = gate_raises(self.pools, state, availability)
         cause = Cause(time=now, message_id=message.id)
         state, published = publish_changes(
-            self.contract, state, availability, cause, force=isinstance(payload, Resync)
+            self.contract, state, availability, cause, force=isinstance(payload, Resync), pooled=self._pooled
         )
         return state, [*effects, *published]
 

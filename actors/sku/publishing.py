@@ -12,6 +12,7 @@ import msgspec
 
 from actors.behaviour import Effect, Emit, Outbox, Send
 from actors.sku.availability import Availability, target_key
+from actors.sku.pool_gate import held_until_confirmed, rebased
 from actors.sku.shopify_expected import expected_at
 from actors.sku.state import SkuState
 from actors.sku_messages import (
@@ -34,14 +35,22 @@ class Cause(msgspec.Struct, frozen=True):
 
 
 def publish_changes(
-    contract: Contract, state: SkuState, availability: Availability, cause: Cause, *, force: bool = False
+    contract: Contract,
+    state: SkuState,
+    availability: Availability,
+    cause: Cause,
+    *,
+    force: bool = False,
+    pooled: frozenset[str] = frozenset(),
 ) -> tuple[SkuState, list[Effect]]:
-    """Effects for every value that differs from what was last published (all of them if `force`)."""
+    """Effects for every value that differs from what was last published (all of them if `force`).
+
+    Writes to `pooled` target keys (pool_gate.py) keep a lowered value's old height as a ceiling
+    and ask the writer for a confirmation.
+    """
     channels, channel_effects = _channel_changes(contract, state, availability, cause, force)
-    targets, expected, target_effects = _target_changes(state, availability, cause, force)
-    state = msgspec.structs.replace(
-        state, published_channels=channels, published_targets=targets, expected_targets=expected
-    )
+    state, target_effects = _target_changes(state, availability, cause, force, pooled)
+    state = msgspec.structs.replace(state, published_channels=channels)
     effects = [*channel_effects, *target_effects]
     if effects:
         state, sends = _report_to_bundles(contract, state, availability, cause)
@@ -69,10 +78,12 @@ def _channel_changes(
 
 
 def _target_changes(
-    state: SkuState, availability: Availability, cause: Cause, force: bool
-) -> tuple[dict[str, int], dict[str, int], list[Effect]]:
+    state: SkuState, availability: Availability, cause: Cause, force: bool, pooled: frozenset[str]
+) -> tuple[SkuState, list[Effect]]:
     published = dict(state.published_targets)
     expected = dict(state.expected_targets)
+    unconfirmed = dict(state.unconfirmed)
+    shortfalls = dict(state.shortfalls)
     effects: list[Effect] = []
     for target in availability.targets:
         key = target_key(target.shop, target.location_id)
@@ -80,15 +91,30 @@ def _target_changes(
         # Also when the value did not change but Shopify moved away from it (a restock Tandem does
         # not count as sellable yet, a sale at a value held at 0): Tandem owns this number.
         if force or published.get(key) != target.value or compare != target.value:
+            held = key in pooled
+            if held:
+                unconfirmed[key] = held_until_confirmed(state, key, target.value, cause.message_id)
+                shortfall = rebased(state, key, target.value)
+                if shortfall is None:
+                    shortfalls.pop(key, None)
+                else:
+                    shortfalls[key] = shortfall
             command = InventorySet(
                 sku=state.sku, shop=target.shop, channel=target.channel, location_id=target.location_id,
                 quantity=target.value, compare_quantity=compare, changed_at=cause.time,
-                cause_id=cause.message_id,
+                cause_id=cause.message_id, confirm=held,
             )
             subject = outbox_shopify(target.shop, INVENTORY_SET_OP)
             effects.append(Outbox(subject=subject, key=state.sku, payload=command))
             published[key] = expected[key] = target.value
-    return published, expected, effects
+    state = msgspec.structs.replace(
+        state,
+        published_targets=published,
+        expected_targets=expected,
+        unconfirmed=unconfirmed,
+        shortfalls=shortfalls,
+    )
+    return state, effects
 
 
 def _report_to_bundles(

@@ -49,6 +49,7 @@ from actors.sku_messages import OrderCancelled, OrderLine, Refund
 from contract.config import Contract
 
 ShopifyOrderMessage = OrderLine | OrderCancelled | Refund
+UNKNOWN = 1 << 40  # a location never written may hold anything (pool_gate.py)
 
 
 def expected_at(state: SkuState, key: str) -> int | None:
@@ -84,6 +85,7 @@ def available_moves(before: OrderDemand | None, after: OrderDemand | None) -> di
 def with_available_moved(contract: Contract, state: SkuState, shop: str, moves: dict[str, int]) -> SkuState:
     """State whose expected values follow `moves` at the shop's Shopify locations it published to."""
     expected = dict(state.expected_targets)
+    unconfirmed = dict(state.unconfirmed)
     for location_id, delta in sorted(moves.items()):
         location = contract.location(location_id)
         gid = location.shopify.get(shop) if location is not None else None
@@ -93,7 +95,10 @@ def with_available_moved(contract: Contract, state: SkuState, shop: str, moves: 
         current = expected_at(state, key)
         if current is not None:  # never published there: no compare to keep yet
             expected[key] = current + delta
-    return msgspec.structs.replace(state, expected_targets=expected)
+        held = unconfirmed.get(key)
+        if held is not None and held.value < UNKNOWN:  # a lowered value's old height moves too
+            unconfirmed[key] = msgspec.structs.replace(held, value=held.value + delta)
+    return msgspec.structs.replace(state, expected_targets=expected, unconfirmed=unconfirmed)
 
 
 def apply_following_shopify(

@@ -59,6 +59,22 @@ class Parked(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     payload: SkuMessage
 
 
+class Ceiling(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """At most `value` may stand in Shopify at a target until the write caused by `last_cause` is
+    confirmed (actors/sku/pool_gate.py)."""
+
+    value: int
+    last_cause: str
+
+
+class Shortfall(msgspec.Struct, frozen=True, kw_only=True):
+    """Units a shop sold at a pooled target that Tandem had not heard of when the writer reported
+    them (TargetConfirmed.drift), as of the value `published` there; sales heard since explain them."""
+
+    drift: int  # <= 0
+    published: int
+
+
 class SkuState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     sku: str
     stock: dict[str, LocationStock] = {}  # by NetSuite location id
@@ -77,6 +93,10 @@ class SkuState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     # moved by the Shopify-side sales and restocks seen since (shopify_expected.py). A key absent
     # here (a snapshot older than this field) expects the last value set.
     expected_targets: dict[str, int] = {}
+    # Target key -> a value Shopify may still hold there above `expected_targets` (a lowered shared
+    # location's old value, until its write is confirmed), and the cause of the last write sent there.
+    unconfirmed: dict[str, Ceiling] = {}
+    shortfalls: dict[str, Shortfall] = {}  # target key -> the writer's last report there
     bundle_seq: int = 0  # sequence of reports sent to bundles
     pruned_at: float = 0.0  # message time of the last sweep for expired records
     parked: list[Parked] = []

@@ -13,8 +13,9 @@ from typing import Any
 import msgspec
 
 from actors.behaviour import CancelTimer, Effect, StartTimer
+from actors.sku.availability import target_key
 from actors.sku.demand import with_pending_at, with_pending_of
-from actors.sku.state import DemandLine, Hold, LocationStock, OrderDemand, SkuState
+from actors.sku.state import DemandLine, Hold, LocationStock, OrderDemand, Shortfall, SkuState
 from actors.sku_messages import (
     HoldExpired,
     HoldPlaced,
@@ -25,6 +26,7 @@ from actors.sku_messages import (
     SalesOrderSeen,
     SetChannelBuffer,
     StockReading,
+    TargetConfirmed,
 )
 
 Result = tuple[SkuState, list[Effect]]
@@ -161,6 +163,20 @@ def set_channel_buffer(state: SkuState, command: SetChannelBuffer, now: float) -
     return replace(state, buffer_overrides=overrides), []
 
 
+def target_confirmed(state: SkuState, message: TargetConfirmed, now: float) -> Result:
+    """The writer is done with a pooled target's writes up to `message.cause_id` (pool_gate.py): if
+    that was the last one sent there, Shopify holds at most the expected value again."""
+    key = target_key(message.shop, message.location_id)
+    held = state.unconfirmed.get(key)
+    if held is None or held.last_cause != message.cause_id:
+        return state, []  # unknown, or a later write is still on its way: its confirmation will come
+    unconfirmed = {k: v for k, v in state.unconfirmed.items() if k != key}
+    shortfalls = {k: v for k, v in state.shortfalls.items() if k != key}
+    if message.drift < 0:
+        shortfalls[key] = Shortfall(drift=message.drift, published=message.quantity)
+    return replace(state, unconfirmed=unconfirmed, shortfalls=shortfalls), []
+
+
 TRANSITIONS: dict[type[Any], Callable[[SkuState, Any, float], Result]] = {
     StockReading: stock_reading,
     SalesOrderSeen: sales_order_seen,
@@ -171,6 +187,7 @@ TRANSITIONS: dict[type[Any], Callable[[SkuState, Any, float], Result]] = {
     HoldReleased: hold_released,
     HoldExpired: hold_expired,
     SetChannelBuffer: set_channel_buffer,
+    TargetConfirmed: target_confirmed,
 }
 
 

@@ -9,10 +9,13 @@ Theory of operation
   a call's worth of rows waits) up to 250 rows go out as ONE compare-and-set call with an
   `@idempotent` key derived from the batch, so a retried call is never applied twice.
 - One call in flight per shop keeps per-key order; messages keep arriving meanwhile and coalesce.
-- A stale compare fails the whole (atomic) batch: the rows' actual values are re-read in one query,
-  `correct_stale` decides each row, drift is logged with both values and counted, and the batch is
-  retried with the corrected rows. Outbox messages are acked only after Shopify accepted their row
-  (or it needed no write); a row Shopify can never accept (unknown SKU, not stocked) is dead-lettered.
+- Each row is planned (contract/shopify_inventory.py): a first write reads Shopify first and never
+  raises it; the others carry the drift the actor has not heard of. A stale compare fails the
+  whole (atomic) batch: the rows' actual values are re-read in one query, each row is replanned,
+  drift is logged with both values and counted, and the batch is retried with the corrected rows.
+  A row whose commands asked for it is confirmed to its SKU actor once done
+  (write_confirmations.py). Outbox messages are acked only after Shopify accepted their row (or it
+  needed no write); a row Shopify can never accept (unknown SKU, not stocked) is dead-lettered.
 - Transport trouble (5xx, timeouts, THROTTLED beyond retries, a bad token) is retried with backoff
   until it passes: nothing is dropped, and the same batch keeps the same key.
 Beside it: inventory_reads.py (SKU and level look-ups), inventory_refusals.py (which row a userError
@@ -23,7 +26,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -41,19 +43,20 @@ from bus.envelope import EnvelopeCodec, EnvelopeError
 from contract import shopify_inventory as api
 from contract.shopify_inventory import (
     MAX_ROWS_PER_CALL,
+    Attempt,
     Coalescer,
     Key,
     PendingRow,
     PendingSlot,
+    RowPlan,
     WriteRow,
     batch_key,
-    correct_stale,
-    needs_write,
 )
 from gateways.shopify.errors import ShopifyError, ShopifyUserErrors, UserError
 from gateways.shopify.graphql import ShopifyGraphQL
 from gateways.shopify.inventory_reads import InventoryReads
 from gateways.shopify.inventory_refusals import STALE, errors_by_row
+from gateways.shopify.write_confirmations import WriteConfirmations
 from gateways.shopify.writer_stats import WriterStats
 
 log = structlog.get_logger(__name__)
@@ -71,14 +74,6 @@ class WriterConfig(msgspec.Struct, frozen=True, kw_only=True):
     retry_min: float = 0.2  # backoff between attempts of a batch that failed on transport
     retry_max: float = 10.0
     max_batch_failures: int = 5  # a batch refused for a reason that is no row's fault → dead letters
-
-
-@dataclass
-class _Attempt:
-    """One batch on its way: the pending rows and the plan (corrected after each stale answer)."""
-
-    rows: dict[Key, PendingRow]
-    plan: dict[Key, WriteRow]
 
 
 class InventoryWriter:
@@ -110,9 +105,9 @@ class InventoryWriter:
         self._wall = wall_clock
         self._codec: EnvelopeCodec[InventorySet] = EnvelopeCodec(InventorySet)
         self._pending: Coalescer[Msg] = Coalescer(self.config.max_rows)
-        self._known: dict[Key, int] = {}  # what Shopify accepted last, per key
         self._drifts: dict[Key, api.KnownDrift] = {}  # per key: Shopify below the actor's expectation
         self._reads = InventoryReads(client)
+        self._confirmations = WriteConfirmations(bus, self.shop)
         self._arrived = anyio.Event()
         self._stopping = anyio.Event()
 
@@ -223,7 +218,7 @@ class InventoryWriter:
 
     async def _write_batch(self, batch: dict[Key, PendingSlot[Msg]]) -> None:
         failures = 0
-        attempt: _Attempt | None = None
+        attempt: Attempt | None = None
         while batch:
             try:
                 # A retry resumes the last plan: a corrected row must not be corrected twice.
@@ -254,59 +249,53 @@ class InventoryWriter:
         await anyio.sleep(delay)
 
     # -- one batch: resolve, skip, write, correct ----------------------------------------------------
-    async def _prepare(self, batch: dict[Key, PendingSlot[Msg]]) -> _Attempt:
-        """Resolve SKUs, park the unknown, ack rows Shopify already holds; the rows to write (carrying
-        the drift the actor has not heard of; corrections start from the actor's rows)."""
+    async def _prepare(self, batch: dict[Key, PendingSlot[Msg]]) -> Attempt:
+        """Resolve SKUs, park the unknown, plan each row (a first write reads Shopify first; the
+        others carry the drift the actor has not heard of), ack rows Shopify already holds."""
         items = await self._reads.item_ids(sorted({sku for sku, _ in batch}))
         unknown = [key for key in batch if items.get(key[0]) is None]
         if unknown:
-            await self._dead_letter(
-                _deliveries(batch.pop(key) for key in unknown),
+            await self._settle(
+                [batch.pop(key) for key in unknown],
                 "sku_not_in_shop",
                 f"no inventory item with these SKUs in {self.shop}: {sorted({k[0] for k in unknown})}",
             )
-        rows = await self._first_writes({key: slot.row for key, slot in batch.items()}, items, batch)
-        adjusted = {key: api.with_known_drift(row, self._drifts.get(key)) for key, row in rows.items()}
-        for key in [key for key, row in adjusted.items() if not needs_write(row, self._known.get(key))]:
-            self._known[key] = adjusted[key].quantity
-            self._drifts[key] = api.drift_after(batch[key].row, adjusted[key].quantity)
+        rows = {key: slot.row for key, slot in batch.items()}
+        plans = await self._first_writes(rows, items, batch)
+        for key, row in rows.items():
+            if key not in plans:
+                plans[key] = api.plan_row(row, self._drifts.get(key))
+        for key in [key for key, plan in plans.items() if not plan.needed]:
+            self._drifts[key] = api.known_after(rows.pop(key), plans.pop(key))
             self.stats.skipped_unchanged += 1
-            await self._ack(batch.pop(key))
-        plan = {
-            key: WriteRow(
-                inventory_item_id=items[key[0]] or "",
-                location_id=key[1],
-                quantity=adjusted[key].quantity,
-                change_from=adjusted[key].expected,
-            )
-            for key in batch
-        }
-        return _Attempt(rows, plan)
+            await self._done(batch.pop(key))
+        return Attempt(rows, plans, items)
 
     async def _first_writes(
         self, rows: dict[Key, PendingRow], items: dict[str, str | None], batch: dict[Key, PendingSlot[Msg]]
-    ) -> dict[Key, PendingRow]:
-        """Rows of keys Tandem never wrote (no compare) read Shopify's value first (api.first_write)."""
+    ) -> dict[Key, RowPlan]:
+        """Rows of keys Tandem never wrote (no compare) read Shopify's value first (api.plan_first)."""
         pairs = {key: (items[key[0]] or "", key[1]) for key, row in rows.items() if row.expected is None}
         actual = await self._reads.available(list(pairs.values())) if pairs else {}
+        plans: dict[Key, RowPlan] = {}
         for key, pair in pairs.items():
             if (now_holds := actual.get(pair)) is None:
-                await self._dead_letter(_deliveries([batch.pop(key)]), "not_stocked", "no inventory level")
+                await self._settle([batch.pop(key)], "not_stocked", "no inventory level")
                 del rows[key]
             else:
-                rows[key] = api.first_write(rows[key], now_holds)
-        return rows
+                plans[key] = api.plan_first(rows[key], now_holds)
+        return plans
 
-    async def _run(self, attempt: _Attempt, batch: dict[Key, PendingSlot[Msg]]) -> bool:
+    async def _run(self, attempt: Attempt, batch: dict[Key, PendingSlot[Msg]]) -> bool:
         """Write, correcting stale rows, until accepted (True) or too many rounds (False)."""
         for _ in range(MAX_STALE_ROUNDS):
-            if not attempt.plan:
+            if not attempt.plans:
                 return True
-            errors = await self._set(attempt.plan, batch)
+            errors = await self._set(attempt.writes(), batch)
             if not errors:
-                await self._accepted(attempt.plan, attempt.rows, batch)
+                await self._accepted(attempt, batch)
                 return True
-            attempt.plan = await self._after_refusal(attempt.plan, attempt.rows, batch, errors)
+            await self._after_refusal(attempt, batch, errors)
         return False
 
     async def _set(self, plan: dict[Key, WriteRow], batch: dict[Key, PendingSlot[Msg]]) -> list[UserError]:
@@ -321,62 +310,66 @@ class InventoryWriter:
         )
         return [msgspec.convert(error, UserError) for error in api.user_errors_of_set(data)]
 
-    async def _accepted(
-        self, plan: dict[Key, WriteRow], rows: dict[Key, PendingRow], batch: dict[Key, PendingSlot[Msg]]
-    ) -> None:
+    async def _accepted(self, attempt: Attempt, batch: dict[Key, PendingSlot[Msg]]) -> None:
         now = self._wall()
         self.stats.last_success = now
-        for key, write in plan.items():
-            self._known[key] = write.quantity
-            self._drifts[key] = api.drift_after(batch[key].row, write.quantity)
+        for key, plan in attempt.plans.items():
+            row = attempt.rows[key]
+            self._drifts[key] = api.known_after(row, plan)
             self.stats.rows_written += 1
-            self.stats.coalesced_away += rows[key].messages - 1
-            self.stats.latency.observe(now - rows[key].first_changed_at)
-        for key in list(plan):
-            await self._ack(batch.pop(key))
+            self.stats.coalesced_away += row.messages - 1
+            self.stats.latency.observe(now - row.first_changed_at)
+        for key in list(attempt.plans):
+            await self._done(batch.pop(key))
 
     async def _after_refusal(
-        self,
-        plan: dict[Key, WriteRow],
-        rows: dict[Key, PendingRow],
-        batch: dict[Key, PendingSlot[Msg]],
-        errors: list[UserError],
-    ) -> dict[Key, WriteRow]:
-        """Drop rows Shopify can never accept, correct stale ones; the plan to try next."""
-        for key, row_errors in errors_by_row(list(plan), errors).items():
+        self, attempt: Attempt, batch: dict[Key, PendingSlot[Msg]], errors: list[UserError]
+    ) -> None:
+        """Drop rows Shopify can never accept, replan stale ones from what Shopify holds now."""
+        for key, row_errors in errors_by_row(list(attempt.plans), errors).items():
             if any(error.code == "INVALID_INVENTORY_ITEM" for error in row_errors):
                 self._reads.forget_item(key[0])
             if any(error.code != STALE for error in row_errors):
                 await self._dead_letter(
                     _deliveries([batch.pop(key)]), "shopify_refused_row", ShopifyUserErrors("row", row_errors)
                 )
-                del plan[key]
+                del attempt.plans[key]
         if not any(error.code == STALE for error in errors):
-            return plan
+            return
         self.stats.stale_batches += 1
-        actual = await self._reads.available([(plan[k].inventory_item_id, k[1]) for k in plan])
-        corrected: dict[Key, WriteRow] = {}
-        for key, write in plan.items():
+        writes = attempt.writes()
+        actual = await self._reads.available([(w.inventory_item_id, key[1]) for key, w in writes.items()])
+        for key, write in writes.items():
             now_holds = actual.get((write.inventory_item_id, key[1]))
             if now_holds is None:  # the level vanished (item unstocked) while we wrote
-                await self._dead_letter(_deliveries([batch.pop(key)]), "not_stocked", "no inventory level")
+                await self._settle([batch.pop(key)], "not_stocked", "no inventory level")
+                del attempt.plans[key]
                 continue
-            row = rows[key]
-            decision = correct_stale(row.quantity, row.expected, now_holds)
-            if decision.drift:
-                self._report_drift(key, row.expected, now_holds, decision.write)
-            corrected[key] = msgspec.structs.replace(write, quantity=decision.write, change_from=now_holds)
-        return corrected
+            plan = attempt.plans[key]
+            attempt.plans[key] = replanned = api.replan_stale(attempt.rows[key], plan, now_holds)
+            if now_holds != plan.compare:
+                self._report_drift(key, plan.compare, now_holds, replanned.quantity)
 
     def _report_drift(self, key: Key, expected: int | None, actual: int, written: int) -> None:
         self.stats.drift += 1
         where = {"sku": key[0], "shop": self.shop, "location": key[1]}
         log.warning("inventory.drift", **where, expected=expected, actual=actual, written=written)
 
-    # -- acks and dead letters ---------------------------------------------------------------------
-    async def _ack(self, slot: PendingSlot[Msg]) -> None:
+    # -- acks, confirmations and dead letters ------------------------------------------------------
+    async def _done(self, slot: PendingSlot[Msg]) -> None:
+        """Shopify took the row (or held it already): confirm it if asked (before the ack: a crash
+        in between repeats the confirmation, never loses it), then ack its messages."""
+        known = self._drifts.get((slot.row.sku, slot.row.location_id))
+        await self._confirmations.confirm(slot.row, known.drift if known else 0)
         for msg in slot.handles.values():
             await msg.ack()
+
+    async def _settle(self, slots: list[PendingSlot[Msg]], reason: str, error: str) -> None:
+        """Rows that can never be written here (no such item, not stocked): Shopify sells none of
+        it at that location, so a confirmation holds; their messages are dead-lettered."""
+        for slot in slots:
+            await self._confirmations.confirm(slot.row)
+        await self._dead_letter(_deliveries(slots), reason, error)
 
     async def _dead_letter(
         self, deliveries: list[tuple[int, Msg]], reason: str, error: BaseException | str

@@ -1,8 +1,10 @@
-"""Splitting a location shared by several channels (actors/sku/shared_pool.py, off by default).
+"""Splitting a location shared by several channels (actors/sku/shared_pool.py, pool_gate.py;
+`inventory.shared_locations = "split"`, "whole" by default).
 
 Two shops sell from one warehouse "W" (us-online, eu-online); eu-online also sells a 3PL "T" and a
 marketplace sells everything. With the split on, the Shopify locations of a shared location never
-show more, all shops together, than it holds; with it off nothing changes (the other tests).
+show more, all shops together, than it holds; with it off nothing changes (the other tests). What
+Shopify really shows while writes are on their way: test_pool_gate_properties.py.
 """
 
 from __future__ import annotations
@@ -11,14 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sku_fixtures import CONTRACT_TEXT, Driver, inventory_sets, make_contract
 
+from actors.behaviour import Effect
 from actors.sku import SkuBehaviour
 from actors.sku.availability import compute_availability, location_nets, target_key
 from actors.sku.shared_pool import claimants_of, shares
-from actors.sku_messages import HoldPlaced, OrderLine, StockReading
+from actors.sku_messages import HoldPlaced, OrderLine, StockReading, TargetConfirmed
 
-TWO_SHOPS = make_contract(
-    CONTRACT_TEXT.split("[[locations]]", 1)[0]
-    + """
+TWO_SHOPS_TEXT = """
 [[shops]]
 name = "eu"
 domain = "eu.example"
@@ -57,7 +58,12 @@ name = "outlet"
 kind = "marketplace"
 locations = ["W", "T"]
 """
-)
+SPLIT = """
+[inventory]
+shared_locations = "split"
+"""
+TWO_SHOPS = make_contract(CONTRACT_TEXT.split("[[locations]]", 1)[0] + TWO_SHOPS_TEXT)
+TWO_SHOPS_SPLIT = make_contract(CONTRACT_TEXT.split("[[locations]]", 1)[0] + TWO_SHOPS_TEXT + SPLIT)
 W_TARGETS = (target_key("us", "gid://shopify/Location/1"), target_key("eu", "gid://shopify/Location/11"))
 T_TARGET = target_key("eu", "gid://shopify/Location/12")
 
@@ -87,7 +93,7 @@ demand = st.lists(st.tuples(st.sampled_from(["W", "T"]), st.integers(1, 4), st.b
 
 
 def _driven(stock: dict[str, tuple[int, int, int]], lines: list[tuple[str, int, bool]]) -> Driver:
-    d = Driver(SkuBehaviour(TWO_SHOPS, split_shared_pools=True), "SKU-1")
+    d = Driver(SkuBehaviour(TWO_SHOPS_SPLIT), "SKU-1")
     for location, (on_hand, committed, in_transit) in stock.items():
         reading = StockReading(
             location=location, on_hand=on_hand, committed=committed, in_transit=in_transit, read_at=100.0
@@ -117,10 +123,25 @@ def test_the_shops_never_show_more_of_a_shared_location_than_it_holds(
     assert sum(published[key] for key in W_TARGETS) <= max(0, nets["W"].net) + nets["W"].in_transit
     # eu-online counts in-transit: what it publishes from T is at most its share of T's net and transit
     assert published[T_TARGET] <= max(0, nets["T"].net + nets["T"].in_transit)
-    assert published == {
-        target_key(t.shop, t.location_id): t.value
-        for t in compute_availability(TWO_SHOPS, d.state, 110.0, split_shared=True).targets
-    }
+    # the gate only ever holds a raise back
+    computed = compute_availability(TWO_SHOPS_SPLIT, d.state, 110.0, split_shared=True).targets
+    for target in computed:
+        assert published[target_key(target.shop, target.location_id)] <= target.value
+
+
+def _confirm_all(d: Driver, effects: list[Effect]) -> list[Effect]:
+    """What the writer does once Shopify took each write that asked for it: the actor's answer."""
+    later: list[Effect] = []
+    for command in inventory_sets(effects):
+        if command.confirm:
+            confirmed = TargetConfirmed(
+                shop=command.shop,
+                location_id=command.location_id,
+                quantity=command.quantity,
+                cause_id=command.cause_id,
+            )
+            later += d.send(confirmed, at=command.changed_at + 0.1)
+    return later
 
 
 def test_without_the_split_every_shop_shows_the_whole_shared_location() -> None:
@@ -137,14 +158,52 @@ def test_without_the_split_every_shop_shows_the_whole_shared_location() -> None:
     assert split.state.published_channels == {"us-online": 4, "eu-online": 3, "outlet": 3}
 
 
-def test_a_sale_in_one_shop_rebalances_both_shares_of_what_is_left() -> None:
-    d = _driven({"W": (9, 0, 0), "T": (0, 0, 0)}, [])
+def test_a_sale_in_one_shop_rebalances_both_shares_once_the_lower_has_landed() -> None:
+    d = Driver(SkuBehaviour(TWO_SHOPS_SPLIT), "SKU-1")
+    first: list[Effect] = []
+    for location, on_hand in (("W", 9), ("T", 0)):
+        first += d.send(
+            StockReading(location=location, on_hand=on_hand, committed=0, read_at=100.0), at=100.0
+        )
+    # first writes to the shared W: Shopify may hold anything there until the writer confirms them;
+    # T is eu's alone, nothing to confirm
+    confirms = {target_key(s.shop, s.location_id): s.confirm for s in inventory_sets(first)}
+    assert confirms == {W_TARGETS[0]: True, W_TARGETS[1]: True, T_TARGET: False}
     assert [d.state.published_targets[key] for key in W_TARGETS] == [3, 3]
+    assert not inventory_sets(_confirm_all(d, first))
     effects = d.send(
         OrderLine(order_id="o1", line_id="l1", location="W", quantity=3, version_at=120.0, shop="us"),
         at=120.0,
     )
+    # Shares of the 6 left are 2 and 2. eu's 3 still stands until its lower lands: us may rise
+    # only to 1 (us 1 + eu 3 = 4 = the shares' sum). The us sale took 3 in Shopify us: its compare
+    # follows it; eu's compare is its last value.
+    writes = {(s.shop, s.quantity, s.compare_quantity, s.confirm) for s in inventory_sets(effects)}
+    assert writes == {("us", 1, 0, True), ("eu", 2, 3, True)}
+    # eu's lower confirmed: the rest of us's share follows
+    later = _confirm_all(d, effects)
+    assert {(s.shop, s.quantity, s.compare_quantity) for s in inventory_sets(later)} == {("us", 2, 1)}
     assert [d.state.published_targets[key] for key in W_TARGETS] == [2, 2]
-    # the us sale took 3 in Shopify us: its compare follows it; eu's compare is its last value
-    writes = {(s.shop, s.quantity, s.compare_quantity) for s in inventory_sets(effects)}
-    assert writes == {("us", 2, 0), ("eu", 2, 3)}
+    assert not _confirm_all(d, later) and d.state.unconfirmed == {}
+
+
+def test_a_confirmation_of_an_earlier_write_does_not_release_a_later_lower() -> None:
+    d = Driver(SkuBehaviour(TWO_SHOPS_SPLIT), "SKU-1")
+    first: list[Effect] = []
+    for location, on_hand in (("W", 8), ("T", 0)):
+        first += d.send(
+            StockReading(location=location, on_hand=on_hand, committed=0, read_at=100.0), at=100.0
+        )
+    stale = [s for s in inventory_sets(first) if s.shop == "eu"]
+    d.send(StockReading(location="W", on_hand=4, committed=0, read_at=110.0), at=110.0)
+    held = d.state.unconfirmed[W_TARGETS[1]]
+    d.send(
+        TargetConfirmed(
+            shop="eu",
+            location_id=stale[-1].location_id,
+            quantity=stale[-1].quantity,
+            cause_id=stale[-1].cause_id,
+        ),
+        at=111.0,
+    )
+    assert d.state.unconfirmed[W_TARGETS[1]] == held

@@ -9,17 +9,17 @@ from contract.shopify_inventory import (
     Coalescer,
     KnownDrift,
     PendingRow,
+    RowPlan,
     WriteRow,
     batch_key,
-    correct_stale,
-    drift_after,
-    first_write,
     fold,
     items_by_sku_variables,
-    needs_write,
+    known_after,
     parse_items_by_sku,
+    plan_first,
+    plan_row,
+    replan_stale,
     sku_search,
-    with_known_drift,
 )
 
 from .conftest import inventory_set
@@ -28,61 +28,35 @@ quantities = st.integers(min_value=0, max_value=10_000)
 
 
 def test_the_last_quantity_wins_and_the_first_compare_stays() -> None:
-    row = None
-    for quantity, compare in [(15, 20), (12, 15), (9, 12)]:
-        row = fold(row, inventory_set("A", "L", quantity, compare, at=float(quantity)))
-    assert row is not None
-    assert (row.quantity, row.expected, row.messages, row.first_changed_at) == (9, 20, 3, 9.0)
+    row = fold(fold(None, inventory_set("A", "L", 5, 6)), inventory_set("A", "L", 3, 5))
+    assert (row.quantity, row.expected, row.messages) == (3, 6, 2)
+    assert not plan_row(fold(None, inventory_set("A", "L", 5, 5)), None).needed
+    assert plan_row(fold(None, inventory_set("A", "L", 5, 6)), None).needed
 
 
-def test_consumption_seen_between_two_messages_moves_the_expected_value() -> None:
-    # published 15 (from 20, never written yet); then the actor saw an order of 2: expects 15 - 2
-    row = fold(fold(None, inventory_set("A", "L", 15, 20)), inventory_set("A", "L", 13, 13))
-    assert (row.quantity, row.expected) == (13, 18)  # Shopify: 20 before, minus the 2 sold
+def _row(quantity: int, expected: int | None) -> PendingRow:
+    return PendingRow(sku="S", location_id="L", quantity=quantity, expected=expected, first_changed_at=0.0)
 
 
-@given(start=quantities, steps=st.lists(st.tuples(quantities, st.integers(-5, 5)), min_size=1, max_size=20))
-def test_folding_expects_the_first_compare_moved_by_all_consumption_seen(
-    start: int, steps: list[tuple[int, int]]
-) -> None:
-    """Whatever the chain of messages, expected = first compare − everything Shopify consumed since."""
-    row, previous, consumed = None, start, 0
-    for quantity, sold in steps:
-        compare = previous - sold if row is not None else previous
-        consumed += sold if row is not None else 0
-        row = fold(row, inventory_set("A", "L", quantity, compare))
-        previous = quantity
-    assert row is not None
-    assert row.expected == start - consumed and row.quantity == steps[-1][0]
-
-
-def test_a_row_is_skipped_only_when_shopify_already_holds_its_value() -> None:
-    row = fold(None, inventory_set("A", "L", 5, 5))
-    assert not needs_write(row, known_written=None)
-    assert needs_write(fold(None, inventory_set("A", "L", 5, 6)), known_written=5)
-    assert not needs_write(fold(None, inventory_set("A", "L", 5, None)), known_written=5)
-    assert needs_write(fold(None, inventory_set("A", "L", 5, None)), known_written=None)
+def _stale(quantity: int, expected: int, actual: int) -> RowPlan:
+    row = _row(quantity, expected)
+    return replan_stale(row, plan_row(row, None), actual)
 
 
 def test_an_unexplained_decrease_is_subtracted_and_an_increase_overwritten() -> None:
-    assert correct_stale(10, 15, 12).write == 7
-    assert correct_stale(2, 15, 5).write == 0  # floored at zero
-    assert correct_stale(10, 15, 30).write == 10
-    assert correct_stale(10, 15, 15).drift is False
-    assert correct_stale(10, None, 3).write == 10 and not correct_stale(10, None, 3).drift
+    assert _stale(10, 15, 12) == RowPlan(quantity=7, compare=12, drift=-3)
+    assert _stale(2, 15, 5) == RowPlan(quantity=0, compare=5, drift=-10)  # floored, drift kept whole
+    assert _stale(10, 15, 30) == RowPlan(quantity=10, compare=30, drift=0)
 
 
-@given(quantity=quantities, expected=st.none() | quantities, actual=st.integers(-100, 20_000))
+@given(quantity=quantities, expected=quantities, actual=quantities)
 def test_a_correction_never_writes_above_the_computed_quantity(
-    quantity: int, expected: int | None, actual: int
+    quantity: int, expected: int, actual: int
 ) -> None:
-    decision = correct_stale(quantity, expected, actual)
-    assert 0 <= decision.write <= quantity
-    assert decision.actual == actual
-    assert decision.drift == (expected is not None and actual != expected)
-    if expected is not None and actual < expected:
-        # what the store can still sell (actual - sold since) never exceeds what Tandem computed minus it
-        assert decision.write == max(0, quantity - (expected - actual))
+    plan = _stale(quantity, expected, actual)
+    assert 0 <= plan.quantity <= quantity and plan.compare == actual
+    # what the store can still sell (actual − sold since) never exceeds what Tandem computed minus it
+    assert plan.quantity == max(0, quantity - max(0, expected - actual))
 
 
 def test_batch_keys_are_stable_for_a_batch_and_differ_between_batches() -> None:
@@ -155,10 +129,18 @@ def test_every_message_is_in_exactly_one_batch_and_the_last_value_wins(
 def test_a_first_write_never_raises_shopify_and_compares_against_what_it_read(
     quantity: int, actual: int
 ) -> None:
-    row = PendingRow(sku="S", location_id="L", quantity=quantity, expected=None, first_changed_at=0.0)
-    first = first_write(row, actual)
-    assert first.expected == actual and first.quantity == min(quantity, actual)
-    assert needs_write(first, None) == (quantity < actual)
+    plan = plan_first(_row(quantity, None), actual)
+    assert plan.compare == actual and plan.quantity == min(quantity, actual)
+    assert plan.needed == (quantity < actual)
+
+
+def test_a_first_write_folded_with_a_later_raise_keeps_the_raise() -> None:
+    # written 0 first (compare None), then raised to 1 relative to that 0: Shopify holds 0
+    row = fold(fold(None, inventory_set("A", "L", 0, None)), inventory_set("A", "L", 1, 0))
+    assert plan_first(row, 0) == RowPlan(quantity=1, compare=0, drift=0)
+    # Shopify below what the first write would have left: the units are subtracted from the raise
+    row = fold(fold(None, inventory_set("A", "L", 4, None)), inventory_set("A", "L", 6, 4))
+    assert plan_first(row, 3) == RowPlan(quantity=5, compare=3, drift=-1)
 
 
 @given(
@@ -168,19 +150,17 @@ def test_a_known_drift_lowers_the_write_and_its_compare_until_seen_sales_explain
     quantity: int, published: int, drift: int, seen_moves: int
 ) -> None:
     expected = max(0, published + seen_moves)
-    row = PendingRow(sku="S", location_id="L", quantity=quantity, expected=expected, first_changed_at=0.0)
-    adjusted = with_known_drift(row, KnownDrift(drift=drift, published=published))
+    plan = plan_row(_row(quantity, expected), KnownDrift(drift=drift, published=published))
     still = min(0, drift - min(0, expected - published))  # a sale seen since explains that much
-    assert adjusted.expected == expected + still
-    assert adjusted.quantity == (quantity if still == 0 else min(quantity, max(0, quantity + still)))
-    assert adjusted.quantity <= quantity  # carrying a drift never raises a write
-    # what a stale correction would have written, had the write gone out with the actor's compare
-    if still:
-        assert adjusted.quantity == correct_stale(quantity, expected, expected + still).write
+    assert plan == RowPlan(quantity=max(0, quantity + still), compare=max(0, expected + still), drift=still)
+    assert plan.quantity <= quantity  # carrying a drift never raises a write
 
 
-def test_drift_after_a_write_is_what_shopify_holds_below_the_actors_quantity() -> None:
-    row = PendingRow(sku="S", location_id="L", quantity=9, expected=10, first_changed_at=0.0)
-    assert drift_after(row, 7) == KnownDrift(drift=-2, published=9)
-    assert drift_after(row, 9) == KnownDrift(drift=0, published=9)
-    assert with_known_drift(row, drift_after(row, 9)) == row and with_known_drift(row, None) == row
+def test_a_drift_beyond_zero_is_carried_whole_into_the_next_row() -> None:
+    # lowered 3 -> 2 while Shopify sold 3 unheard: written 0, and 3 units are owed, not 2
+    first = _row(2, 3)
+    known = known_after(first, replan_stale(first, plan_row(first, None), 0))
+    assert known == KnownDrift(drift=-3, published=2)
+    # the actor has heard of 1 of them (its compare moved to 1) and raises to 2: 2 are still owed
+    assert plan_row(_row(2, 1), known) == RowPlan(quantity=0, compare=0, drift=-2)
+    assert known_after(_row(9, 9), plan_row(_row(9, 9), None)) == KnownDrift(drift=0, published=9)

@@ -1,9 +1,11 @@
 """Flash sale: Tandem vs the interval-copy connector, same seeded traffic, counted from ground truth.
 
 Each side gets a fresh world (both emulators, same seed, same catalog and stock), the same order
-importer (interval T) and the same traffic plan. Side (a) runs the engine in-process on embedded NATS;
-side (b) runs bench/baseline.py's connector with interval T. T is compressed: 2 s stands for the
-15 minutes a real connector waits. Counted from the emulators, not from either side's own reports:
+importer (interval T) and the same traffic plan, which starts once the side has taken over the shops
+(a running system meets a sale already synced: `--warmup`, then until its writes settle). Side (a)
+runs the engine in-process on embedded NATS; side (b) runs bench/baseline.py's connector with
+interval T. T is compressed: 2 s stands for the 15 minutes a real connector waits. Counted from the
+emulators, not from either side's own reports:
 
   oversold   units sold beyond the stock there was, per SKU and NetSuite location (a kit: its components)
   drift      max |published available − true sellable| over every channel location, sampled
@@ -56,6 +58,9 @@ from sandbox.traffic import (
 )
 from sandbox.world import World, WorldSpec, build_world
 from sandbox.world_spec import SITES
+
+WARM_QUIET_S = 0.5
+WARM_MAX_S = 20.0
 
 
 @dataclass
@@ -126,6 +131,7 @@ async def run_side(name: str, args: argparse.Namespace, writer: Writer) -> SideR
                 interval=args.interval,
             )
             await tasks.start(importer.run)
+            await _warm_up(world, args.warmup)
             calls_before, throttled_before = world.api_calls()
             tasks.start_soon(_sample_drift, world, truth, result)
             record = await runner.run()
@@ -160,6 +166,20 @@ def _count(
     result.refused = record.count(ok=False)
     result.traffic_lag_s = record.max_lag_s
     result.wired = result.shopify_calls > 0  # no GraphQL call at all: nothing wrote inventory
+
+
+async def _warm_up(world: World, minimum: float) -> None:
+    """Let the side take over the shops before the sale starts, as a running system has: at least
+    `minimum` s, then until no quantity was written for WARM_QUIET_S (at most WARM_MAX_S)."""
+    started = anyio.current_time()
+    await anyio.sleep(minimum)
+    seen = -1
+    while anyio.current_time() - started < WARM_MAX_S:
+        writes = sum(len(world.shopify.quantity_writes(s.name)) for s in world.contract.shops)
+        if writes == seen:
+            return
+        seen = writes
+        await anyio.sleep(WARM_QUIET_S)
 
 
 async def _sample_drift(world: World, truth: SellableTruth, result: SideResult) -> None:
@@ -263,6 +283,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--engine-command", help="the engine process's command line (implies --engine-process)"
+    )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=2.0,
+        help="seconds each side runs before the traffic starts (then until its writes settle)",
     )
     parser.add_argument("--settle", type=float, help="seconds to keep running after the traffic")
     parser.add_argument(

@@ -1,0 +1,64 @@
+"""The writer confirms pooled writes to their SKU actor (actors/sku/pool_gate.py), with its drift."""
+
+from __future__ import annotations
+
+import msgspec
+import nats.errors
+from nats.js.api import ConsumerConfig
+
+from actors.sku_messages import SKU_KIND, InventorySet, TargetConfirmed
+from bus import subjects
+from bus.bus import Bus
+from bus.envelope import EnvelopeCodec
+from sandbox.shopify import OrderLineSpec, OrderSpec
+
+from .conftest import SHOP, World, eventually, inventory_set, publish, run_writer
+
+
+def _asking(command: InventorySet) -> InventorySet:
+    return msgspec.structs.replace(command, confirm=True)
+
+
+async def _confirmations(bus: Bus, sku: str) -> list[TargetConfirmed]:
+    sub = await bus.js.pull_subscribe(
+        subjects.actor(SKU_KIND, sku), stream=subjects.STREAM_ACTORS, config=ConsumerConfig()
+    )
+    try:
+        msgs = await sub.fetch(10, timeout=1.0)
+    except nats.errors.TimeoutError:
+        msgs = []  # none published
+    finally:
+        await sub.unsubscribe()
+    codec: EnvelopeCodec[TargetConfirmed] = EnvelopeCodec(TargetConfirmed)
+    return [codec.decode(m.data).payload for m in msgs]
+
+
+async def test_a_pooled_write_is_confirmed_once_with_the_units_sold_unheard(world: World, bus: Bus) -> None:
+    warehouse = world.locations["Warehouse"]
+    # Shopify sells 4 of SKU-003's 20 the actor has not heard of; it lowers 20 → 2 (compare 20)
+    world.sandbox.place_order(SHOP, OrderSpec(lines=[OrderLineSpec("SKU-003", 4)]))
+    await publish(
+        bus,
+        [
+            _asking(inventory_set("SKU-003", warehouse, 2, 20, cause="lower")),
+            inventory_set("SKU-004", warehouse, 5, 20, cause="not-pooled"),
+        ],
+    )
+    async with run_writer(world, bus) as writer:
+        await eventually(lambda: writer.stats.rows_written == 2, what="both rows written")
+    assert world.available("SKU-003") == 0  # 2 − the 4 sold unheard, floored
+    (confirmed,) = await _confirmations(bus, "SKU-003")
+    # in the actor's terms Shopify is 4 below the 2 it asked for (−2): Shopify cannot show it
+    assert confirmed == TargetConfirmed(
+        shop=SHOP, location_id=warehouse, quantity=2, cause_id="lower", drift=-4
+    )
+    assert await _confirmations(bus, "SKU-004") == []  # it did not ask
+
+
+async def test_a_row_that_can_never_be_written_is_confirmed_and_dead_lettered(world: World, bus: Bus) -> None:
+    warehouse = world.locations["Warehouse"]
+    await publish(bus, [_asking(inventory_set("NO-SUCH-SKU", warehouse, 3, 5, cause="ghost"))])
+    async with run_writer(world, bus) as writer:
+        await eventually(lambda: writer.stats.dead_lettered == 1, what="dead-lettered")
+    (confirmed,) = await _confirmations(bus, "NO-SUCH-SKU")
+    assert (confirmed.quantity, confirmed.cause_id, confirmed.drift) == (3, "ghost", 0)

@@ -46,13 +46,11 @@ CHUNK = 500
 
 
 async def publish_actor_messages(bus: Bus, count: int, round_no: int) -> None:
+    keys = [f"r{round_no}-k{i}" for i in range(KEYS)]
     for start in range(0, count, CHUNK):
         batch = [
-            Outgoing(
-                subject=subjects.actor("counter", f"r{round_no}-k{i % KEYS}"),
-                envelope=make_envelope(Increment(by=1), key=f"r{round_no}-k{i % KEYS}"),
-            )
-            for i in range(start, min(start + CHUNK, count))
+            Outgoing(subject=subjects.actor("counter", key), envelope=make_envelope(Increment(by=1), key=key))
+            for key in (keys[i % KEYS] for i in range(start, min(start + CHUNK, count)))
         ]
         await bus.publish_many(batch)
 

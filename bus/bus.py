@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import traceback as tb
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,7 +18,7 @@ from nats.js.kv import KeyValue
 
 from bus import subjects
 from bus.envelope import Envelope, encode
-from bus.tracing import BusTracer
+from bus.tracing import TRACEPARENT, BusTracer
 
 log = structlog.get_logger(__name__)
 
@@ -60,18 +61,30 @@ class Bus:
 
     async def publish_many(self, items: Sequence[Outgoing]) -> list[PubAck]:
         """Pipeline the publishes (reference §3.2), then wait for every ack within the deadline."""
-        futures = []
-        for item in items:
-            msg_id = item.msg_id or item.envelope.id
-            headers = {MSG_ID: msg_id}
-            with self.tracer.publish(
-                item.subject, msg_id, headers, template=item.template, attributes=item.attributes
-            ):
-                futures.append(
-                    await self.js.publish_async(item.subject, encode(item.envelope), headers=headers)
-                )
+        if self.tracer.recording:
+            futures = [await self._publish_traced(item) for item in items]
+        else:
+            # No span is recorded: a message published inside a trace still carries it on (logs
+            # correlate across hops), made without a per-message context manager; see
+            # BusTracer.publish for the root publish that carries none. The hot path of every actor.
+            traceparent = self.tracer.unrecorded_traceparents()
+            publish = self.js.publish_async
+            futures = []
+            for item in items:
+                headers = {MSG_ID: item.msg_id or item.envelope.id}
+                if traceparent is not None:
+                    headers[TRACEPARENT] = traceparent()
+                futures.append(await publish(item.subject, encode(item.envelope), headers=headers))
         with anyio.fail_after(self._publish_timeout):
             return [await future for future in futures]
+
+    async def _publish_traced(self, item: Outgoing) -> asyncio.Future[PubAck]:
+        msg_id = item.msg_id or item.envelope.id
+        headers = {MSG_ID: msg_id}
+        with self.tracer.publish(
+            item.subject, msg_id, headers, template=item.template, attributes=item.attributes
+        ):
+            return await self.js.publish_async(item.subject, encode(item.envelope), headers=headers)
 
     async def publish_raw(self, subject: str, data: bytes, headers: dict[str, str]) -> PubAck:
         """Publish bytes as they are (dead letters, retries from the DLQ), awaiting the JetStream ack."""

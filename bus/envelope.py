@@ -15,7 +15,7 @@ P = TypeVar("P")
 SCHEMA_VERSION = 1
 
 
-class Envelope(msgspec.Struct, Generic[P], frozen=True, kw_only=True):
+class Envelope(msgspec.Struct, Generic[P], frozen=True, kw_only=True, gc=False):
     """Metadata plus a typed payload; `type` names the payload's struct tag."""
 
     type: str
@@ -30,9 +30,16 @@ class Envelope(msgspec.Struct, Generic[P], frozen=True, kw_only=True):
 
 def payload_type_name(payload: Any) -> str:
     """The tag of a tagged Struct, else its class name."""
-    config = getattr(type(payload), "__struct_config__", None)
-    tag = config.tag if config is not None else None
-    return tag if isinstance(tag, str) else type(payload).__name__
+    cls = type(payload)
+    name = _type_names.get(cls)
+    if name is None:
+        config = getattr(cls, "__struct_config__", None)
+        tag = config.tag if config is not None else None
+        name = _type_names[cls] = tag if isinstance(tag, str) else cls.__name__
+    return name
+
+
+_type_names: dict[type, str] = {}  # per class, once: this runs for every message sent and received
 
 
 _ID_PREFIX = secrets.token_hex(8)

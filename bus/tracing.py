@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
+from contextvars import Token
 
 from opentelemetry import context as context_api
 from opentelemetry import trace
@@ -34,6 +35,7 @@ Attributes = Mapping[str, AttributeValue | None]
 
 MESSAGING_SYSTEM = "nats"  # not a well-known value in the conventions; custom values are allowed
 INSTRUMENTATION_NAME = "tandem.bus"
+TRACEPARENT = "traceparent"
 
 _NO_SPAN = nullcontext(trace.INVALID_SPAN)  # reusable; the whole cost of tracing when it is off
 
@@ -48,6 +50,23 @@ class BusTracer:
         # An explicit instance, not the global propagator that anything in the process could replace.
         self._propagator = TraceContextTextMapPropagator()
 
+    @property
+    def recording(self) -> bool:
+        """Spans are recorded (someone may export them); otherwise at most the context is carried."""
+        return self._tracer is not None and not self._context_only
+
+    def unrecorded_traceparents(self) -> Callable[[], str] | None:
+        """For publishes that make no span (`recording` is False): a maker of `traceparent` values.
+
+        Each value names a new span id under the current trace, as the publish span would. None when
+        there is nothing to hand on: tracing is off, or no trace is current (see `publish`). The current
+        context is read once per call, so a batch of publishes pays one string format per message.
+        """
+        if self._tracer is None:
+            return None
+        parent = trace.get_current_span().get_span_context()
+        return _traceparent_maker(parent) if parent.is_valid else None
+
     def publish(
         self,
         subject: str,
@@ -57,11 +76,23 @@ class BusTracer:
         template: str | None = None,
         attributes: Attributes | None = None,
     ) -> AbstractContextManager[Span]:
-        """A PRODUCER span; on entry `headers` gets its context (traceparent/tracestate) for the consumer."""
+        """A PRODUCER span; on entry `headers` gets its context (traceparent/tracestate) for the consumer.
+
+        Unrecorded, a publish only hands the current trace on (nothing runs inside it that needs it
+        current). With no trace current it hands nothing: a new trace id made here would appear in no
+        log line and no exported span, so the consumer's process span starts the trace instead and
+        logs correlate from there exactly as before. Ingress publishes are such roots; the effects of
+        a turn publish inside its process span and carry its trace on.
+        """
         if self._tracer is None:
             return _NO_SPAN
         if self._context_only:
-            return _ContextOnlySpan(None, headers, inject=True)
+            parent = trace.get_current_span().get_span_context()
+            if not parent.is_valid:
+                return _NO_SPAN
+            context = _unrecorded_child(parent)
+            headers[TRACEPARENT] = _format_traceparent(context)
+            return nullcontext(NonRecordingSpan(context))
         span_attributes = _messaging("publish", "send", subject, template, msg_id, attributes)
         name = f"publish {template or subject}"
         return _ActiveSpan(
@@ -82,7 +113,7 @@ class BusTracer:
         if self._tracer is None:
             return _NO_SPAN
         if self._context_only:
-            return _ContextOnlySpan(_remote_parent(headers), None, inject=False)
+            return _ContextOnlyProcess(headers.get(TRACEPARENT) if headers else None)
         # An absent traceparent extracts to an empty context, so the span becomes a root rather than a
         # child of whatever happens to be current in the consumer loop.
         parent = self._propagator.extract(headers or {})
@@ -138,39 +169,54 @@ def _records_nothing(provider: trace.TracerProvider | None) -> bool:
     return getattr(provider, "sampler", None) is ALWAYS_OFF
 
 
-class _ContextOnlySpan:
-    """An unrecorded span that still carries the trace: a new span id under the parent's trace id,
-    made current (log lines get trace_id/span_id) and written to `headers` for the next hop.
-    The SDK's machinery for a span nobody records costs more than the rest of a turn."""
+def _unrecorded_child(parent: SpanContext) -> SpanContext:
+    """A new span's context under `parent`'s trace, or at the root of a new trace if `parent` is invalid."""
+    if parent.is_valid:
+        return SpanContext(parent.trace_id, _random_id(64), is_remote=False, trace_flags=parent.trace_flags)
+    return SpanContext(_random_id(128), _random_id(64), is_remote=False, trace_flags=_UNSAMPLED)
 
-    __slots__ = ("_headers", "_inject", "_parent", "_token")
 
-    def __init__(self, parent: SpanContext | None, headers: dict[str, str] | None, *, inject: bool) -> None:
-        self._parent, self._headers, self._inject = parent, headers, inject
+def _format_traceparent(context: SpanContext) -> str:
+    return f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
+
+
+def _traceparent_maker(parent: SpanContext) -> Callable[[], str]:
+    """`traceparent` values of new unrecorded children of a valid `parent` (formatted only)."""
+    rand = random.getrandbits  # all zeros is the invalid id, hence `or 1`
+    prefix, suffix = f"00-{parent.trace_id:032x}-", f"-{parent.trace_flags:02x}"
+    return lambda: f"{prefix}{rand(64) or 1:016x}{suffix}"
+
+
+class _ContextOnlyProcess(NonRecordingSpan):
+    """The unrecorded CONSUMER span, its own context manager: current while the message is processed
+    (log lines and effects published under it see it). Its ids are a new span id under the trace of
+    the producer's `traceparent` (a new trace without a valid one), worked out only when something asks:
+    most inline turns never do. The SDK's machinery for a span nobody records costs more than a turn."""
+
+    def __init__(self, traceparent: str | None) -> None:  # no SpanContext until asked
+        self._traceparent = traceparent
+        self._resolved: SpanContext | None = None
+        self._token: Token[Context] | None = None
+
+    def get_span_context(self) -> SpanContext:
+        if self._resolved is None:
+            self._resolved = _unrecorded_child(_parse_traceparent(self._traceparent))
+        return self._resolved
 
     def __enter__(self) -> Span:
-        parent = self._parent if self._parent is not None else trace.get_current_span().get_span_context()
-        valid = parent.is_valid
-        trace_id = parent.trace_id if valid else _random_id(128)
-        flags = parent.trace_flags if valid else _UNSAMPLED
-        span_id = _random_id(64)
-        span = NonRecordingSpan(SpanContext(trace_id, span_id, is_remote=False, trace_flags=flags))
-        if self._inject and self._headers is not None:
-            # A publish only hands its context on: nothing runs inside it that needs it current.
-            self._headers["traceparent"] = f"00-{trace_id:032x}-{span_id:016x}-{flags:02x}"
-            self._token = None
-        else:
-            self._token = context_api.attach(trace.set_span_in_context(span))
-        return span
+        self._token = context_api.attach(trace.set_span_in_context(self))
+        return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         if self._token is not None:
             context_api.detach(self._token)
 
+    def __repr__(self) -> str:
+        return f"NonRecordingSpan({self.get_span_context()!r})"
 
-def _remote_parent(headers: Mapping[str, str] | None) -> SpanContext:
-    """The producer's span context from a W3C `traceparent` header (invalid when absent or malformed)."""
-    value = headers.get("traceparent") if headers else None
+
+def _parse_traceparent(value: str | None) -> SpanContext:
+    """The producer's span context from a W3C `traceparent` value (invalid when absent or malformed)."""
     parts = value.split("-") if value else ()
     if len(parts) == 4 and len(parts[1]) == 32 and len(parts[2]) == 16:
         try:

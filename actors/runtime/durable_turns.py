@@ -10,7 +10,7 @@ dead-lettered with its traceback and a snapshot is written past it, so replay ne
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import anyio
@@ -58,11 +58,20 @@ class DurableTurns:
         self._state_encoder = msgspec.json.Encoder()
         self._state_decoder = msgspec.json.Decoder(behaviour.state_type)
         self._snapshots = SnapshotStore(bus, self.kind)
+        self._template = f"act.{self.kind}.{{key}}"
 
     def decide(self, cell: ActorCell, subject: str, data: bytes, headers: dict[str, str] | None) -> Decision:
         """The synchronous part of a turn (no I/O): see actors/runtime/turn.py."""
         return decide_turn(
-            self.behaviour, self._codec, self.bus.tracer, self.durable, cell, subject, data, headers
+            self.behaviour,
+            self._codec,
+            self.bus.tracer,
+            self.durable,
+            self._template,
+            cell,
+            subject,
+            data,
+            headers,
         )
 
     def apply(self, cell: ActorCell, seq: int, decision: Decision) -> None:
@@ -164,7 +173,9 @@ class DurableTurns:
         # Snapshot past the poison message so that no later replay meets it again.
         await self.save_snapshot(cell)
 
-    async def _execute(self, key: str, outgoing: list[Any], timer_changes: list[tuple[int, Any]]) -> None:
+    async def _execute(
+        self, key: str, outgoing: Sequence[Any], timer_changes: Sequence[tuple[int, Any]]
+    ) -> None:
         if outgoing:
             await self.bus.publish_many(outgoing)
         for _, change in timer_changes:

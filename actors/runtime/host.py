@@ -37,6 +37,8 @@ from supervisors.policy import Backoff
 
 log = structlog.get_logger(__name__)
 
+KEY_CACHE_SIZE = 65_536  # subjects whose decoded key is remembered (cleared whole when full)
+
 __all__ = ["INFRA_ERRORS", "ActorHost", "Delivery", "HostConfig", "HostStats", "delivery_info"]
 
 
@@ -61,6 +63,8 @@ class ActorHost:
         self.timers = TimerService(bus, self.kind)
         self._turns = DurableTurns(bus, behaviour, self.config, self.stats, self.timers, self.durable, clock)
         self._cells: dict[str, ActorCell] = {}
+        self._keys: dict[str, str] = {}  # subject → key: decoding a subject costs more than a lookup
+        self._snapshot_every = self.config.snapshot_every
         self._inflight = 0
         self._room = anyio.Event()
         self._idle = anyio.Event()
@@ -138,12 +142,17 @@ class ActorHost:
     def _dispatch(self, msg: Msg, acks: list[Msg], now: float) -> None:
         """Route a fetched message to its cell; a turn that needs no I/O runs right here."""
         assert self._tg is not None
-        try:
-            _, key = subjects.key_of_actor_subject(msg.subject)
-        except ValueError as exc:
-            self._inflight += 1
-            self._tg.start_soon(self._reject_subject, msg, exc)
-            return
+        key = self._keys.get(msg.subject)
+        if key is None:
+            try:
+                _, key = subjects.key_of_actor_subject(msg.subject)
+            except ValueError as exc:
+                self._inflight += 1
+                self._tg.start_soon(self._reject_subject, msg, exc)
+                return
+            if len(self._keys) >= KEY_CACHE_SIZE:
+                self._keys.clear()
+            self._keys[msg.subject] = key
         cell = self._cells.get(key)
         if cell is None:
             cell = self._cells[key] = ActorCell(key)
@@ -155,7 +164,7 @@ class ActorHost:
                 acks.append(msg)
                 return
             decision = self._turns.decide(cell, msg.subject, msg.data, msg.headers)
-            snapshot_due = cell.turns_since_snapshot + 1 >= self.config.snapshot_every
+            snapshot_due = cell.turns_since_snapshot + 1 >= self._snapshot_every
             if not decision.needs_io and not snapshot_due:
                 self._turns.apply(cell, seq, decision)
                 self.stats.turns += 1

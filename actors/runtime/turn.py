@@ -7,6 +7,7 @@ JetStream before the message is acked.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from opentelemetry.trace import Span
@@ -30,8 +31,8 @@ class Decision:
         self.duplicate = False
         self.error: Exception | None = None
         self.state: Any = None
-        self.outgoing: list[Outgoing] = []
-        self.timers: list[tuple[int, Any]] = []
+        self.outgoing: Sequence[Outgoing] = ()  # no list per turn: most turns have no effects
+        self.timers: Sequence[tuple[int, Any]] = ()
         self.span: Span | None = None
 
     @property
@@ -44,12 +45,16 @@ def decide_turn(
     codec: EnvelopeCodec[Any],
     tracer: BusTracer,
     consumer: str,
+    template: str,
     cell: ActorCell,
     subject: str,
     data: bytes,
     headers: dict[str, str] | None,
 ) -> Decision:
-    """Run the actor's decide on one message; an exception from decide is captured, not raised."""
+    """Run the actor's decide on one message; an exception from decide is captured, not raised.
+
+    `template`: the subject's template for the process span (`act.<kind>.{key}`).
+    """
     decision = Decision()
     try:
         envelope = codec.decode(data)
@@ -61,9 +66,7 @@ def decide_turn(
         decision.duplicate = True
         return decision
     with (
-        tracer.process(
-            subject, headers, msg_id=envelope.id, consumer=consumer, template=f"act.{behaviour.kind}.{{key}}"
-        ) as span,
+        tracer.process(subject, headers, msg_id=envelope.id, consumer=consumer, template=template) as span,
         tracer.turn(behaviour.kind, cell.key, message_type=envelope.type) as turn_span,
     ):
         decision.span = span

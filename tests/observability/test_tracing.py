@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import nats
 import pytest
+from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -134,13 +135,31 @@ async def test_traces_exporter_none_turns_export_off_even_with_an_endpoint(recei
 
 def test_without_an_exporter_unrecorded_spans_still_carry_one_trace_id_across_hops() -> None:
     tracer = BusTracer(configure_tracing(env={}))
-    headers: dict[str, str] = {}
-    with tracer.publish("act.sku.A", "m", headers) as published:
+    effect_headers: dict[str, str] = {}
+    with (
+        tracer.process("act.sku.A", None, msg_id="m1", consumer="sku") as first,
+        tracer.publish("act.sku.B", "m2", effect_headers) as published,
+    ):
         assert not published.is_recording()  # recording what nobody exports would only cost time
-    with tracer.process("act.sku.A", headers, msg_id="m", consumer="sku") as processed:
+    with tracer.process("act.sku.B", effect_headers, msg_id="m2", consumer="sku") as second:
         pass
-    assert processed.get_span_context().trace_id == published.get_span_context().trace_id
-    assert processed.get_span_context().span_id != published.get_span_context().span_id
+    trace_ids = {span.get_span_context().trace_id for span in (first, published, second)}
+    assert len(trace_ids) == 1 and first.get_span_context().is_valid
+    span_ids = {span.get_span_context().span_id for span in (first, published, second)}
+    assert len(span_ids) == 3
+
+
+def test_without_an_exporter_a_root_publish_hands_nothing_on_and_the_consumer_starts_the_trace() -> None:
+    # The trace id a root publish would make appears in no log line and no span: not worth a header.
+    tracer = BusTracer(configure_tracing(env={}))
+    headers: dict[str, str] = {"Nats-Msg-Id": "m"}
+    with tracer.publish("act.sku.A", "m", headers) as published:
+        assert not published.get_span_context().is_valid
+    assert tracer.unrecorded_traceparents() is None
+    assert headers == {"Nats-Msg-Id": "m"}
+    with tracer.process("act.sku.A", headers, msg_id="m", consumer="sku") as processed:
+        assert trace.get_current_span() is processed  # log lines of the turn carry its ids
+    assert processed.get_span_context().is_valid
 
 
 async def test_sampler_comes_from_the_given_env(receiver: OtlpReceiver) -> None:

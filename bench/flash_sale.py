@@ -44,7 +44,7 @@ import structlog
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.baseline import IntervalConnector
-from bench.ground_truth import SellableTruth, change_events, drift_now, publish_latencies
+from bench.ground_truth import SellableTruth, change_events, drift_now, pooled_targets, publish_latencies
 from cli.demo import ENGINE_PROCESS, running_engine
 from sandbox.importer import NetSuiteRestClient, OrderImporter, ShopifyOrderFeed
 from sandbox.traffic import (
@@ -99,7 +99,7 @@ class SideResult:
 Writer = Callable[[World, aiohttp.ClientSession], AbstractAsyncContextManager[HoldSink | None]]
 
 
-async def run_side(name: str, args: argparse.Namespace, writer: Writer) -> SideResult:
+async def run_side(name: str, args: argparse.Namespace, writer: Writer, *, splits: bool) -> SideResult:
     """Fresh world, the importer, the side's writer and the traffic plan; then count from ground truth."""
     world = await build_world(
         WorldSpec(
@@ -110,6 +110,8 @@ async def run_side(name: str, args: argparse.Namespace, writer: Writer) -> SideR
             polling_interval_s=args.poll,
         )
     )
+    # Drift and latency follow what the side publishes: shares of a split site, or all of it
+    pooled = pooled_targets(world) if splits else {}
     result = SideResult(name)
     try:
         traffic = TrafficSpec(
@@ -133,11 +135,11 @@ async def run_side(name: str, args: argparse.Namespace, writer: Writer) -> SideR
             await tasks.start(importer.run)
             await _warm_up(world, args.warmup)
             calls_before, throttled_before = world.api_calls()
-            tasks.start_soon(_sample_drift, world, truth, result)
+            tasks.start_soon(_sample_drift, world, truth, result, pooled)
             record = await runner.run()
             await anyio.sleep(args.settle)
             tasks.cancel_scope.cancel()
-        _count(world, plan, record, truth, result, args, calls_before, throttled_before)
+        _count(world, plan, record, truth, result, args, (calls_before, throttled_before), pooled)
     finally:
         await world.stop()
     return result
@@ -150,9 +152,10 @@ def _count(
     truth: SellableTruth,
     result: SideResult,
     args: argparse.Namespace,
-    calls_before: int,
-    throttled_before: int,
+    before: tuple[int, int],
+    pooled: dict[str, list[tuple[str, str]]],
 ) -> None:
+    calls_before, throttled_before = before
     calls, throttled = world.api_calls()
     result.shopify_calls, result.throttled = calls - calls_before, throttled - throttled_before
     truth.refresh()
@@ -161,7 +164,7 @@ def _count(
     result.pooled_oversold = sum(world.shopify.oversold(physical).values())
     changes = change_events(world, plan, record)
     result.changes, result.duration_s = len(changes), record.finished_at - record.started_at
-    result.latencies_ms, result.unpublished = publish_latencies(world, changes, args.horizon)
+    result.latencies_ms, result.unpublished = publish_latencies(world, changes, args.horizon, pooled)
     result.orders = sum(len(world.shopify.runtime(s.name).state.orders) for s in world.contract.shops)
     result.refused = record.count(ok=False)
     result.traffic_lag_s = record.max_lag_s
@@ -182,10 +185,12 @@ async def _warm_up(world: World, minimum: float) -> None:
         await anyio.sleep(WARM_QUIET_S)
 
 
-async def _sample_drift(world: World, truth: SellableTruth, result: SideResult) -> None:
+async def _sample_drift(
+    world: World, truth: SellableTruth, result: SideResult, pooled: dict[str, list[tuple[str, str]]]
+) -> None:
     while True:
         await anyio.sleep(0.25)
-        result.max_drift = max(result.max_drift, drift_now(world, truth))
+        result.max_drift = max(result.max_drift, drift_now(world, truth, pooled))
 
 
 def baseline_writer(interval: float) -> Writer:
@@ -318,9 +323,10 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="tandem-flash-") as scratch:
         if args.side in ("both", "tandem"):
             process = shlex.split(args.engine_command) if args.engine_command else None
-            tandem = await run_side("tandem", args, tandem_writer(Path(scratch), process))
+            tandem = await run_side("tandem", args, tandem_writer(Path(scratch), process), splits=True)
         if args.side in ("both", "baseline"):
-            baseline = await run_side("baseline", args, baseline_writer(args.interval))
+            # a connector copies each location whole to every shop
+            baseline = await run_side("baseline", args, baseline_writer(args.interval), splits=False)
     print(_table([s for s in (tandem, baseline) if s is not None], args.interval))
     if tandem is not None and not tandem.wired:
         print("tandem: the engine made no Shopify call; its gateways are not wired yet (cli/engine.py)")

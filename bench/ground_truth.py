@@ -11,6 +11,7 @@ import bisect
 from collections import defaultdict
 from typing import NamedTuple
 
+from actors.sku.pool_gate import shared_pools
 from bench.baseline import targets_of
 from sandbox.traffic import Action, TrafficRecord
 from sandbox.world import World
@@ -83,23 +84,42 @@ def reserved_units(world: World, truth: SellableTruth) -> dict[tuple[str, str], 
     return reserved
 
 
-def drift_now(world: World, truth: SellableTruth) -> int:
-    """The largest |published − true sellable| over every channel location and SKU right now."""
+def pooled_targets(world: World) -> dict[str, list[tuple[str, str]]]:
+    """Site key -> the (shop, Shopify location GID) that split it, when the contract splits shared
+    locations (actors/sku/pool_gate.py); a side that does not split has none."""
+    pools = shared_pools(world.contract) if world.contract.inventory.shared_locations == "split" else {}
+    return {
+        world.site_by_netsuite_id(ns): [(key.split("|", 1)[0], key.split("|", 1)[1]) for key in keys]
+        for ns, keys in pools.items()
+    }
+
+
+def drift_now(world: World, truth: SellableTruth, pooled: dict[str, list[tuple[str, str]]]) -> int:
+    """The largest |published − true sellable| over every channel location and SKU right now; where
+    the side splits a site between shops (`pooled`), over the sum of their shares."""
     truth.refresh()
     reserved = reserved_units(world, truth)
     site_of = {
         str(loc.netsuite_id): world.site_by_netsuite_id(loc.netsuite_id) for loc in world.contract.locations
     }
+    in_pool = {target: site for site, targets in pooled.items() for target in targets}
+    shown: dict[tuple[str, str], int] = defaultdict(int)  # (sku, pooled site) -> Σ available
     worst = 0
     for target in targets_of(world.contract):
         state = world.shopify.runtime(target.shop).state
         location_id = int(target.location_gid.rsplit("/", 1)[1])
+        pool = in_pool.get((target.shop, target.location_gid))
         for item_id, item in state.items.items():
             level = state.levels.get((item_id, location_id))
             if level is None:
                 continue
+            if pool is not None:
+                shown[(item.sku, pool)] += level.quantities["available"]
+                continue
             true = sum(truth.sellable(item.sku, site_of[ns], reserved) for ns in target.netsuite_locations)
             worst = max(worst, abs(level.quantities["available"] - max(0, true - target.buffer)))
+    for (sku, site), available in shown.items():
+        worst = max(worst, abs(available - truth.sellable(sku, site, reserved)))
     return worst
 
 
@@ -143,11 +163,15 @@ def change_events(world: World, plan: list[Action], record: TrafficRecord) -> li
     return sorted(changes)
 
 
-def publish_latencies(world: World, changes: list[Change], horizon_s: float) -> tuple[list[float], int]:
+def publish_latencies(
+    world: World, changes: list[Change], horizon_s: float, pooled: dict[str, list[tuple[str, str]]]
+) -> tuple[list[float], int]:
     """Per change that other channel locations must hear of: ms until the first write at one of them.
 
     A change only its own Shopify location shows (a POS sale at an unshared store) needs no write and
-    is no sample. Returns the samples and how many changes got no write within `horizon_s`.
+    is no sample. At a site the side splits between shops (`pooled`), a change moves the shares, the
+    seller's own among them: the first write at any of them. Returns the samples and how many
+    changes got no write within `horizon_s`.
     """
     writes: dict[tuple[str, str], list[float]] = defaultdict(list)
     for shop in world.contract.shops:
@@ -160,7 +184,10 @@ def publish_latencies(world: World, changes: list[Change], horizon_s: float) -> 
             fed_by[world.site_by_netsuite_id(ns)].append(target.location_gid)
     latencies, unpublished = [], 0
     for change in changes:
-        targets = [gid for gid in fed_by[change.site] if gid != change.origin]
+        if change.site in pooled:
+            targets = [gid for _, gid in pooled[change.site]]
+        else:
+            targets = [gid for gid in fed_by[change.site] if gid != change.origin]
         if not targets:
             continue
         first = [

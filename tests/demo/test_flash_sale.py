@@ -92,7 +92,7 @@ async def test_the_whole_quick_bench_runs_both_sides(capsys: pytest.CaptureFixtu
 
 
 def test_oversold_counts_units_sold_beyond_the_stock_of_their_location(world: World) -> None:
-    from bench.ground_truth import SellableTruth, drift_now
+    from bench.ground_truth import SellableTruth, drift_now, pooled_targets
     from sandbox.shopify import OrderLineSpec, OrderSpec
     from sandbox.traffic import Outcome, TrafficRecord
 
@@ -100,9 +100,14 @@ def test_oversold_counts_units_sold_beyond_the_stock_of_their_location(world: Wo
     stock = world.initial_stock[(sku, "brooklyn")]
     record = TrafficRecord()
     truth = SellableTruth(world, [], record)
-    assert truth.oversold() == 0 and drift_now(world, truth) == 0  # the world starts exact
+    assert truth.oversold() == 0 and drift_now(world, truth, {}) == 0  # the world starts exact
+    # ... for a connector; split between the shops, the warehouse is shown twice over
+    pooled = pooled_targets(world)
+    assert list(pooled) == ["warehouse"] and len(pooled["warehouse"]) == 2
+    most = max(world.initial_stock[(s, "warehouse")] for s in world.skus)
+    assert drift_now(world, truth, pooled) == most
     world.shopify.set_stock("us", {"sku": sku, "location": "Brooklyn Store", "available": stock + 3})
-    assert drift_now(world, truth) == 3  # Shopify publishes 3 more than Brooklyn holds
+    assert drift_now(world, truth, {}) == 3  # Shopify publishes 3 more than Brooklyn holds
     for _ in range(stock + 3):
         world.shopify.place_order(
             "us", OrderSpec(lines=[OrderLineSpec(sku, 1)], source="pos", location="Brooklyn Store")
@@ -150,6 +155,11 @@ async def test_latency_runs_from_a_change_to_the_first_write_at_a_location_that_
         Change(before, sku, "brooklyn", world.shop_locations[("us", "brooklyn")]),  # only Brooklyn: no sample
         Change(time.time() + 1, sku, "3pl"),  # nothing written after it: unpublished
     ]
-    latencies, unpublished = publish_latencies(world, changes, horizon_s=5.0)
+    latencies, unpublished = publish_latencies(world, changes, horizon_s=5.0, pooled={})
     assert len(latencies) == 1 and 0 <= latencies[0] < 5000 and unpublished == 1
     assert any(w.location_id == us_warehouse for w in world.shopify.quantity_writes("us"))
+    # a sale in us at a warehouse the shops split: the write that reflects it may be us's own share
+    sale = Change(before, sku, "warehouse", us_warehouse)
+    pooled = {"warehouse": [("us", us_warehouse)]}
+    assert len(publish_latencies(world, [sale], horizon_s=5.0, pooled=pooled)[0]) == 1
+    assert publish_latencies(world, [sale], horizon_s=5.0, pooled={"warehouse": []}) == ([], 0)

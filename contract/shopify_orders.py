@@ -13,10 +13,26 @@ Rules, each with its why:
   books an edit that lowers a line as a refund with restock_type `cancel`, so it reaches the actor
   exactly once, as a restocking Refund.
 - Location: a POS sale carries its store in `location_id`. A web order's REST body does not say
-  which location fulfils it (fulfillment orders are GraphQL-only, `origin_location` is gone), so a
-  web line is demand at the shop's *web location*: the first location, in file order, of the shop's
-  first storefront channel that is mapped in that shop (else the first non-POS mapped location). It
-  must not move between versions of the line: a changed location counts as an edit in the actor.
+  where Shopify fills it (fulfillment orders are GraphQL-only, `origin_location` is gone), so by
+  default a web line is demand at the shop's *web location*: the first location, in file order, of
+  the shop's first storefront channel that is mapped in that shop (else the first non-POS mapped
+  location). Where that can be wrong, in a shop whose storefronts map several locations
+  (`split_locations`), the router reads the order's open fulfillment orders and passes in the units
+  each line still has to ship from each location (`LineLocations`): see "Split lines". A location
+  change between versions counts as an edit in the actor, which is what a re-route is.
+- Split lines: a line's units *taken* at a location are those still to ship from it, plus those
+  shipped from it (the body's `fulfillments`), less those returned to stock there (its refunds);
+  cancelled units Shopify put back are in none of these. The line is one OrderLine under its own
+  id at its *main* location (the web location if units are taken there, else where most are) and
+  one per other storefront location under `<line id>@<location GID>` with the units taken there.
+  All of them every time, zero where none are taken, so a share that moves away is zeroed, not left
+  behind (the translation keeps no state: it cannot know which shares an earlier version had). The
+  main part keeps the line id because refunds name it: it carries the rest of the line's quantity
+  (its own units and every refunded unit), and the actor takes restocked refunds off it, which
+  leaves exactly its units taken. Units refunded without restock stay demand there, as they do
+  for any line. A line nothing is taken for is at the web location; units taken at a location
+  outside the storefront ones count at the main location (such a share could not be zeroed later).
+  The parts always add up to the body's quantity: a read newer than the body adds no units.
 - A Shopify location the contract cannot map still produces a message, with the location
   `unmapped:<shop>:<gid>`, which no NetSuite id can equal: the SKU actor parks it and reports it.
 - Gift cards and lines without a SKU are no inventory: skipped. A bundle SKU is demand on its
@@ -31,7 +47,7 @@ Rules, each with its why:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TypeVar
 
@@ -39,6 +55,16 @@ import msgspec
 
 from actors.sku_messages import OrderCancelled, OrderLine, Refund, RefundLine, SkuMessage
 from contract.config import Contract
+from contract.shopify_locations import (
+    Id,
+    LinePart,
+    line_parts,
+    location_gid,
+    netsuite_location,
+    split_locations,
+    web_location,
+)
+from contract.shopify_locations import resolve_location as resolve_location  # gateways import it here
 
 ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled"})
 REFUND_TOPICS = frozenset({"refunds/create"})
@@ -46,10 +72,13 @@ ROUTED_TOPICS = ORDER_TOPICS | REFUND_TOPICS
 # Refund restock types that put units back (return) or never took them (cancel); legacy_restock is
 # Shopify's read-only name for refunds made before restock types existed, which did restock.
 RESTOCKING = frozenset({"cancel", "return", "legacy_restock"})
-SHOPIFY_LOCATION_GID = "gid://shopify/Location/{}"
 
 T = TypeVar("T")
-Id = int | str  # REST ids are numbers; accept strings too so a hand-made body is not rejected for it
+# Units of each order line (REST line id) Shopify still has to ship from each Shopify location GID:
+# the order's open fulfillment orders (gateways/shopify/fulfillment_orders.py).
+LineLocations = Mapping[str, Mapping[str, int]]
+# Fulfillments Shopify no longer counts as shipped (REST fulfillment statuses).
+UNSHIPPED = frozenset({"cancelled", "error", "failure"})
 
 
 class ShopifyPayloadError(ValueError):
@@ -68,6 +97,7 @@ class RestRefundLine(msgspec.Struct, frozen=True, kw_only=True):
     line_item_id: Id
     quantity: int
     restock_type: str | None = None
+    location_id: Id | None = None  # where restocked units went back
     line_item: RestLineItem | None = None
 
 
@@ -78,6 +108,17 @@ class RestRefund(msgspec.Struct, frozen=True, kw_only=True):
     refund_line_items: list[RestRefundLine] = []
 
 
+class RestFulfillmentLine(msgspec.Struct, frozen=True, kw_only=True):
+    id: Id  # the order line's id
+    quantity: int
+
+
+class RestFulfillment(msgspec.Struct, frozen=True, kw_only=True):
+    location_id: Id | None = None
+    status: str | None = None
+    line_items: list[RestFulfillmentLine] = []
+
+
 class RestOrder(msgspec.Struct, frozen=True, kw_only=True):
     id: Id
     updated_at: str
@@ -86,6 +127,7 @@ class RestOrder(msgspec.Struct, frozen=True, kw_only=True):
     source_name: str | None = None
     line_items: list[RestLineItem] = []
     refunds: list[RestRefund] = []
+    fulfillments: list[RestFulfillment] = []
 
 
 class SkuCommand(msgspec.Struct, frozen=True, kw_only=True):
@@ -125,48 +167,39 @@ def epoch_seconds(value: str, field: str) -> float:
     return moment.timestamp()
 
 
-# --- locations --------------------------------------------------------------------------------------
+# --- where a web line counts (lookups: contract/shopify_locations.py) ---------------------------------
 
 
-def location_gid(location_id: Id) -> str:
-    """A REST numeric location id (or a GID already) as the GID the contract maps."""
-    text = str(location_id)
-    return text if text.startswith("gid://") else SHOPIFY_LOCATION_GID.format(text)
+def needs_fulfillment_orders(contract: Contract, shop: str, order: RestOrder) -> bool:
+    """Whether where Shopify fills this order can differ from the web location (module docstring)."""
+    return (
+        order.location_id is None
+        and len(split_locations(contract, shop)) > 1
+        and any(inventory_skus(contract, line.sku, line.gift_card) for line in order.line_items)
+    )
 
 
-def unmapped_location(shop: str, shopify_location: str) -> str:
-    """The location of a message whose Shopify location the contract does not map (parked by the actor)."""
-    return f"unmapped:{shop}:{shopify_location}"
+def taken_units(order: RestOrder, unshipped: LineLocations) -> dict[str, dict[str, int]]:
+    """Units Shopify holds taken per line and Shopify location GID: still to ship there (the
+    fulfillment orders), shipped from there (the body's fulfillments), less those returned to stock
+    there (its refunds). Cancelled units are in none of these: Shopify put them back."""
+    taken = {line: dict(per_location) for line, per_location in unshipped.items()}
 
+    def add(line_id: Id, location_id: Id | None, units: int) -> None:
+        if location_id is not None:
+            per_location = taken.setdefault(str(line_id), {})
+            gid = location_gid(location_id)
+            per_location[gid] = per_location.get(gid, 0) + units
 
-def netsuite_location(contract: Contract, shop: str, shopify_location: Id) -> str:
-    """The NetSuite location id mapped to a Shopify location of `shop`, else an unmapped marker."""
-    gid = location_gid(shopify_location)
-    for location in contract.locations:
-        if location.shopify.get(shop) == gid:
-            return location.netsuite_id
-    return unmapped_location(shop, gid)
-
-
-def web_location(contract: Contract, shop: str) -> str:
-    """Where a web order's demand counts (see the module docstring for why)."""
-    mapped = {loc.netsuite_id for loc in contract.locations if shop in loc.shopify}
-    for channel in contract.channels:
-        if channel.kind == "storefront" and channel.shop == shop:
-            for netsuite_id in channel.locations:
-                if netsuite_id in mapped:
-                    return netsuite_id
-    for location in contract.locations:
-        if shop in location.shopify and not location.pos:
-            return location.netsuite_id
-    return unmapped_location(shop, "web")
-
-
-def resolve_location(contract: Contract, shop: str, given: str) -> str:
-    """A POS/hold location given as a NetSuite id or a Shopify location GID, as a NetSuite id."""
-    if contract.location(given) is not None:
-        return given
-    return netsuite_location(contract, shop, given)
+    for fulfillment in order.fulfillments:
+        if (fulfillment.status or "").lower() not in UNSHIPPED:
+            for shipped in fulfillment.line_items:
+                add(shipped.id, fulfillment.location_id, shipped.quantity)
+    for refund in order.refunds:
+        for returned in refund.refund_line_items:
+            if (returned.restock_type or "").lower() == "return":
+                add(returned.line_item_id, returned.location_id, -returned.quantity)
+    return taken
 
 
 # --- translation ------------------------------------------------------------------------------------
@@ -192,8 +225,11 @@ def refunded_units(order: RestOrder) -> dict[str, int]:
     return refunded
 
 
-def order_line_commands(contract: Contract, shop: str, order: RestOrder) -> list[SkuCommand]:
-    """One full-state OrderLine per inventory line (per component for a bundle)."""
+def order_line_commands(
+    contract: Contract, shop: str, order: RestOrder, assigned: LineLocations | None = None
+) -> list[SkuCommand]:
+    """One full-state OrderLine per inventory line (per component for a bundle), per part when the
+    router read which units Shopify still has to ship where (`assigned`; None: not looked up)."""
     version_at = epoch_seconds(order.updated_at, "updated_at")
     location = (
         netsuite_location(contract, shop, order.location_id)
@@ -201,28 +237,39 @@ def order_line_commands(contract: Contract, shop: str, order: RestOrder) -> list
         else web_location(contract, shop)
     )
     refunded = refunded_units(order)
+    split = assigned is not None and needs_fulfillment_orders(contract, shop, order)
+    taken = taken_units(order, assigned) if split and assigned is not None else {}
     commands = []
     for line in order.line_items:
         line_id = str(line.id)
         current = line.quantity if line.current_quantity is None else line.current_quantity
         edited_quantity = max(0, current + refunded.get(line_id, 0))
         bundle = line.sku if line.sku and contract.bundle(line.sku) is not None else None
+        parts = (
+            line_parts(contract, shop, edited_quantity, taken.get(line_id, {}))
+            if split
+            else [LinePart("", location, edited_quantity)]
+        )
+        # Shares with units first: a move applies its increase before its decrease (to zero), so the
+        # actor's turns in between count the units twice (under-publish) rather than nowhere.
+        parts.sort(key=lambda part: part.quantity == 0)
         for sku, units in inventory_skus(contract, line.sku, line.gift_card):
-            message = OrderLine(
-                order_id=str(order.id),
-                line_id=line_id,
-                location=location,
-                quantity=edited_quantity * units,
-                version_at=version_at,
-                shop=shop,
-                bundle=bundle,
-            )
-            # The state is in the id, not only its version: updated_at has whole seconds, so two
-            # states of one line can share a version; they must not share an id (JetStream would
-            # drop the second before the actor could decide about it).
-            state_key = f"v{version_at:.3f}:q{message.quantity}@{location}"
-            message_id = f"shopify:{shop}:order:{order.id}:line:{line_id}:{sku}:{state_key}"
-            commands.append(SkuCommand(sku=sku, message_id=message_id, payload=message))
+            for part in parts:
+                message = OrderLine(
+                    order_id=str(order.id),
+                    line_id=line_id + part.suffix,
+                    location=part.location,
+                    quantity=part.quantity * units,
+                    version_at=version_at,
+                    shop=shop,
+                    bundle=bundle,
+                )
+                # The state is in the id, not only its version: updated_at has whole seconds, so two
+                # states of one line can share a version; they must not share an id (JetStream would
+                # drop the second before the actor could decide about it).
+                state_key = f"v{version_at:.3f}:q{message.quantity}@{part.location}"
+                message_id = f"shopify:{shop}:order:{order.id}:line:{message.line_id}:{sku}:{state_key}"
+                commands.append(SkuCommand(sku=sku, message_id=message_id, payload=message))
     return commands
 
 
@@ -273,19 +320,24 @@ def cancel_commands(contract: Contract, shop: str, order: RestOrder) -> list[Sku
     ]
 
 
-def order_commands(contract: Contract, shop: str, order: RestOrder) -> list[SkuCommand]:
+def order_commands(
+    contract: Contract, shop: str, order: RestOrder, assigned: LineLocations | None = None
+) -> list[SkuCommand]:
     """Everything an order's full state says to the SKU actors: lines, its refunds, its cancellation."""
-    commands = order_line_commands(contract, shop, order)
+    commands = order_line_commands(contract, shop, order, assigned)
     for refund in order.refunds:
         commands.extend(refund_commands(contract, shop, refund))
     commands.extend(cancel_commands(contract, shop, order))
     return commands
 
 
-def translate_webhook(contract: Contract, shop: str, topic: str, body: bytes) -> list[SkuCommand]:
-    """SKU-actor messages for one webhook; topics that carry no demand give none."""
+def translate_webhook(
+    contract: Contract, shop: str, topic: str, body: bytes, assigned: LineLocations | None = None
+) -> list[SkuCommand]:
+    """SKU-actor messages for one webhook; topics that carry no demand give none. `assigned`: where
+    Shopify assigned an order's lines, when the router looked it up (needs_fulfillment_orders)."""
     if topic in ORDER_TOPICS:
-        return order_commands(contract, shop, decode_order(body))
+        return order_commands(contract, shop, decode_order(body), assigned)
     if topic in REFUND_TOPICS:
         return refund_commands(contract, shop, decode_refund(body))
     return []

@@ -212,11 +212,11 @@ async def test_a_translation_bug_dead_letters_the_message_instead_of_crash_loopi
     real = router_module.ingress_commands
     calls = []
 
-    def buggy_once(contract, envelope):  # type: ignore[no-untyped-def]
+    def buggy_once(contract, envelope, assigned=None):  # type: ignore[no-untyped-def]
         calls.append(envelope.id)
         if len(calls) == 1:
             raise RuntimeError("a bug in a translation")
-        return real(contract, envelope)
+        return real(contract, envelope, assigned)
 
     monkeypatch.setattr(router_module, "ingress_commands", buggy_once)
     dead = await read_stream(bus, "dlq.>")

@@ -2,7 +2,8 @@
 
 gateways (one_for_one)
 ├── http        aiohttp: POST /webhooks/shopify (HMAC, durable publish, then 200), POST/DELETE /pos/holds
-├── router      ingress (Shopify webhooks, POS holds) → SKU actor messages
+├── router      ingress (Shopify webhooks, POS holds) → SKU actor messages; its own Shopify clients
+│               (fulfillment-order reads) where a shop's storefronts sell from several locations
 ├── netsuite    SuiteQL delta poller: stock per location, items, sales orders
 └── shopify     one HTTP session and cost throttle per shop, shared by:
     ├── inventory.<shop>   outbox → inventorySetQuantities (coalesced, batched, compare-and-set)
@@ -22,11 +23,12 @@ from aiohttp import web
 
 from bus.bus import Bus
 from contract.config import Contract
+from contract.shopify_orders import split_locations
 from gateways.netsuite.gateway import open_netsuite_poller
 from gateways.netsuite.governance import NetSuiteConcurrencyGovernor
 from gateways.netsuite.poller import PollerOptions
 from gateways.pos.holds import add_pos_routes
-from gateways.shopify.graphql import open_shopify_clients
+from gateways.shopify.graphql import RetryPolicy, open_shopify_clients
 from gateways.shopify.inventory_writer import InventoryWriter, WriterConfig
 from gateways.shopify.item_sync import ItemSync, ItemSyncConfig
 from gateways.shopify.reconciler import ReconcilerConfig, run_reconcilers
@@ -38,6 +40,9 @@ from supervisors.spec import ChildSpec
 from supervisors.supervisor import Supervisor
 
 log = structlog.get_logger(__name__)
+
+# A fulfillment-order read holds its webhook: a few short tries, then the router naks and moves on.
+ROUTER_RETRY = RetryPolicy(attempts=3, throttled_attempts=5, timeout=5.0, max_delay=1.0)
 
 
 class GatewaySettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -69,7 +74,7 @@ def gateway_tree(
     live = Gateways()
     children = [
         _child("http", lambda: _serve_http(bus, contract, env, settings, live, extra_routes)),
-        _child("router", lambda: _run_router(bus, contract, live)),
+        _child("router", lambda: _run_router(bus, contract, env, live)),
         _child("netsuite", lambda: _run_netsuite(bus, contract, env, live)),
         _child("shopify", lambda: _run_shopify(bus, contract, env, settings, live)),
     ]
@@ -115,8 +120,24 @@ async def _serve_http(
             await runner.cleanup()
 
 
-async def _run_router(bus: Bus, contract: Contract, live: Gateways) -> None:
-    router = live.router = IngressRouter(bus, contract)
+async def _run_router(bus: Bus, contract: Contract, env: Mapping[str, str], live: Gateways) -> None:
+    """The router, with Shopify clients of its own when some shop's web orders need lookups.
+
+    Its own, not the `shopify` subtree's: a restart there must not take the router (and the POS
+    holds) with it, and its retries are short so a stuck read cannot hold a message past its ack
+    wait. So it keeps its own model of each shop's cost bucket; every answer reports the bucket's
+    real level, which both models follow, and the safety margin covers the other's calls in flight.
+    """
+    if not any(len(split_locations(contract, shop.name)) > 1 for shop in contract.shops):
+        router = live.router = IngressRouter(bus, contract)
+        await _serve_router(router)
+        return
+    async with open_shopify_clients(bus, contract, env, retry=ROUTER_RETRY) as clients:
+        router = live.router = IngressRouter(bus, contract, shopify=clients)
+        await _serve_router(router)
+
+
+async def _serve_router(router: IngressRouter) -> None:
     async with anyio.create_task_group() as tg:
         await tg.start(router.run)
         child_ready()

@@ -9,6 +9,19 @@ decoded or translated goes to the dead-letter stream with its error and is acked
 never crash-loops the router. When NATS itself fails, the rest of the batch is nak'ed and retried
 after a backoff, never dead-lettered; a consumer lost with its stream is recreated.
 
+Where Shopify fills a web order (contract/shopify_orders.py, "Location"): in a shop whose storefronts
+map several locations, the router reads the order's fulfillment orders (fulfillment_orders.py) through
+the shop's GraphQL client, inside the message's trace and the shop's cost throttle, and passes them to
+the translation; other orders cost no call. When that read fails (transport or THROTTLED beyond the
+client's retries, auth, a bad answer), the message is nak'ed and retried after `lookup_retry_delay`,
+and the shop's further lookups are skipped (nak'ed at once) until then, so one shop's outage does not
+stall the others or the POS holds. It is not translated with the web location instead: that guess,
+a newer version the actor keeps until the next one, would put the units of a line Shopify fills at
+the 3PL back at the warehouse (the 3PL oversells: the very bug) or, for a split line, count the share
+left at the 3PL twice. A delay is the honest failure: the order's demand waits (a write meanwhile
+meets Shopify's own lowered `available` in its compare-and-set), but lands where Shopify took it.
+Without clients (`shopify=None`) the router never looks up: every web order is at the web location.
+
 Topics not routed here (`inventory_levels/update`, `products/update`, `orders/paid`, …) are acked
 and stay on the ingress stream for 7 days: the outbound side's drift check reads them with its own
 consumer on `evt.shopify.*.inventory_levels.update` / `evt.shopify.*.products.update`.
@@ -17,6 +30,7 @@ consumer on `evt.shopify.*.inventory_levels.update` / `evt.shopify.*.products.up
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import anyio
@@ -32,8 +46,21 @@ from bus import subjects
 from bus.bus import INFRA_ERRORS, Bus, Outgoing
 from bus.envelope import Envelope, EnvelopeCodec, EnvelopeError, make_envelope
 from contract.config import Contract
-from contract.shopify_orders import ShopifyPayloadError, SkuCommand, resolve_location, translate_webhook
+from contract.shopify_orders import (
+    ORDER_TOPICS,
+    LineLocations,
+    ShopifyPayloadError,
+    SkuCommand,
+    decode_order,
+    needs_fulfillment_orders,
+    resolve_location,
+    split_locations,
+    translate_webhook,
+)
 from gateways.pos.messages import PosHoldPlaced, PosHoldReleased, PosMessage
+from gateways.shopify.errors import ShopifyError
+from gateways.shopify.fulfillment_orders import fulfillment_line_locations
+from gateways.shopify.graphql import ShopifyGraphQL
 from gateways.shopify.messages import ShopifyWebhook
 
 log = structlog.get_logger(__name__)
@@ -51,6 +78,7 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True):
     fetch_timeout: float = 0.5
     retry_backoff: float = 0.5
     consumer_check_every: float = 5.0  # seconds without messages before checking the consumer still exists
+    lookup_retry_delay: float = 5.0  # a failed fulfillment-order read: the nak's delay and the shop's pause
 
 
 def hold_commands(contract: Contract, message: PosHoldPlaced | PosHoldReleased) -> list[SkuCommand]:
@@ -70,12 +98,25 @@ def hold_commands(contract: Contract, message: PosHoldPlaced | PosHoldReleased) 
     return [SkuCommand(sku=message.sku, message_id=message_id, payload=released)]
 
 
-def ingress_commands(contract: Contract, envelope: Envelope[Any]) -> list[SkuCommand]:
-    """What one ingress message means to the SKU actors (pure; raises on a bad payload)."""
+def ingress_commands(
+    contract: Contract, envelope: Envelope[Any], assigned: LineLocations | None = None
+) -> list[SkuCommand]:
+    """What one ingress message means to the SKU actors (pure; raises on a bad payload). `assigned`:
+    where Shopify assigned the order's lines, when it was looked up."""
     payload = envelope.payload
     if isinstance(payload, ShopifyWebhook):
-        return translate_webhook(contract, payload.shop, payload.topic, bytes(payload.body))
+        return translate_webhook(contract, payload.shop, payload.topic, bytes(payload.body), assigned)
     return hold_commands(contract, payload)
+
+
+def order_to_look_up(contract: Contract, envelope: Envelope[Any]) -> str | None:
+    """The id of the order whose fulfillment orders this message needs read, if any (pure; raises on a
+    bad order body)."""
+    payload = envelope.payload
+    if not isinstance(payload, ShopifyWebhook) or payload.topic not in ORDER_TOPICS:
+        return None
+    order = decode_order(bytes(payload.body))
+    return str(order.id) if needs_fulfillment_orders(contract, payload.shop, order) else None
 
 
 def to_outgoing(envelope: Envelope[Any], commands: list[SkuCommand]) -> list[Outgoing]:
@@ -109,14 +150,29 @@ def _order_id(commands: list[SkuCommand]) -> str | None:
 class IngressRouter:
     """Consumes ingress until `stop()` or cancellation; see the module docstring."""
 
-    def __init__(self, bus: Bus, contract: Contract, config: RouterConfig | None = None) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        contract: Contract,
+        config: RouterConfig | None = None,
+        *,
+        shopify: Mapping[str, ShopifyGraphQL] | None = None,
+    ) -> None:
         self.bus = bus
         self.contract = contract
         self.config = config or RouterConfig()
+        self.shopify = shopify  # None: no fulfillment-order lookups (module docstring)
+        looked_up = [shop.name for shop in contract.shops if len(split_locations(contract, shop.name)) > 1]
+        missing = [name for name in looked_up if shopify is not None and name not in shopify]
+        if missing:
+            raise ValueError(f"router: no Shopify client for shops {missing} (their web orders need lookups)")
         self._codec: EnvelopeCodec[IngressMessage] = EnvelopeCodec(IngressMessage)
         self._stopping = anyio.Event()
+        self._paused_until: dict[str, float] = {}  # shop -> monotonic time its lookups resume
         self.routed = 0  # ingress messages translated and acked
         self.dead_lettered = 0
+        self.lookups = 0  # fulfillment-order reads done
+        self.lookups_failed = 0  # messages nak'ed because the read failed (or its shop was paused)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -192,7 +248,8 @@ class IngressRouter:
                 return
 
     async def _route(self, msg: Msg) -> None:
-        """Translate, publish to the SKU actors inside this message's trace, then ack."""
+        """Translate (after reading the fulfillment orders it needs), publish to the SKU actors inside
+        this message's trace, then ack."""
         try:
             envelope = self._codec.decode(msg.data)
         except EnvelopeError as exc:
@@ -200,7 +257,11 @@ class IngressRouter:
             return
         with self.bus.tracer.process(msg.subject, msg.headers, msg_id=envelope.id, consumer=DURABLE):
             try:
-                outgoing = to_outgoing(envelope, ingress_commands(self.contract, envelope))
+                assigned = await self._look_up(envelope)
+                outgoing = to_outgoing(envelope, ingress_commands(self.contract, envelope, assigned))
+            except ShopifyError as exc:
+                await self._retry_later(msg, envelope, exc)
+                return
             except BAD_INPUT as exc:
                 await self._dead_letter(msg, exc)
                 return
@@ -212,6 +273,35 @@ class IngressRouter:
                 await self.bus.publish_many(outgoing)
         await msg.ack()
         self.routed += 1
+
+    async def _look_up(self, envelope: Envelope[Any]) -> LineLocations | None:
+        """Where Shopify assigned the order's lines, when the translation needs it (else None)."""
+        if self.shopify is None:
+            return None
+        order_id = order_to_look_up(self.contract, envelope)
+        if order_id is None:
+            return None
+        shop = envelope.payload.shop
+        if time.monotonic() < self._paused_until.get(shop, 0.0):
+            raise ShopifyError("PAUSED", f"fulfillment-order reads of shop {shop!r} paused after a failure")
+        self.lookups += 1
+        try:
+            return await fulfillment_line_locations(self.shopify[shop], order_id)
+        except ShopifyError:
+            self._paused_until[shop] = time.monotonic() + self.config.lookup_retry_delay
+            raise
+
+    async def _retry_later(self, msg: Msg, envelope: Envelope[Any], error: ShopifyError) -> None:
+        self.lookups_failed += 1
+        log.warning(
+            "router.fulfillment_orders_unread",
+            subject=msg.subject,
+            msg_id=envelope.id,
+            code=error.code,
+            error=str(error),
+            retry_in=self.config.lookup_retry_delay,
+        )
+        await msg.nak(delay=self.config.lookup_retry_delay)
 
     async def _dead_letter(self, msg: Msg, error: Exception, reason: str = "untranslatable") -> None:
         seq = msg.metadata.sequence.stream

@@ -1,0 +1,205 @@
+"""Where Shopify fills a web order, in the sandbox world: the eu shop sells online from the Central
+Warehouse and the Rotterdam 3PL, the us shop from the warehouse alone.
+
+Real parts throughout: both emulators (sandbox/world.py), the webhook receiver, nats-server, the
+router with its own Shopify clients reading fulfillment orders over Admin GraphQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+import anyio
+import pytest
+from aiohttp import web
+from graphql import parse
+
+from actors.sku_messages import OrderLine
+from bus.bus import Bus
+from bus.subjects import STREAM_DLQ
+from bus.tracing import BusTracer
+from gateways.shopify.fulfillment_orders import (
+    FULFILLMENT_ORDER_LINES,
+    LINES_PER_PAGE,
+    LINES_QUERY_COST,
+    ORDER_FULFILLMENT_ORDERS,
+    ORDER_QUERY_COST,
+    ORDERS_PER_PAGE,
+    fulfillment_line_locations,
+)
+from gateways.shopify.graphql import RetryPolicy, ShopifyGraphQL, shopify_clients
+from gateways.shopify.router import IngressRouter, RouterConfig
+from gateways.shopify.webhooks import WEBHOOK_PATH, add_webhook_routes, webhook_secrets_from_env
+from sandbox.shopify.cost import query_cost
+from sandbox.shopify.schema import admin_schema
+from sandbox.world import World, WorldSpec, build_world
+
+from .conftest import DEADLINE, StreamReader, read_stream, sku_payloads, stored_count, subscribe_webhooks
+
+WAREHOUSE, THREEPL = "Central Warehouse", "Rotterdam 3PL"
+QUICK_RETRY = RetryPolicy(attempts=2, base_delay=0.02, max_delay=0.05, timeout=2.0)
+
+
+@dataclass
+class Engine:
+    world: World
+    router: IngressRouter
+    clients: dict[str, ShopifyGraphQL]
+    sku_messages: StreamReader
+
+    def netsuite(self, site: str) -> str:
+        return str(self.world.location_ids[site])
+
+    def lines(self, sku: str) -> list[OrderLine]:
+        return sku_payloads(self.sku_messages.messages, OrderLine, sku)
+
+    async def lines_of(self, order: dict[str, object], sku: str, count: int) -> list[OrderLine]:
+        """The first `count` OrderLines of `order` for `sku` (its parts), once they arrived."""
+
+        def of_order() -> list[OrderLine]:
+            return [line for line in self.lines(sku) if line.order_id == str(order["id"])]
+
+        await self.sku_messages.wait_for(lambda _: len(of_order()) >= count)
+        return of_order()[:count]
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[World]:
+    built = await build_world(WorldSpec(skus=3, seed=4))
+    try:
+        yield built
+    finally:
+        await built.stop()
+
+
+@pytest.fixture
+async def engine(bus: Bus, world: World, http: aiohttp.ClientSession) -> AsyncIterator[Engine]:
+    """Webhooks of both shops → receiver → JetStream → the router, as `tandem run` wires them."""
+    app = web.Application()
+    add_webhook_routes(app, bus, world.contract, webhook_secrets_from_env(world.contract, world.env))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    for shop in ("us", "eu"):
+        await subscribe_webhooks(http, world.shopify.shop_info(shop), f"http://{host}:{port}{WEBHOOK_PATH}")
+    clients = shopify_clients(world.contract, world.env, http, BusTracer(None), retry=QUICK_RETRY)
+    config = RouterConfig(consumer_check_every=0.3, lookup_retry_delay=0.2)
+    router = IngressRouter(bus, world.contract, config, shopify=clients)
+    task = asyncio.create_task(router.run())
+    try:
+        yield Engine(world, router, clients, await read_stream(bus, "act.sku.>"))
+    finally:
+        router.stop()
+        with anyio.fail_after(DEADLINE):
+            await task
+        await runner.cleanup()
+
+
+def web_order(world: World, shop: str, sku: str, quantity: int) -> dict[str, object]:
+    return world.shopify.place_order(shop, {"lines": [{"sku": sku, "quantity": quantity}]})
+
+
+def parts(lines: list[OrderLine]) -> dict[str, tuple[str, int]]:
+    """Line id (of the part) → (NetSuite location, quantity)."""
+    return {line.line_id: (line.location, line.quantity) for line in lines}
+
+
+async def test_a_web_order_filled_at_the_3pl_is_demand_at_the_3pls_netsuite_location(engine: Engine) -> None:
+    world, sku = engine.world, engine.world.skus[0]
+    world.shopify.set_stock("eu", {"sku": sku, "location": WAREHOUSE, "available": 0})
+    order = web_order(world, "eu", sku, 2)
+    [line_item] = order["line_items"]  # type: ignore[misc]
+    line_id = str(line_item["id"])
+    three_pl_gid = world.shop_locations[("eu", "3pl")]
+    assert parts(await engine.lines_of(order, sku, 2)) == {
+        line_id: (engine.netsuite("3pl"), 2),
+        f"{line_id}@{three_pl_gid}": (engine.netsuite("3pl"), 0),
+    }
+    assert engine.router.lookups >= 1
+
+
+async def test_a_line_split_over_the_warehouse_and_the_3pl_is_demand_at_both(engine: Engine) -> None:
+    world, sku = engine.world, engine.world.skus[1]
+    world.shopify.set_stock("eu", {"sku": sku, "location": WAREHOUSE, "available": 1})
+    world.shopify.set_stock("eu", {"sku": sku, "location": THREEPL, "available": 5})
+    order = web_order(world, "eu", sku, 3)
+    [line_item] = order["line_items"]  # type: ignore[misc]
+    line_id = str(line_item["id"])
+    assert parts(await engine.lines_of(order, sku, 2)) == {
+        line_id: (engine.netsuite("warehouse"), 1),
+        f"{line_id}@{world.shop_locations[('eu', '3pl')]}": (engine.netsuite("3pl"), 2),
+    }
+
+
+async def test_orders_in_a_shop_selling_online_from_one_location_cost_no_graphql_call(
+    engine: Engine,
+) -> None:
+    world, sku = engine.world, engine.world.skus[0]
+    before = world.shopify.runtime("us").bucket.requests  # type: ignore[attr-defined]
+    order = web_order(world, "us", sku, 1)
+    pos = world.shopify.place_order(
+        "us", {"lines": [{"sku": sku, "quantity": 1}], "source": "pos", "location": "Brooklyn Store"}
+    )
+    assert parts(await engine.lines_of(order, sku, 1)) == {
+        str(order["line_items"][0]["id"]): (engine.netsuite("warehouse"), 1)  # type: ignore[index]
+    }
+    await engine.lines_of(pos, sku, 1)
+    assert (engine.router.lookups, engine.clients["us"].stats.calls, engine.clients["eu"].stats.calls) == (
+        0,
+        0,
+        0,
+    )
+    assert world.shopify.runtime("us").bucket.requests == before  # type: ignore[attr-defined]
+
+
+async def test_when_shopify_cannot_answer_the_webhook_waits_and_then_lands_at_the_3pl(
+    bus: Bus, engine: Engine
+) -> None:
+    world, sku = engine.world, engine.world.skus[2]
+    world.shopify.set_stock("eu", {"sku": sku, "location": WAREHOUSE, "available": 0})
+    world.shopify.set_faults("eu", {"error_rate": 1.0})  # every GraphQL call answered 503
+    order = web_order(world, "eu", sku, 1)
+    with anyio.fail_after(DEADLINE):
+        while engine.router.lookups_failed < 2:  # nak'ed, and nak'ed again on redelivery
+            await anyio.sleep(0.02)
+    assert [line for line in engine.lines(sku) if line.order_id == str(order["id"])] == []
+    world.shopify.set_faults("eu", {})
+    [main, _share] = await engine.lines_of(order, sku, 2)
+    assert (main.location, main.quantity) == (engine.netsuite("3pl"), 1)
+    assert await stored_count(bus, STREAM_DLQ, "dlq.>") == 0
+
+
+async def test_every_page_of_fulfillment_orders_and_of_their_lines_is_read(
+    http: aiohttp.ClientSession,
+) -> None:
+    world = await build_world(WorldSpec(skus=LINES_PER_PAGE + ORDERS_PER_PAGE + 2, seed=5))
+    try:
+        client = shopify_clients(world.contract, world.env, http, BusTracer(None), retry=QUICK_RETRY)["eu"]
+        first = world.skus[: LINES_PER_PAGE + 1]  # one fulfillment order with more lines than a page
+        order = world.shopify.place_order("eu", {"lines": [{"sku": sku, "quantity": 1} for sku in first]})
+        for sku in world.skus[LINES_PER_PAGE + 1 :]:  # each added line: a fulfillment order of its own
+            world.shopify.edit_order("eu", order["id"], {"add_lines": [{"sku": sku, "quantity": 1}]})
+        [placed] = [o for o in world.shopify.orders("eu") if o["id"] == order["id"]]
+        assigned = await fulfillment_line_locations(client, str(order["id"]))
+        warehouse = world.shop_locations[("eu", "warehouse")]
+        assert assigned == {str(line["id"]): {warehouse: 1} for line in placed["line_items"]}
+        assert len(assigned) == LINES_PER_PAGE + ORDERS_PER_PAGE + 2
+        assert client.stats.calls >= 3  # two pages of fulfillment orders, one more page of lines
+    finally:
+        await world.stop()
+
+
+def test_the_cost_estimates_are_what_shopifys_calculator_asks() -> None:
+    schema = admin_schema()
+    for query, estimate in (
+        (ORDER_FULFILLMENT_ORDERS, ORDER_QUERY_COST),
+        (FULFILLMENT_ORDER_LINES, LINES_QUERY_COST),
+    ):
+        assert (
+            query_cost(schema, parse(query), None, {"id": "gid://shopify/Order/1", "after": None}) == estimate
+        )

@@ -30,9 +30,11 @@ Deliberately not followed:
 - a cancellation as such: what Shopify puts back comes as the cancel's refund (restock `cancel`);
 - a parked message applied later on Resync: by then the writer has met the movement as drift and
   re-read Shopify;
-- where Shopify fills a web order: its REST body does not say, so a web line counts at the shop's
-  web location (contract/shopify_orders.py); units Shopify takes elsewhere (an order split over
-  online locations when the first runs out) show as drift there.
+- where Shopify fills a web order beyond what the translation says: in a shop whose storefronts
+  sell from several locations, a web line arrives in parts, one per location, with the units
+  Shopify holds there (contract/shopify_orders.py, "Split lines"), so its footprint is followed
+  there. Without that read (one online location, or a router with no Shopify client) a web line
+  counts at the shop's web location, and units Shopify takes elsewhere show as drift there.
 """
 
 from __future__ import annotations

@@ -29,8 +29,11 @@ INFRA_ERRORS = (nats.errors.Error, TimeoutError, ConnectionError)
 PUBLISH_TIMEOUT = 10.0
 
 
-class Outgoing(msgspec.Struct, frozen=True, kw_only=True):
-    """One message to publish durably; `msg_id` deduplicates it in JetStream (default: envelope id)."""
+class Outgoing(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """One message to publish durably; `msg_id` deduplicates it in JetStream (default: envelope id).
+
+    Untracked by the garbage collector, like Envelope: one per message sent, never part of a cycle.
+    """
 
     subject: str
     envelope: Envelope[Any]

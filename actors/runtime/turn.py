@@ -62,20 +62,29 @@ def decide_turn(
         decision.undecodable = exc
         return decision
     decision.envelope = envelope
-    if cell.has_seen(envelope.id):
+    if envelope.id in cell.seen:
         decision.duplicate = True
         return decision
-    with (
-        tracer.process(subject, headers, msg_id=envelope.id, consumer=consumer, template=template) as span,
-        tracer.turn(behaviour.kind, cell.key, message_type=envelope.type) as turn_span,
-    ):
+    with tracer.process(subject, headers, msg_id=envelope.id, consumer=consumer, template=template) as span:
         decision.span = span
-        try:
-            decision.state, effects = behaviour.decide(cell.state, envelope)
-            if effects:
-                decision.outgoing, decision.timers = to_outgoing(behaviour.kind, envelope, effects)
-        except Exception as exc:  # an actor's bug or bad input: it crashes only this actor
-            record_error(turn_span, exc)
-            record_error(span, exc)
-            decision.error = exc
+        if tracer.recording:
+            with tracer.turn(behaviour.kind, cell.key, message_type=envelope.type) as turn_span:
+                _decide(behaviour, cell, envelope, decision)
+                if decision.error is not None:
+                    record_error(turn_span, decision.error)
+        else:  # no turn span: the unrecorded process span around it already carries the context
+            _decide(behaviour, cell, envelope, decision)
+        if decision.error is not None:
+            record_error(span, decision.error)
     return decision
+
+
+def _decide(
+    behaviour: Behaviour[Any, Any], cell: ActorCell, envelope: Envelope[Any], decision: Decision
+) -> None:
+    try:
+        decision.state, effects = behaviour.decide(cell.state, envelope)
+        if effects:
+            decision.outgoing, decision.timers = to_outgoing(behaviour.kind, envelope, effects)
+    except Exception as exc:  # an actor's bug or bad input: it crashes only this actor
+        decision.error = exc

@@ -8,7 +8,8 @@ router with its own Shopify clients reading fulfillment orders over Admin GraphQ
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -17,9 +18,12 @@ import pytest
 from aiohttp import web
 from graphql import parse
 
-from actors.sku_messages import OrderLine
-from bus.bus import Bus
-from bus.subjects import STREAM_DLQ
+from actors.runtime.host import ActorHost, HostConfig
+from actors.sku.behaviour import SkuBehaviour
+from actors.sku_messages import SKU_KIND, OrderLine, StockReading
+from bus.bus import Bus, Outgoing
+from bus.envelope import make_envelope
+from bus.subjects import STREAM_DLQ, actor
 from bus.tracing import BusTracer
 from gateways.shopify.fulfillment_orders import (
     FULFILLMENT_ORDER_LINES,
@@ -31,6 +35,7 @@ from gateways.shopify.fulfillment_orders import (
     fulfillment_line_locations,
 )
 from gateways.shopify.graphql import RetryPolicy, ShopifyGraphQL, shopify_clients
+from gateways.shopify.inventory_writer import InventoryWriter, WriterConfig
 from gateways.shopify.router import IngressRouter, RouterConfig
 from gateways.shopify.webhooks import WEBHOOK_PATH, add_webhook_routes, webhook_secrets_from_env
 from sandbox.shopify.cost import query_cost
@@ -172,6 +177,61 @@ async def test_when_shopify_cannot_answer_the_webhook_waits_and_then_lands_at_th
     [main, _share] = await engine.lines_of(order, sku, 2)
     assert (main.location, main.quantity) == (engine.netsuite("3pl"), 1)
     assert await stored_count(bus, STREAM_DLQ, "dlq.>") == 0
+
+
+async def eventually(condition: Callable[[], bool], what: str) -> None:
+    with anyio.move_on_after(DEADLINE):
+        while not condition():
+            await anyio.sleep(0.01)
+    assert condition(), f"timed out waiting for {what}"
+
+
+async def test_a_sale_shopify_fills_at_the_3pl_is_followed_there_by_the_compare_and_set(
+    bus: Bus, engine: Engine
+) -> None:
+    """With the SKU actor and the eu writer: Tandem expects the units gone where Shopify took them, so
+    the next write at the 3PL compares against what Shopify holds there (with the web location, it
+    was refused as drift and the 3PL corrected too low)."""
+    world, sku = engine.world, engine.world.skus[0]
+
+    def eu_available() -> dict[str, int]:
+        return {level["location"]: int(level["available"]) for level in world.shopify.inventory("eu", sku)}
+
+    for site in (WAREHOUSE, THREEPL):  # above NetSuite's: Tandem's first writes lower them
+        world.shopify.set_stock("eu", {"sku": sku, "location": site, "available": 9})
+    writer = InventoryWriter(bus, engine.clients["eu"], WriterConfig(coalesce_window=0.02))
+    host = ActorHost(bus, SkuBehaviour(world.contract), HostConfig(idle_after=3600))
+
+    async def read_netsuite(site: str, on_hand: int) -> None:
+        reading = StockReading(
+            location=engine.netsuite(site), on_hand=on_hand, committed=0, read_at=time.time()
+        )
+        await bus.publish(Outgoing(subject=actor(SKU_KIND, sku), envelope=make_envelope(reading, key=sku)))
+
+    async with anyio.create_task_group() as tg:
+        await tg.start(host.run)
+        await tg.start(writer.run)
+        for site, on_hand in (("warehouse", 4), ("3pl", 5), ("brooklyn", 0), ("manhattan", 0)):
+            await read_netsuite(site, on_hand)
+        first = lambda: eu_available()[THREEPL] == 5 and 1 <= eu_available()[WAREHOUSE] < 9  # noqa: E731
+        await eventually(first, "the first values in Shopify")
+
+        # The warehouse's share for eu runs out: Shopify takes the rest of the order at the 3PL.
+        at_warehouse = eu_available()[WAREHOUSE]
+        order = web_order(world, "eu", sku, at_warehouse + 2)
+        assert eu_available() == {WAREHOUSE: 0, THREEPL: 3}
+        await engine.lines_of(order, sku, 2)  # stored for the actor before the reading below
+
+        # NetSuite receives 2 at the 3PL: the write compares against the 3 Shopify holds after the sale.
+        await read_netsuite("3pl", 7)
+        await eventually(lambda: eu_available()[THREEPL] == 5, "the received units in Shopify")
+        writes = [
+            w for w in world.shopify.quantity_writes("eu") if w.sku == sku and w.location_name == THREEPL
+        ]
+        assert (writes[-1].change_from_quantity, writes[-1].after) == (3, 5)
+        assert (writer.stats.drift, writer.stats.stale_batches) == (0, 0)
+        writer.stop()
+        host.stop()
 
 
 async def test_every_page_of_fulfillment_orders_and_of_their_lines_is_read(

@@ -5,6 +5,7 @@ HTTP-free so that it can be tested directly; admin_api.py wraps it in aiohttp.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -54,15 +55,21 @@ def _errors_reply(runtime: ShopRuntime, errors: list[dict[str, Any]], requested:
     return GraphQLReply(200, {"errors": errors, "extensions": _cost(runtime, requested, None)})
 
 
-def _oversized_inputs(document: DocumentNode, variables: dict[str, Any]) -> list[dict[str, Any]]:
-    """Any input list longer than 250, inline or in variables [reference §1]."""
-    sizes: list[tuple[int, list[str]]] = []
+def _inline_list_sizes(document: DocumentNode) -> tuple[int, ...]:
+    sizes: list[int] = []
 
     class ListSizes(Visitor):
         def enter_list_value(self, node: ListValueNode, *_: Any) -> None:
-            sizes.append((len(node.values), []))
+            sizes.append(len(node.values))
 
     visit(document, ListSizes())
+    return tuple(sizes)
+
+
+def _oversized_inputs(inline: tuple[int, ...], variables: dict[str, Any]) -> list[dict[str, Any]]:
+    """Any input list longer than 250, inline (`inline`: the document's list sizes) or in variables
+    [reference §1]."""
+    sizes: list[tuple[int, list[str]]] = [(size, []) for size in inline]
 
     def walk(value: Any, path: list[str]) -> None:
         if isinstance(value, list):
@@ -125,18 +132,30 @@ class _Request:
     operation_name: str | None
 
 
+@functools.lru_cache(maxsize=512)
+def _parsed(query: str) -> tuple[DocumentNode | None, tuple[dict[str, Any], ...], tuple[int, ...]]:
+    """The parsed document, its validation errors against the schema and its inline list sizes;
+    None on a syntax error. Cached by query text: a client sends the same few documents with new
+    variables each time."""
+    try:
+        document = parse(query)
+    except GraphQLSyntaxError as error:
+        return None, (dict(error.formatted),), ()
+    errors = tuple(dict(error.formatted) for error in validate(admin_schema(), document))
+    return document, errors, _inline_list_sizes(document)
+
+
 def _checked_request(runtime: ShopRuntime, body: Any) -> _Request | GraphQLReply:
     """Parse and validate everything Shopify checks before spending any cost."""
     parts = _request_parts(body)
     if isinstance(parts, str):
         return GraphQLReply(400, {"errors": {"query": parts}})
     query, variables, operation_name = parts
-    try:
-        document = parse(query)
-    except GraphQLSyntaxError as error:
-        return _errors_reply(runtime, [dict(error.formatted)])
-    errors: list[dict[str, Any]] = [dict(error.formatted) for error in validate(admin_schema(), document)]
-    errors = errors or _oversized_inputs(document, variables)
+    document, syntax_or_schema_errors, inline_sizes = _parsed(query)
+    if document is None:
+        return _errors_reply(runtime, list(syntax_or_schema_errors))
+    errors = list(syntax_or_schema_errors)
+    errors = errors or _oversized_inputs(inline_sizes, variables)
     errors = errors or _variable_errors(document, operation_name, variables)
     return _errors_reply(runtime, errors) if errors else _Request(document, variables, operation_name)
 

@@ -7,7 +7,9 @@ TO_TIMESTAMP stays consistent, one that assumes UTC is off by the zone offset.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -39,8 +41,10 @@ _TOKENS = (
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
 
-def _format_tokens(fmt: str) -> list[tuple[str, str]]:
-    """Split an Oracle format into ("token", "YYYY") and ("text", "-") pieces."""
+@functools.lru_cache(maxsize=256)
+def _format_tokens(fmt: str) -> tuple[tuple[str, str], ...]:
+    """Split an Oracle format into ("token", "YYYY") and ("text", "-") pieces (cached: a query
+    applies the same format to every row it scans)."""
     pieces: list[tuple[str, str]] = []
     position = 0
     while position < len(fmt):
@@ -60,7 +64,7 @@ def _format_tokens(fmt: str) -> list[tuple[str, str]]:
         else:
             pieces.append(("text", fmt[position]))
             position += 1
-    return pieces
+    return tuple(pieces)
 
 
 def to_char(moment: datetime | date, fmt: str, zone: ZoneInfo) -> str:
@@ -76,31 +80,32 @@ def to_char(moment: datetime | date, fmt: str, zone: ZoneInfo) -> str:
     return "".join(out)
 
 
+_RENDERS: dict[str, Callable[[datetime], str]] = {
+    "YYYY": lambda t: f"{t.year:04d}",
+    "YY": lambda t: f"{t.year % 100:02d}",
+    "MM": lambda t: f"{t.month:02d}",
+    "MON": lambda t: _MONTHS[t.month - 1],
+    "MONTH": lambda t: t.strftime("%B").upper(),
+    "DD": lambda t: f"{t.day:02d}",
+    "HH24": lambda t: f"{t.hour:02d}",
+    "HH12": lambda t: f"{t.hour % 12 or 12:02d}",
+    "HH": lambda t: f"{t.hour % 12 or 12:02d}",
+    "MI": lambda t: f"{t.minute:02d}",
+    "SS": lambda t: f"{t.second:02d}",
+    "FF": lambda t: f"{t.microsecond:06d}",
+    "FF6": lambda t: f"{t.microsecond:06d}",
+    "FF3": lambda t: f"{t.microsecond // 1000:03d}",
+    "AM": lambda t: "AM" if t.hour < 12 else "PM",
+    "PM": lambda t: "AM" if t.hour < 12 else "PM",
+    "A.M.": lambda t: "A.M." if t.hour < 12 else "P.M.",
+    "P.M.": lambda t: "A.M." if t.hour < 12 else "P.M.",
+    "DY": lambda t: t.strftime("%a").upper(),
+    "DAY": lambda t: t.strftime("%A").upper(),
+}
+
+
 def _render_token(local: datetime, token: str) -> str:
-    hour12 = local.hour % 12 or 12
-    renders = {
-        "YYYY": f"{local.year:04d}",
-        "YY": f"{local.year % 100:02d}",
-        "MM": f"{local.month:02d}",
-        "MON": _MONTHS[local.month - 1],
-        "MONTH": local.strftime("%B").upper(),
-        "DD": f"{local.day:02d}",
-        "HH24": f"{local.hour:02d}",
-        "HH12": f"{hour12:02d}",
-        "HH": f"{hour12:02d}",
-        "MI": f"{local.minute:02d}",
-        "SS": f"{local.second:02d}",
-        "FF": f"{local.microsecond:06d}",
-        "FF6": f"{local.microsecond:06d}",
-        "FF3": f"{local.microsecond // 1000:03d}",
-        "AM": "AM" if local.hour < 12 else "PM",
-        "PM": "AM" if local.hour < 12 else "PM",
-        "A.M.": "A.M." if local.hour < 12 else "P.M.",
-        "P.M.": "A.M." if local.hour < 12 else "P.M.",
-        "DY": local.strftime("%a").upper(),
-        "DAY": local.strftime("%A").upper(),
-    }
-    return renders[token]
+    return _RENDERS[token](local)
 
 
 _PARSE_PATTERNS = {
@@ -122,6 +127,7 @@ _PARSE_PATTERNS = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # a query's TO_TIMESTAMP constant is read once, not once per row
 def parse_datetime(text: str, fmt: str, zone: ZoneInfo) -> datetime:
     """TO_TIMESTAMP: read `text` as local time in the account zone; returns an aware UTC datetime."""
     pattern = ""

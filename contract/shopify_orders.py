@@ -17,22 +17,22 @@ Rules, each with its why:
   default a web line is demand at the shop's *web location*: the first location, in file order, of
   the shop's first storefront channel that is mapped in that shop (else the first non-POS mapped
   location). Where that can be wrong, in a shop whose storefronts map several locations
-  (`split_locations`), the router reads the order's open fulfillment orders and passes in the units
-  each line still has to ship from each location (`LineLocations`): see "Split lines". A location
-  change between versions counts as an edit in the actor, which is what a re-route is.
-- Split lines: a line's units *taken* at a location are those still to ship from it, plus those
-  shipped from it (the body's `fulfillments`), less those returned to stock there (its refunds);
-  cancelled units Shopify put back are in none of these. The line is one OrderLine under its own
-  id at its *main* location (the web location if units are taken there, else where most are) and
-  one per other storefront location under `<line id>@<location GID>` with the units taken there.
-  All of them every time, zero where none are taken, so a share that moves away is zeroed, not left
-  behind (the translation keeps no state: it cannot know which shares an earlier version had). The
-  main part keeps the line id because refunds name it: it carries the rest of the line's quantity
-  (its own units and every refunded unit), and the actor takes restocked refunds off it, which
-  leaves exactly its units taken. Units refunded without restock stay demand there, as they do
-  for any line. A line nothing is taken for is at the web location; units taken at a location
-  outside the storefront ones count at the main location (such a share could not be zeroed later).
-  The parts always add up to the body's quantity: a read newer than the body adds no units.
+  (`split_locations`), the router reads from Shopify where it holds each line's units taken (still
+  to ship from a location, or shipped from it: `LineLocations`) and passes that in: see "Split
+  lines". A location change between versions counts as an edit in the actor: so does a re-route.
+- Split lines: a line is one OrderLine under its own id at its *main* location (the web location
+  if Shopify holds units there, else where it holds most) and one per other storefront location
+  under `<line id>@<location GID>` with the units held there. All of them every time, zero where
+  none are, so a share that moves away is zeroed, not left behind (the translation keeps no state:
+  it cannot know which shares an earlier version had). The main part keeps the line id because
+  refunds name it: it carries the rest of the line's quantity (its own units and every refunded
+  unit), and the actor takes restocked refunds off it, which leaves exactly its own units (units
+  refunded without restock stay demand there, as for any line). The one inexact case: units
+  returned to stock at a share's location are taken off the main part while the share keeps them
+  (a split line returned before NetSuite absorbed its order). A line Shopify holds nothing for is
+  at the web location; units at a location outside the storefront ones count at the main part
+  (such a share could not be zeroed later). The parts add up to the body's quantity, whatever
+  the read (made later than the body) says.
 - A Shopify location the contract cannot map still produces a message, with the location
   `unmapped:<shop>:<gid>`, which no NetSuite id can equal: the SKU actor parks it and reports it.
 - Gift cards and lines without a SKU are no inventory: skipped. A bundle SKU is demand on its
@@ -59,7 +59,6 @@ from contract.shopify_locations import (
     Id,
     LinePart,
     line_parts,
-    location_gid,
     netsuite_location,
     split_locations,
     web_location,
@@ -74,11 +73,9 @@ ROUTED_TOPICS = ORDER_TOPICS | REFUND_TOPICS
 RESTOCKING = frozenset({"cancel", "return", "legacy_restock"})
 
 T = TypeVar("T")
-# Units of each order line (REST line id) Shopify still has to ship from each Shopify location GID:
-# the order's open fulfillment orders (gateways/shopify/fulfillment_orders.py).
+# Units Shopify holds taken for each order line (REST line id) at each Shopify location GID: still
+# to ship from there, plus shipped from there (read by gateways/shopify/fulfillment_orders.py).
 LineLocations = Mapping[str, Mapping[str, int]]
-# Fulfillments Shopify no longer counts as shipped (REST fulfillment statuses).
-UNSHIPPED = frozenset({"cancelled", "error", "failure"})
 
 
 class ShopifyPayloadError(ValueError):
@@ -97,7 +94,6 @@ class RestRefundLine(msgspec.Struct, frozen=True, kw_only=True):
     line_item_id: Id
     quantity: int
     restock_type: str | None = None
-    location_id: Id | None = None  # where restocked units went back
     line_item: RestLineItem | None = None
 
 
@@ -108,17 +104,6 @@ class RestRefund(msgspec.Struct, frozen=True, kw_only=True):
     refund_line_items: list[RestRefundLine] = []
 
 
-class RestFulfillmentLine(msgspec.Struct, frozen=True, kw_only=True):
-    id: Id  # the order line's id
-    quantity: int
-
-
-class RestFulfillment(msgspec.Struct, frozen=True, kw_only=True):
-    location_id: Id | None = None
-    status: str | None = None
-    line_items: list[RestFulfillmentLine] = []
-
-
 class RestOrder(msgspec.Struct, frozen=True, kw_only=True):
     id: Id
     updated_at: str
@@ -127,7 +112,6 @@ class RestOrder(msgspec.Struct, frozen=True, kw_only=True):
     source_name: str | None = None
     line_items: list[RestLineItem] = []
     refunds: list[RestRefund] = []
-    fulfillments: list[RestFulfillment] = []
 
 
 class SkuCommand(msgspec.Struct, frozen=True, kw_only=True):
@@ -179,29 +163,6 @@ def needs_fulfillment_orders(contract: Contract, shop: str, order: RestOrder) ->
     )
 
 
-def taken_units(order: RestOrder, unshipped: LineLocations) -> dict[str, dict[str, int]]:
-    """Units Shopify holds taken per line and Shopify location GID: still to ship there (the
-    fulfillment orders), shipped from there (the body's fulfillments), less those returned to stock
-    there (its refunds). Cancelled units are in none of these: Shopify put them back."""
-    taken = {line: dict(per_location) for line, per_location in unshipped.items()}
-
-    def add(line_id: Id, location_id: Id | None, units: int) -> None:
-        if location_id is not None:
-            per_location = taken.setdefault(str(line_id), {})
-            gid = location_gid(location_id)
-            per_location[gid] = per_location.get(gid, 0) + units
-
-    for fulfillment in order.fulfillments:
-        if (fulfillment.status or "").lower() not in UNSHIPPED:
-            for shipped in fulfillment.line_items:
-                add(shipped.id, fulfillment.location_id, shipped.quantity)
-    for refund in order.refunds:
-        for returned in refund.refund_line_items:
-            if (returned.restock_type or "").lower() == "return":
-                add(returned.line_item_id, returned.location_id, -returned.quantity)
-    return taken
-
-
 # --- translation ------------------------------------------------------------------------------------
 
 
@@ -229,7 +190,7 @@ def order_line_commands(
     contract: Contract, shop: str, order: RestOrder, assigned: LineLocations | None = None
 ) -> list[SkuCommand]:
     """One full-state OrderLine per inventory line (per component for a bundle), per part when the
-    router read which units Shopify still has to ship where (`assigned`; None: not looked up)."""
+    router read where Shopify holds the lines' units (`assigned`; None: not looked up)."""
     version_at = epoch_seconds(order.updated_at, "updated_at")
     location = (
         netsuite_location(contract, shop, order.location_id)
@@ -238,7 +199,6 @@ def order_line_commands(
     )
     refunded = refunded_units(order)
     split = assigned is not None and needs_fulfillment_orders(contract, shop, order)
-    taken = taken_units(order, assigned) if split and assigned is not None else {}
     commands = []
     for line in order.line_items:
         line_id = str(line.id)
@@ -246,8 +206,8 @@ def order_line_commands(
         edited_quantity = max(0, current + refunded.get(line_id, 0))
         bundle = line.sku if line.sku and contract.bundle(line.sku) is not None else None
         parts = (
-            line_parts(contract, shop, edited_quantity, taken.get(line_id, {}))
-            if split
+            line_parts(contract, shop, edited_quantity, assigned.get(line_id, {}))
+            if split and assigned is not None
             else [LinePart("", location, edited_quantity)]
         )
         # Shares with units first: a move applies its increase before its decrease (to zero), so the

@@ -1,7 +1,7 @@
 """Where a web order's demand counts when Shopify fills it from several locations (pure translation).
 
-contract/shopify_orders.py, "Location" and "Split lines": with the units each line still has to ship
-from each location (`LineLocations`, read from the order's fulfillment orders by the router), a web
+contract/shopify_orders.py, "Location" and "Split lines": with the units Shopify holds taken for each
+line at each location (`LineLocations`, read from the order's fulfillment orders by the router), a web
 line in a shop whose storefronts sell from several locations is one OrderLine per part: its own id
 at its main location, `<id>@<gid>` at each other storefront location. The whole-order property is in
 test_shopify_order_locations_properties.py.
@@ -275,11 +275,7 @@ def test_a_restocking_refund_of_a_line_at_the_3pl_is_taken_off_at_the_3pl() -> N
     assert pending_by_location(state) == {"T": 2}
 
 
-def test_shipped_units_stay_demand_where_they_shipped_from_and_returns_leave_it_there() -> None:
-    shipped = {"location_id": 4, "status": "success", "line_items": [{"id": 70, "quantity": 2}]}
-    cancelled = {"location_id": 1, "status": "cancelled", "line_items": [{"id": 70, "quantity": 2}]}
-    order = {**body(quantity=3), "fulfillments": [shipped, cancelled]}
-    assert lines(translate(order, {"70": {W_GID: 1}})) == [("70", "W", 1), (f"70@{T_GID}", "T", 2)]
+def test_a_return_of_a_line_shipped_from_the_3pl_is_taken_off_at_the_3pl() -> None:
     returned = {
         "id": 98,
         "order_id": 7,
@@ -288,14 +284,13 @@ def test_shipped_units_stay_demand_where_they_shipped_from_and_returns_leave_it_
                 "line_item_id": 70,
                 "quantity": 1,
                 "restock_type": "return",
-                "location_id": 4,
                 "line_item": {"id": 70, "sku": "A", "quantity": 3},
             }
         ],
     }
-    order = {**body(quantity=3, current=2, refunds=[returned]), "fulfillments": [shipped]}
-    state = apply_all(SkuState(sku="A"), translate(order, {"70": {W_GID: 1}}), 1.0)
-    assert pending_by_location(state) == {"W": 1, "T": 1}
+    # Shopify holds the 3 shipped from the 3PL as taken there (a return is not read back).
+    commands = translate(body(quantity=3, current=2, refunds=[returned]), {"70": {T_GID: 3}})
+    assert pending_by_location(apply_all(SkuState(sku="A"), commands, 1.0)) == {"T": 2}
 
 
 @pytest.mark.parametrize("assigned", [{"70": {T_GID: 3}}, {"70": {W_GID: 1, T_GID: 2}}, {}])

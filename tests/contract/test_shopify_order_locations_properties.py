@@ -6,9 +6,10 @@ at W while W has them, then at T, and past zero at W; one fulfillment order per 
 an edit up at a location that has an open one; an edit down (a `cancel` refund) takes units off the
 fulfillment orders in their order and puts them back there; a cancel does so with every unshipped
 unit; shipping ships all that is left, from each fulfillment order's location; a return restocks
-shipped units where they shipped from. After each change, the webhook body Shopify would send is
-translated with the open fulfillment orders as the router reads them then, and applied by the SKU
-actor's own transitions (shopify_expected's footprint included).
+shipped units where they shipped from (modelled for lines at one location only: a split line's
+return is the documented inexact case). After each change, the webhook body Shopify would send is
+translated with what the router reads then (units still to ship and units shipped, per location),
+and applied by the SKU actor's own transitions (shopify_expected's footprint included).
 
 Nothing is absorbed by NetSuite here, so for every order the actor's pending units per location, and
 the units it believes Shopify took per location (the footprint the compare-and-set follows), must
@@ -48,6 +49,7 @@ class Order:
     shipped: list[tuple[str, int]] = field(default_factory=list)  # (location, units) per fulfillment
     refunds: list[tuple[str, int, str]] = field(default_factory=list)  # (location, units, restock type)
     cancelled: bool = False
+    locations: set[str] = field(default_factory=set)  # where units were ever taken
 
     @property
     def line_id(self) -> int:
@@ -96,6 +98,7 @@ class Shop:
             if fo is None:
                 order.fulfillment_orders.append(fo := FulfillmentOrder(gid, 0))
             fo.remaining += take
+            order.locations.add(gid)
         order.ordered += units
 
     def cancel_units(self, order: Order, units: int) -> None:
@@ -131,7 +134,11 @@ class Shop:
                 if fo.remaining:
                     order.shipped.append((fo.gid, fo.remaining))
                     fo.remaining = 0
-        elif op[0] == "return" and order.returnable(gid := (W_GID, T_GID)[op[2] % 2]):
+        elif (
+            op[0] == "return"
+            and len(order.locations) == 1
+            and order.returnable(gid := (W_GID, T_GID)[op[2] % 2])
+        ):
             order.refunds.append((gid, 1, "return"))
             self.available[gid] += 1
         else:
@@ -175,9 +182,13 @@ class Shop:
         }
 
     def send(self, order: Order) -> None:
+        """Translate the order's webhook with what the router reads: units still to ship plus units
+        shipped, per location (returns are not read back)."""
         unshipped: dict[str, int] = {}
         for fo in order.fulfillment_orders:
             unshipped[fo.gid] = unshipped.get(fo.gid, 0) + fo.remaining
+        for gid, units in order.shipped:
+            unshipped[gid] = unshipped.get(gid, 0) + units
         raw = json.dumps(self.body(order)).encode()
         for command in translate_webhook(
             CONTRACT, "eu", "orders/updated", raw, {str(order.line_id): unshipped}

@@ -23,20 +23,24 @@ from actors.sku.behaviour import SkuBehaviour
 from actors.sku_messages import SKU_KIND, OrderLine, StockReading
 from bus.bus import Bus, Outgoing
 from bus.envelope import make_envelope
-from bus.subjects import STREAM_DLQ, actor
+from bus.subjects import STREAM_DLQ, STREAM_INGRESS, actor
 from bus.tracing import BusTracer
 from gateways.shopify.fulfillment_orders import (
-    FULFILLMENT_ORDER_LINES,
+    FO_LINES_PAGE,
+    FULFILLMENT_ORDER_SHIPMENTS,
     LINES_PER_PAGE,
-    LINES_QUERY_COST,
     ORDER_FULFILLMENT_ORDERS,
     ORDER_QUERY_COST,
     ORDERS_PER_PAGE,
+    SHIPMENTS_PER_PAGE,
+    SHIPMENTS_QUERY_COST,
+    SHIPPED_LINES_PAGE,
+    SHIPPED_PER_PAGE,
     fulfillment_line_locations,
 )
 from gateways.shopify.graphql import RetryPolicy, ShopifyGraphQL, shopify_clients
 from gateways.shopify.inventory_writer import InventoryWriter, WriterConfig
-from gateways.shopify.router import IngressRouter, RouterConfig
+from gateways.shopify.router import DURABLE, IngressRouter, RouterConfig
 from gateways.shopify.webhooks import WEBHOOK_PATH, add_webhook_routes, webhook_secrets_from_env
 from sandbox.shopify.cost import query_cost
 from sandbox.shopify.schema import admin_schema
@@ -234,7 +238,73 @@ async def test_a_sale_shopify_fills_at_the_3pl_is_followed_there_by_the_compare_
         host.stop()
 
 
-async def test_every_page_of_fulfillment_orders_and_of_their_lines_is_read(
+FULFILLMENT_ORDERS = """
+query Lines($id: ID!) { order(id: $id) { fulfillmentOrders(first: 8) { nodes {
+  id lineItems(first: 30) { nodes { id remainingQuantity lineItem { id } } } } } } }"""
+FULFILL = """
+mutation Ship($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) { fulfillment { id } userErrors { message } } }"""
+
+
+async def ship(
+    client: ShopifyGraphQL, order_id: object, line_ids: list[object] | None = None, *, together: bool = False
+) -> None:
+    """Ship every unit left of `line_ids` (all lines: None) as a warehouse app would through Admin
+    GraphQL: one fulfillment per fulfillment order, or one for them all (`together`: one location)."""
+    data = await client.execute(
+        "lines", FULFILLMENT_ORDERS, {"id": f"gid://shopify/Order/{order_id}"}, cost=600
+    )
+    wanted = None if line_ids is None else {f"gid://shopify/LineItem/{line}" for line in line_ids}
+    entries = []
+    for fo in data["order"]["fulfillmentOrders"]["nodes"]:
+        rows = [
+            {"id": row["id"], "quantity": row["remainingQuantity"]}
+            for row in fo["lineItems"]["nodes"]
+            if row["remainingQuantity"] and (wanted is None or row["lineItem"]["id"] in wanted)
+        ]
+        if rows:
+            entries.append({"fulfillmentOrderId": fo["id"], "fulfillmentOrderLineItems": rows})
+    for group in [entries] if together else [[entry] for entry in entries]:
+        variables = {"fulfillment": {"lineItemsByFulfillmentOrder": group}}
+        created = await client.execute("ship", FULFILL, variables, cost=10)
+        assert created["fulfillmentCreate"]["userErrors"] == []
+
+
+async def routed_everything(bus: Bus) -> None:
+    """Wait until the router has acked every ingress message stored so far."""
+    with anyio.fail_after(DEADLINE):
+        while True:
+            last = (await bus.js.stream_info(STREAM_INGRESS)).state.last_seq
+            if (await bus.js.consumer_info(STREAM_INGRESS, DURABLE)).ack_floor.stream_seq >= last:
+                return
+            await anyio.sleep(0.02)
+
+
+async def test_units_shipped_from_the_3pl_stay_demand_at_the_3pl(bus: Bus, engine: Engine) -> None:
+    world, sku = engine.world, engine.world.skus[0]
+    world.shopify.set_stock("eu", {"sku": sku, "location": WAREHOUSE, "available": 1})
+    order = web_order(world, "eu", sku, 3)  # 1 at the warehouse, 2 at the 3PL
+    [line_item] = order["line_items"]  # type: ignore[misc]
+    line_id = str(line_item["id"])
+    warehouse, three_pl = world.shop_locations[("eu", "warehouse")], world.shop_locations[("eu", "3pl")]
+    await engine.lines_of(order, sku, 2)
+    await ship(engine.clients["eu"], order["id"])  # its orders/updated webhook is translated again
+    assert await fulfillment_line_locations(engine.clients["eu"], str(order["id"])) == {
+        line_id: {warehouse: 1, three_pl: 2}
+    }
+    with anyio.fail_after(DEADLINE):
+        await world.shopify.wait_for_webhooks()
+    await routed_everything(bus)
+    # Every state sent for the line, shipped or not, has its units where Shopify took them (a state
+    # equal to an earlier one within the same second is the same message, stored once).
+    lines = [line for line in engine.lines(sku) if line.order_id == str(order["id"])]
+    assert {(line.line_id, line.location, line.quantity) for line in lines} == {
+        (line_id, engine.netsuite("warehouse"), 1),
+        (f"{line_id}@{three_pl}", engine.netsuite("3pl"), 2),
+    }
+
+
+async def test_every_page_of_fulfillment_orders_fulfillments_and_their_lines_is_read(
     http: aiohttp.ClientSession,
 ) -> None:
     world = await build_world(WorldSpec(skus=LINES_PER_PAGE + ORDERS_PER_PAGE + 2, seed=5))
@@ -245,21 +315,44 @@ async def test_every_page_of_fulfillment_orders_and_of_their_lines_is_read(
         for sku in world.skus[LINES_PER_PAGE + 1 :]:  # each added line: a fulfillment order of its own
             world.shopify.edit_order("eu", order["id"], {"add_lines": [{"sku": sku, "quantity": 1}]})
         [placed] = [o for o in world.shopify.orders("eu") if o["id"] == order["id"]]
+        line_ids = [line["id"] for line in placed["line_items"]]
+        # The first fulfillment order ships in more fulfillments than a page, the first of them with
+        # more lines than a page; the rest stay unshipped.
+        await ship(client, order["id"], line_ids[: SHIPPED_PER_PAGE + 1])
+        for line in line_ids[SHIPPED_PER_PAGE + 1 : SHIPPED_PER_PAGE + 1 + SHIPMENTS_PER_PAGE]:
+            await ship(client, order["id"], [line])
+        calls = client.stats.calls
         assigned = await fulfillment_line_locations(client, str(order["id"]))
         warehouse = world.shop_locations[("eu", "warehouse")]
-        assert assigned == {str(line["id"]): {warehouse: 1} for line in placed["line_items"]}
+        assert assigned == {str(line): {warehouse: 1} for line in line_ids}
         assert len(assigned) == LINES_PER_PAGE + ORDERS_PER_PAGE + 2
-        assert client.stats.calls >= 3  # two pages of fulfillment orders, one more page of lines
+        # Fulfillment orders: 2 pages + 1 more page of lines; fulfillments: 2 pages + 1 more of lines.
+        assert client.stats.calls - calls == 6
     finally:
         await world.stop()
 
 
+async def test_a_fulfillment_of_two_fulfillment_orders_counts_its_units_once(engine: Engine) -> None:
+    world, client = engine.world, engine.clients["eu"]
+    order = web_order(world, "eu", world.skus[0], 1)
+    world.shopify.edit_order("eu", order["id"], {"add_lines": [{"sku": world.skus[1], "quantity": 2}]})
+    await ship(client, order["id"], together=True)  # both fulfillment orders are at the warehouse
+    [placed] = [o for o in world.shopify.orders("eu") if o["id"] == order["id"]]
+    warehouse = world.shop_locations[("eu", "warehouse")]
+    assert await fulfillment_line_locations(client, str(order["id"])) == {
+        str(line["id"]): {warehouse: line["quantity"]} for line in placed["line_items"]
+    }
+
+
 def test_the_cost_estimates_are_what_shopifys_calculator_asks() -> None:
     schema = admin_schema()
-    for query, estimate in (
+    queries = [
         (ORDER_FULFILLMENT_ORDERS, ORDER_QUERY_COST),
-        (FULFILLMENT_ORDER_LINES, LINES_QUERY_COST),
-    ):
+        (FULFILLMENT_ORDER_SHIPMENTS, SHIPMENTS_QUERY_COST),
+        (FO_LINES_PAGE.query, FO_LINES_PAGE.cost),
+        (SHIPPED_LINES_PAGE.query, SHIPPED_LINES_PAGE.cost),
+    ]
+    for query, estimate in queries:
         assert (
             query_cost(schema, parse(query), None, {"id": "gid://shopify/Order/1", "after": None}) == estimate
         )

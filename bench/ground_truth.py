@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from actors.sku.pool_gate import shared_pools
+from actors.sku.shared_pool import shares
 from bench.baseline import targets_of
 from sandbox.traffic import Action, TrafficRecord
 from sandbox.world import World
@@ -124,12 +125,14 @@ def drift_now(world: World, truth: SellableTruth, pooled: dict[str, list[tuple[s
 
 
 class Change(NamedTuple):
-    """A change to what `sku` can sell at `site`; `origin` is the Shopify location that already shows it."""
+    """A change to what `sku` can sell at `site`; `origin` is the Shopify location that already shows
+    it; `delta` the units it moved (0: not counted, e.g. a kit's value moving with a component)."""
 
     at: float
     sku: str
     site: str
     origin: str | None = None
+    delta: int = 0
 
 
 def change_events(world: World, plan: list[Action], record: TrafficRecord) -> list[Change]:
@@ -139,7 +142,8 @@ def change_events(world: World, plan: list[Action], record: TrafficRecord) -> li
     for shop in world.contract.shops:
         for movement in world.shopify.runtime(shop.name).state.ledger.movements:
             at, site = movement.at.timestamp(), SITE_BY_NAME[movement.location_name]
-            changes.append(Change(at, movement.sku, site, movement.location_id))
+            sign = -1 if movement.kind == "sold" else 1 if movement.kind == "restocked" else 0
+            changes.append(Change(at, movement.sku, site, movement.location_id, sign * movement.quantity))
             # Shopify knows nothing of kits: the kit's (or its components') value moves everywhere
             related = (
                 list(bundle.components)
@@ -153,13 +157,19 @@ def change_events(world: World, plan: list[Action], record: TrafficRecord) -> li
             continue
         if o.kind == "hold":
             origin = world.shop_locations[(o.shop or "us", "warehouse")]
-            changes.append(Change(o.at, o.sku, "warehouse", origin))
+            changes.append(Change(o.at, o.sku, "warehouse", origin, -o.quantity))
             if o.index not in converted:  # it expired: its units came back
-                changes.append(Change(o.at + plan[o.index].hold_seconds, o.sku, "warehouse", origin))
-        elif o.kind in ("receipt", "transfer"):
-            changes.append(Change(o.at, o.sku, "warehouse"))
+                expired = o.at + plan[o.index].hold_seconds
+                changes.append(Change(expired, o.sku, "warehouse", origin, o.quantity))
+        elif o.kind == "checkout":  # the held unit became the order's: its sale is the movement
+            origin = world.shop_locations[(o.shop or "us", "warehouse")]
+            changes.append(Change(o.at, o.sku, "warehouse", origin, plan[plan[o.index].ref].quantity))
+        elif o.kind == "receipt":
+            changes.append(Change(o.at, o.sku, "warehouse", None, o.quantity))
+        elif o.kind == "transfer":
+            changes.append(Change(o.at, o.sku, "warehouse", None, -o.quantity))
         elif o.kind == "transfer_receive":
-            changes.append(Change(o.at, o.sku, o.site or ""))
+            changes.append(Change(o.at, o.sku, o.site or "", None, plan[plan[o.index].ref].quantity))
     return sorted(changes)
 
 
@@ -169,9 +179,11 @@ def publish_latencies(
     """Per change that other channel locations must hear of: ms until the first write at one of them.
 
     A change only its own Shopify location shows (a POS sale at an unshared store) needs no write and
-    is no sample. At a site the side splits between shops (`pooled`), a change moves the shares, the
-    seller's own among them: the first write at any of them. Returns the samples and how many
-    changes got no write within `horizon_s`.
+    is no sample. At a site the side splits between shops (`pooled`), a change needs a write where it
+    moves a shop's share (shared_pool.shares of the site's free units, replayed from the changes)
+    beyond what that shop's Shopify moved itself: the first write at one of those; a sale that only
+    takes the seller's own share needs none. Returns the samples and how many changes got no write
+    within `horizon_s`.
     """
     writes: dict[tuple[str, str], list[float]] = defaultdict(list)
     for shop in world.contract.shops:
@@ -182,12 +194,14 @@ def publish_latencies(
     for target in targets_of(world.contract):
         for ns in target.netsuite_locations:
             fed_by[world.site_by_netsuite_id(ns)].append(target.location_gid)
+    free = {(sku, site): units for (sku, site), units in world.initial_stock.items()}
     latencies, unpublished = [], 0
     for change in changes:
-        if change.site in pooled:
-            targets = [gid for _, gid in pooled[change.site]]
+        if change.site in pooled and change.sku != world.bundle.sku:
+            targets = _shares_moved(free, change, pooled[change.site])
         else:
             targets = [gid for gid in fed_by[change.site] if gid != change.origin]
+        free[(change.sku, change.site)] = free.get((change.sku, change.site), 0) + change.delta
         if not targets:
             continue
         first = [
@@ -202,3 +216,16 @@ def publish_latencies(
         else:
             latencies.append((soonest - change.at) * 1000)
     return latencies, unpublished
+
+
+def _shares_moved(free: dict[tuple[str, str], int], change: Change, pool: list[tuple[str, str]]) -> list[str]:
+    """The pool's locations whose share (shared_pool.shares of the site's free units) the change
+    moves, beyond what Shopify moved itself at the change's own location."""
+    units = free.get((change.sku, change.site), 0)
+    before, after = shares(units, len(pool)), shares(units + change.delta, len(pool))
+    moved = []
+    for (_, gid), old, new in zip(pool, before, after, strict=True):
+        shown = max(0, old) + (change.delta if gid == change.origin else 0)
+        if max(0, new) != max(0, shown):
+            moved.append(gid)
+    return moved

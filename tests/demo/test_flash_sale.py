@@ -158,8 +158,20 @@ async def test_latency_runs_from_a_change_to_the_first_write_at_a_location_that_
     latencies, unpublished = publish_latencies(world, changes, horizon_s=5.0, pooled={})
     assert len(latencies) == 1 and 0 <= latencies[0] < 5000 and unpublished == 1
     assert any(w.location_id == us_warehouse for w in world.shopify.quantity_writes("us"))
-    # a sale in us at a warehouse the shops split: the write that reflects it may be us's own share
-    sale = Change(before, sku, "warehouse", us_warehouse)
-    pooled = {"warehouse": [("us", us_warehouse)]}
-    assert len(publish_latencies(world, [sale], horizon_s=5.0, pooled=pooled)[0]) == 1
-    assert publish_latencies(world, [sale], horizon_s=5.0, pooled={"warehouse": []}) == ([], 0)
+    # split between the shops: a receipt moves both shares, and us's write is the first
+    pooled = {"warehouse": [("us", us_warehouse), ("eu", world.shop_locations[("eu", "warehouse")])]}
+    receipt = Change(before, sku, "warehouse", None, 4)
+    assert len(publish_latencies(world, [receipt], horizon_s=5.0, pooled=pooled)[0]) == 1
+
+
+def test_at_a_split_site_a_change_needs_a_write_only_where_it_moves_a_share() -> None:
+    from bench.ground_truth import Change, _shares_moved
+
+    pool = [("us", "U"), ("eu", "E")]
+    # 5 units: us 3, eu 2. us sells 1: 4 units, 2 and 2: us's Shopify already shows 2, eu keeps 2
+    assert _shares_moved({("A", "w"): 5}, Change(0.0, "A", "w", "U", -1), pool) == []
+    # 4 units: 2 and 2. us sells 1: 3 units, 2 and 1: us shows 1 (up to 2), eu 2 (down to 1)
+    assert _shares_moved({("A", "w"): 4}, Change(0.0, "A", "w", "U", -1), pool) == ["U", "E"]
+    # a receipt of 2 moves both; a change of nothing moves nothing
+    assert _shares_moved({("A", "w"): 4}, Change(0.0, "A", "w", None, 2), pool) == ["U", "E"]
+    assert _shares_moved({("A", "w"): 4}, Change(0.0, "A", "w", None, 0), pool) == []

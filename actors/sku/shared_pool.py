@@ -35,12 +35,28 @@ def shares(free: int, claimants: int) -> list[int]:
 
 def claimants_of(contract: Contract, location: str) -> list[str]:
     """Names of the channels selling from `location`, in contract order."""
-    return [channel.name for channel in contract.channels if location in channel.locations]
+    return list(_claimants(contract).get(location, ()))
+
+
+# Every turn asks for every location: computed once per contract (kept alive with its entry, so
+# the id is never reused while cached).
+_CACHE: dict[int, tuple[Contract, dict[str, tuple[str, ...]]]] = {}
+
+
+def _claimants(contract: Contract) -> dict[str, tuple[str, ...]]:
+    cached = _CACHE.get(id(contract))
+    if cached is None or cached[0] is not contract:
+        by_location: dict[str, list[str]] = {}
+        for channel in contract.channels:
+            for location in dict.fromkeys(channel.locations):
+                by_location.setdefault(location, []).append(channel.name)
+        cached = _CACHE[id(contract)] = (contract, {k: tuple(v) for k, v in by_location.items()})
+    return cached[1]
 
 
 def share_of(contract: Contract, channel: Channel, location: str, units: int) -> int:
     """What `channel` may count of `units` at `location`: all of them unless it shares it."""
-    claimants = claimants_of(contract, location)
+    claimants = _claimants(contract).get(location, ())
     if channel.name not in claimants or len(claimants) < 2:
         return units
     return shares(units, len(claimants))[claimants.index(channel.name)]

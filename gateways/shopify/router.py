@@ -10,17 +10,18 @@ never crash-loops the router. When NATS itself fails, the rest of the batch is n
 after a backoff, never dead-lettered; a consumer lost with its stream is recreated.
 
 Where Shopify fills a web order (contract/shopify_orders.py, "Location"): in a shop whose storefronts
-map several locations, the router reads the order's fulfillment orders (fulfillment_orders.py) through
-the shop's GraphQL client, inside the message's trace and the shop's cost throttle, and passes them to
-the translation; other orders cost no call. When that read fails (transport or THROTTLED beyond the
-client's retries, auth, a bad answer), the message is nak'ed and retried after `lookup_retry_delay`,
-and the shop's further lookups are skipped (nak'ed at once) until then, so one shop's outage does not
-stall the others or the POS holds. It is not translated with the web location instead: that guess,
-a newer version the actor keeps until the next one, would put the units of a line Shopify fills at
-the 3PL back at the warehouse (the 3PL oversells: the very bug) or, for a split line, count the share
-left at the 3PL twice. A delay is the honest failure: the order's demand waits (a write meanwhile
-meets Shopify's own lowered `available` in its compare-and-set), but lands where Shopify took it.
-Without clients (`shopify=None`) the router never looks up: every web order is at the web location.
+map several locations, the router reads where Shopify holds the order's units (its fulfillment orders
+and their fulfillments: fulfillment_orders.py) through the shop's GraphQL client, inside the message's
+trace and the shop's cost throttle, and passes that to the translation; other orders cost no call.
+When that read fails (transport or THROTTLED beyond the client's retries, auth, a bad answer), the
+message is nak'ed and retried after `lookup_retry_delay`, and the shop's further reads are skipped
+(nak'ed at once) until then, so one shop's outage does not stall the others or the POS holds. It is
+not translated with the web location instead: that guess, a newer version the actor keeps until the
+next one, would put the units of a line Shopify fills at the 3PL back at the warehouse (the 3PL
+oversells: the very bug) or, for a split line, count the share left at the 3PL twice. A delay is the
+honest failure: the order's demand waits (a write meanwhile meets Shopify's own lowered `available`
+in its compare-and-set), but lands where Shopify took it. Without clients (`shopify=None`) the router
+never reads: every web order is at the web location.
 
 Topics not routed here (`inventory_levels/update`, `products/update`, `orders/paid`, …) are acked
 and stay on the ingress stream for 7 days: the outbound side's drift check reads them with its own
@@ -102,7 +103,7 @@ def ingress_commands(
     contract: Contract, envelope: Envelope[Any], assigned: LineLocations | None = None
 ) -> list[SkuCommand]:
     """What one ingress message means to the SKU actors (pure; raises on a bad payload). `assigned`:
-    where Shopify assigned the order's lines, when it was looked up."""
+    where Shopify holds the order's units, when it was read."""
     payload = envelope.payload
     if isinstance(payload, ShopifyWebhook):
         return translate_webhook(contract, payload.shop, payload.topic, bytes(payload.body), assigned)
@@ -110,7 +111,7 @@ def ingress_commands(
 
 
 def order_to_look_up(contract: Contract, envelope: Envelope[Any]) -> str | None:
-    """The id of the order whose fulfillment orders this message needs read, if any (pure; raises on a
+    """The id of the order whose units' locations this message needs read, if any (pure; raises on a
     bad order body)."""
     payload = envelope.payload
     if not isinstance(payload, ShopifyWebhook) or payload.topic not in ORDER_TOPICS:
@@ -275,7 +276,7 @@ class IngressRouter:
         self.routed += 1
 
     async def _look_up(self, envelope: Envelope[Any]) -> LineLocations | None:
-        """Where Shopify assigned the order's lines, when the translation needs it (else None)."""
+        """Where Shopify holds the order's units, when the translation needs it (else None)."""
         if self.shopify is None:
             return None
         order_id = order_to_look_up(self.contract, envelope)

@@ -4,10 +4,9 @@ Theory of operation
 - One durable pull consumer per shop (`shopify-inventory-<shop>`): each shop has its own cost bucket
   and its own outages, so a throttled or unreachable shop never holds back another shop's acks or
   redeliveries, and a shop's consumer lag is its own metric.
-- Messages are folded per (sku, location) into pending rows (contract/shopify_inventory.py): the last
-  quantity wins, the expected value is what Shopify held before. After a short window (or as soon as
-  a call's worth of rows waits) up to 250 rows go out as ONE compare-and-set call with an
-  `@idempotent` key derived from the batch, so a retried call is never applied twice.
+- Messages are folded per (sku, location) into pending rows (contract/shopify_inventory.py). After a
+  short window (a lower: a shorter one), or once a call's worth waits, up to 250 rows go out as ONE
+  compare-and-set call with an `@idempotent` key derived from the batch (a retry never applies twice).
 - One call in flight per shop keeps per-key order; messages keep arriving meanwhile and coalesce.
 - Each row is planned (contract/shopify_inventory.py): a first write reads Shopify first and never
   raises it; the others carry the drift the actor has not heard of. A stale compare fails the
@@ -67,6 +66,8 @@ FIRST_CHANGE_FROM_VERSION = "2026-04"  # reference/shopify.md §2.3: the shapes 
 
 class WriterConfig(msgspec.Struct, frozen=True, kw_only=True):
     coalesce_window: float = 0.05  # seconds the first pending change waits for others
+    # A lower is urgent (Shopify may be selling units that are gone): the batch leaves this soon
+    lower_window: float = 0.005
     max_rows: int = MAX_ROWS_PER_CALL
     fetch_batch: int = 1000
     ack_wait: float = 60.0
@@ -108,6 +109,7 @@ class InventoryWriter:
         self._drifts: dict[Key, api.KnownDrift] = {}  # per key: Shopify below the actor's expectation
         self._reads = InventoryReads(client)
         self._confirmations = WriteConfirmations(bus, self.shop)
+        self._lower_since: float | None = None  # when the first pending lower arrived
         self._arrived = anyio.Event()
         self._stopping = anyio.Event()
 
@@ -178,6 +180,10 @@ class InventoryWriter:
         if not self._pending.add(seq, command, msg, anyio.current_time()):
             return  # a redelivery of a message already in (or through) a batch: that batch acks it
         self.stats.messages += 1
+        lowers = command.compare_quantity is None or command.quantity < command.compare_quantity
+        if lowers and self._lower_since is None:
+            self._lower_since = anyio.current_time()
+            self._arrived.set()  # wake the flusher: its window shrinks to the lower's
         if len(self._pending.pending) == 1 or self._pending.full():
             self._arrived.set()  # wake the flusher: the first row of a window, or a full call
 
@@ -192,6 +198,7 @@ class InventoryWriter:
                 continue
             await self._wait_window()
             batch = self._pending.take()
+            self._lower_since = None
             # The oldest change's flow continues through the write (its trace shows the Shopify call).
             first = next(iter(next(iter(batch.values())).handles.values()))
             attributes: dict[str, str | int] = {
@@ -204,11 +211,14 @@ class InventoryWriter:
                 await self._write_batch(batch)
 
     async def _wait_window(self) -> None:
-        """Until the oldest pending change has waited the window, or a full call is ready."""
+        """Until the oldest pending change has waited the window (a lower: the shorter one), or a
+        full call is ready."""
         oldest = self._pending.oldest_arrival()
         assert oldest is not None
-        deadline = oldest + self.config.coalesce_window
         while not self._pending.full() and not self._stopping.is_set():
+            deadline = oldest + self.config.coalesce_window
+            if self._lower_since is not None:
+                deadline = min(deadline, self._lower_since + self.config.lower_window)
             remaining = deadline - anyio.current_time()
             if remaining <= 0:
                 return
@@ -376,13 +386,8 @@ class InventoryWriter:
     ) -> None:
         for seq, msg in deliveries:
             await self.bus.dead_letter(
-                origin_subject=msg.subject,
-                data=msg.data,
-                headers=msg.headers,
-                reason=reason,
-                error=error,
-                origin_seq=seq,
-                consumer=self.durable,
+                origin_subject=msg.subject, data=msg.data, headers=msg.headers, reason=reason,
+                error=error, origin_seq=seq, consumer=self.durable,
             )
             await msg.ack()
             self.stats.dead_lettered += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 from structlog.testing import capture_logs
 
 from bus.bus import Bus
@@ -157,3 +158,16 @@ async def test_unknown_skus_are_dead_lettered_and_the_rest_is_written(world: Wor
     assert world.available("SKU-003") == 4
     info = await bus.js.stream_info("TANDEM_DLQ")
     assert info.state.messages == 1
+
+
+async def test_a_lower_leaves_at_once_while_a_raise_waits_for_its_window(world: World, bus: Bus) -> None:
+    warehouse = world.locations["Warehouse"]
+    slow = WriterConfig(coalesce_window=60.0, lower_window=0.005)  # a raise would wait a minute
+    async with run_writer(world, bus, slow) as writer:
+        await publish(bus, [inventory_set("SKU-006", warehouse, 25, 20)])  # a raise: waits
+        await anyio.sleep(0.3)
+        await publish(bus, [inventory_set("SKU-007", warehouse, 3, 20)])  # a lower: goes now
+        await eventually(lambda: writer.stats.rows_written >= 1, timeout=10.0, what="the lower written")
+        # the lower took the waiting raise with it: one call, both rows
+        assert writer.stats.calls == 1 and writer.stats.rows_written == 2
+    assert world.available("SKU-007") == 3 and world.available("SKU-006") == 25

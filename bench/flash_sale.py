@@ -71,6 +71,8 @@ class SideResult:
     pooled_oversold: int = 0  # Shopify's own /_sandbox/oversold: per SKU, every location pooled
     max_drift: int = 0
     latencies_ms: list[float] = field(default_factory=list)
+    shopify_side_ms: list[float] = field(default_factory=list)  # changes made in Shopify (sales, holds)
+    netsuite_side_ms: list[float] = field(default_factory=list)  # NetSuite's (bounded by the polling)
     unpublished: int = 0
     changes: int = 0
     duration_s: float = 0.0
@@ -80,10 +82,11 @@ class SideResult:
     refused: int = 0
     traffic_lag_s: float = 0.0
 
-    def percentile(self, p: float) -> float | None:
-        if not self.latencies_ms:
+    def percentile(self, p: float, samples: list[float] | None = None) -> float | None:
+        samples = self.latencies_ms if samples is None else samples
+        if not samples:
             return None
-        ordered = sorted(self.latencies_ms)
+        ordered = sorted(samples)
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
     @property
@@ -165,6 +168,8 @@ def _count(
     changes = change_events(world, plan, record)
     result.changes, result.duration_s = len(changes), record.finished_at - record.started_at
     result.latencies_ms, result.unpublished = publish_latencies(world, changes, args.horizon, pooled)
+    result.shopify_side_ms, _ = publish_latencies(world, changes, args.horizon, pooled, side="shopify")
+    result.netsuite_side_ms, _ = publish_latencies(world, changes, args.horizon, pooled, side="netsuite")
     result.orders = sum(len(world.shopify.runtime(s.name).state.orders) for s in world.contract.shops)
     result.refused = record.count(ok=False)
     result.traffic_lag_s = record.max_lag_s
@@ -216,6 +221,11 @@ def tandem_writer(data_dir: Path, process: Sequence[str] | None) -> Writer:
     return writer
 
 
+def _p50_p99(side: SideResult, samples: list[float]) -> str:
+    p50, p99 = side.percentile(50, samples), side.percentile(99, samples)
+    return "-" if p50 is None or p99 is None else f"{p50:,.0f} / {p99:,.0f}"
+
+
 def _table(sides: list[SideResult], interval: float) -> str:
     def ms(value: float | None) -> str:
         return "-" if value is None else f"{value:,.0f}"
@@ -227,6 +237,8 @@ def _table(sides: list[SideResult], interval: float) -> str:
         ("max drift (units)", *(str(s.max_drift) for s in sides)),
         ("change → published p50 ms", *(ms(s.percentile(50)) for s in sides)),
         ("change → published p99 ms", *(ms(s.percentile(99)) for s in sides)),
+        ("  made in Shopify p50 / p99", *(_p50_p99(s, s.shopify_side_ms) for s in sides)),
+        ("  made in NetSuite p50 / p99", *(_p50_p99(s, s.netsuite_side_ms) for s in sides)),
         (
             "changes never published",
             *(f"{s.unpublished} of {len(s.latencies_ms) + s.unpublished}" for s in sides),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from actors.sku.pool_gate import shared_pools
 from actors.sku.shared_pool import shares
@@ -174,7 +174,12 @@ def change_events(world: World, plan: list[Action], record: TrafficRecord) -> li
 
 
 def publish_latencies(
-    world: World, changes: list[Change], horizon_s: float, pooled: dict[str, list[tuple[str, str]]]
+    world: World,
+    changes: list[Change],
+    horizon_s: float,
+    pooled: dict[str, list[tuple[str, str]]],
+    *,
+    side: Literal["any", "shopify", "netsuite"] = "any",
 ) -> tuple[list[float], int]:
     """Per change that other channel locations must hear of: ms until the first write at one of them.
 
@@ -183,7 +188,8 @@ def publish_latencies(
     moves a shop's share (shared_pool.shares of the site's free units, replayed from the changes)
     beyond what that shop's Shopify moved itself: the first write at one of those; a sale that only
     takes the seller's own share needs none. Returns the samples and how many changes got no write
-    within `horizon_s`.
+    within `horizon_s`; `side` keeps only changes made in Shopify (sales, holds: they have an origin)
+    or only the others (NetSuite's receipts and transfers, and what a kit's value follows).
     """
     writes: dict[tuple[str, str], list[float]] = defaultdict(list)
     for shop in world.contract.shops:
@@ -202,7 +208,7 @@ def publish_latencies(
         else:
             targets = [gid for gid in fed_by[change.site] if gid != change.origin]
         free[(change.sku, change.site)] = free.get((change.sku, change.site), 0) + change.delta
-        if not targets:
+        if not targets or (side != "any" and (change.origin is not None) != (side == "shopify")):
             continue
         first = [
             times[i]

@@ -6,8 +6,10 @@ its SKU messages are published to `act.sku.<sku>` in one pipelined `publish_many
 message's trace, and only then is it acked: a crash in between redelivers it, and the
 content-derived message ids make the second publish a no-op in JetStream. A message that cannot be
 decoded or translated goes to the dead-letter stream with its error and is acked, so a bad payload
-never crash-loops the router. When NATS itself fails, the rest of the batch is nak'ed and retried
-after a backoff, never dead-lettered; a consumer lost with its stream is recreated.
+never crash-loops the router. A fetched batch is routed concurrently (`concurrency`): Shopify
+delivers webhooks in no order, and the SKU actor orders an order's versions itself. When NATS
+itself fails, the messages it could not store are nak'ed and retried after a backoff, never
+dead-lettered; a consumer lost with its stream is recreated.
 
 Where Shopify fills a web order (contract/shopify_orders.py, "Location"): in a shop whose storefronts
 map several locations, the router reads where Shopify holds the order's units (its fulfillment orders
@@ -30,6 +32,7 @@ consumer on `evt.shopify.*.inventory_levels.update` / `evt.shopify.*.products.up
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -80,6 +83,9 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True):
     retry_backoff: float = 0.5
     consumer_check_every: float = 5.0  # seconds without messages before checking the consumer still exists
     lookup_retry_delay: float = 5.0  # a failed fulfillment-order read: the nak's delay and the shop's pause
+    # Messages of one fetched batch routed at once: each waits for its JetStream acks (and maybe a
+    # fulfillment-order read), so one at a time would cap a flash sale at a few hundred webhooks/s.
+    concurrency: int = 32
 
 
 def hold_commands(contract: Contract, message: PosHoldPlaced | PosHoldReleased) -> list[SkuCommand]:
@@ -237,16 +243,29 @@ class IngressRouter:
         return fresh
 
     async def _route_batch(self, msgs: list[Msg]) -> None:
-        for index, msg in enumerate(msgs):
-            try:
-                await self._route(msg)
-            except INFRA_ERRORS as exc:
-                # NATS could not store the messages: leave this one and the rest of the batch for later.
-                log.warning("router.publish_failed", subject=msg.subject, error=repr(exc))
-                for unrouted in msgs[index:]:
-                    await unrouted.nak(delay=self.config.retry_backoff)
-                await anyio.sleep(self.config.retry_backoff)
-                return
+        """Route a fetched batch concurrently: Shopify delivers webhooks in no order anyway, and the
+        SKU actor orders an order's versions itself (version_at, content-derived ids)."""
+        limiter = anyio.CapacityLimiter(self.config.concurrency)
+        failed: list[Msg] = []
+
+        async def route(msg: Msg) -> None:
+            async with limiter:
+                try:
+                    await self._route(msg)
+                except INFRA_ERRORS as exc:
+                    # NATS could not store its messages: this one is redelivered after the backoff
+                    log.warning("router.publish_failed", subject=msg.subject, error=repr(exc))
+                    failed.append(msg)
+
+        async with anyio.create_task_group() as tg:
+            for msg in msgs:
+                tg.start_soon(route, msg)
+        if failed:
+            for msg in failed:
+                # unacked if the nak fails too: redelivered after ack_wait
+                with anyio.move_on_after(self.config.retry_backoff), contextlib.suppress(*INFRA_ERRORS):
+                    await msg.nak(delay=self.config.retry_backoff)
+            await anyio.sleep(self.config.retry_backoff)
 
     async def _route(self, msg: Msg) -> None:
         """Translate (after reading the fulfillment orders it needs), publish to the SKU actors inside

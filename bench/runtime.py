@@ -18,7 +18,7 @@ every subject of a stored block per message, which the unfiltered raw consumer n
 of 30k is as deep in that regime as one of 100k, while a few thousand messages would hide it.
 
     python bench/runtime.py            # 30k messages a round, 15 rounds
-    python bench/runtime.py --quick    # the same rounds, 3 of them (< 60 s)
+    python bench/runtime.py --quick    # the same rounds, 4 of them (< 60 s)
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ async def raw_round(bus: Bus, count: int, round_no: int) -> float:
 
 
 async def main(quick: bool) -> dict[str, object]:
-    count, rounds = (30_000, 3) if quick else (30_000, 15)
+    count, rounds = (30_000, 4) if quick else (30_000, 15)
     actor_rates: list[float] = []
     cold_rates: list[float] = []
     raw_rates: list[float] = []

@@ -1,9 +1,10 @@
-"""Splitting a shared location's free units between the channels that sell from it (off by default).
+"""Splitting a shared location's free units between the channels that sell from it
+(`inventory.shared_locations = "split"`; "whole", the default, gives each channel all of it).
 
 DESIGN §5 gives every channel the whole of each location it sells from. When two storefronts in
 different shops share a warehouse, each Shopify then shows all of it and sells it down on its own:
 until Tandem has heard of one shop's sale (webhook, turn, write) the other shop still offers the same
-units. In the flash-sale bench that race is most of Tandem's remaining oversold units.
+units. In the flash-sale bench that race was most of Tandem's oversold units.
 
 The remedy: each channel that claims a location gets a share of the location's free units (and of
 its in-transit), the shares adding up to no more than the location holds, so that each Shopify
@@ -13,8 +14,9 @@ The cost: one channel cannot sell another's share until the next turn rebalances
 may refuse the last unit while the other still shows it.
 
 Shares are recomputed from the current free units at every turn, so a sale in one shop also lowers
-the other's share (and raises the seller's back towards half of what is left): that rebalance is
-the only window left for a race, and it is bounded by the units that move between shares.
+the other's share (and raises the seller's back towards half of what is left). That rebalance would
+leave a window for a race (the raise landing before the other shop's lower): pool_gate.py closes it
+by raising a share only once the lowers it depends on are confirmed.
 """
 
 from __future__ import annotations

@@ -226,12 +226,15 @@ async def test_stop_drains_in_flight_turns_and_snapshots_them(bus: Bus) -> None:
 
 async def test_timers_fire_and_survive_a_restart(bus: Bus) -> None:
     host = ActorHost(bus, CounterBehaviour(), FAST)
-    due = time.time() + 1.0
+    # r2 is due well after the first host stops (a loaded machine must not let it fire there: the
+    # restart would then have nothing to prove)
+    due = time.time() + 3.0
     async with running(host):
         await send(bus, "counter", "t", Remind(timer_id="r1", at=time.time() + 0.2, by=2))
         await send(bus, "counter", "t", Remind(timer_id="r2", at=due, by=10))
         await eventually(lambda: host.stats.turns == 3, what="first timer fired")
         assert await total(host, "t") == 2
+    assert host.stats.turns == 3 and time.time() < due, "r2 fired before the restart"
     restarted = ActorHost(bus, CounterBehaviour(), FAST)
     async with running(restarted):
         await eventually(lambda: restarted.stats.turns >= 1, timeout=10, what="second timer after restart")

@@ -91,8 +91,8 @@ def _target_changes(
         # Also when the value did not change but Shopify moved away from it (a restock Tandem does
         # not count as sellable yet, a sale at a value held at 0): Tandem owns this number.
         if force or published.get(key) != target.value or compare != target.value:
-            held = key in pooled
-            if held:
+            confirm = key in pooled  # a pooled write counts at its old height until confirmed
+            if confirm:
                 unconfirmed[key] = held_until_confirmed(state, key, target.value, cause.message_id)
                 shortfall = rebased(state, key, target.value)
                 if shortfall is None:
@@ -102,7 +102,7 @@ def _target_changes(
             command = InventorySet(
                 sku=state.sku, shop=target.shop, channel=target.channel, location_id=target.location_id,
                 quantity=target.value, compare_quantity=compare, changed_at=cause.time,
-                cause_id=cause.message_id, confirm=held,
+                cause_id=cause.message_id, confirm=confirm,
             )
             subject = outbox_shopify(target.shop, INVENTORY_SET_OP)
             effects.append(Outbox(subject=subject, key=state.sku, payload=command))

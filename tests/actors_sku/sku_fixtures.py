@@ -179,3 +179,20 @@ def line(order: str = "o1", quantity: int = 1, location: str = "W", version: flo
          line_id: str = "l1", edited_at: float | None = None) -> OrderLine:
     return OrderLine(order_id=order, line_id=line_id, location=location, quantity=quantity,
                      version_at=version, edited_at=edited_at)
+
+
+# Two shops over one warehouse: the us contract's head (no locations yet), a second shop "eu" and a
+# warehouse "W" both shops' Shopify show (gid 1 in us, 11 in eu). Tests add their channels.
+TWO_SHOPS_HEAD = CONTRACT_TEXT.split("[[locations]]", 1)[0] + """
+[[shops]]
+name = "eu"
+domain = "eu.example"
+currency = "EUR"
+access_token_env = "EU_TOKEN"
+webhook_secret_env = "EU_SECRET"
+
+[[locations]]
+netsuite_id = "W"
+name = "warehouse"
+shopify = { us = "gid://shopify/Location/1", eu = "gid://shopify/Location/11" }
+"""

@@ -18,7 +18,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sku_fixtures import CONTRACT_TEXT, Driver, inventory_sets, make_contract
+from sku_fixtures import TWO_SHOPS_HEAD, Driver, inventory_sets, make_contract
 
 from actors.sku import SkuBehaviour
 from actors.sku.availability import compute_availability, target_key
@@ -26,18 +26,6 @@ from actors.sku_messages import InventorySet, OrderLine, StockReading, TargetCon
 from contract.shopify_inventory import KnownDrift, fold, known_after, plan_first, plan_row, replan_stale
 
 SHOPS_TEXT = """
-[[shops]]
-name = "eu"
-domain = "eu.example"
-currency = "EUR"
-access_token_env = "EU_TOKEN"
-webhook_secret_env = "EU_SECRET"
-
-[[locations]]
-netsuite_id = "W"
-name = "warehouse"
-shopify = { us = "gid://shopify/Location/1", eu = "gid://shopify/Location/11" }
-
 [[channels]]
 name = "us-online"
 kind = "storefront"
@@ -55,7 +43,7 @@ publish_to = ["gid://shopify/Location/11"]
 [inventory]
 shared_locations = "split"
 """
-SPLIT = make_contract(CONTRACT_TEXT.split("[[locations]]", 1)[0] + SHOPS_TEXT)
+SPLIT = make_contract(TWO_SHOPS_HEAD + SHOPS_TEXT)
 GID = {"us": "gid://shopify/Location/1", "eu": "gid://shopify/Location/11"}
 
 
@@ -101,8 +89,11 @@ class World:
             last = commands[-1]
             self.inbox.append(
                 TargetConfirmed(
-                    shop=shop, location_id=last.location_id, quantity=last.quantity,
-                    cause_id=last.cause_id, drift=plan.drift,
+                    shop=shop,
+                    location_id=last.location_id,
+                    quantity=last.quantity,
+                    cause_id=last.cause_id,
+                    drift=plan.drift,
                 )
             )
 

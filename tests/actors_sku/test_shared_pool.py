@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-from sku_fixtures import CONTRACT_TEXT, Driver, inventory_sets, make_contract
+from sku_fixtures import TWO_SHOPS_HEAD, Driver, inventory_sets, make_contract
 
 from actors.behaviour import Effect
 from actors.sku import SkuBehaviour
@@ -20,18 +20,6 @@ from actors.sku.shared_pool import claimants_of, shares
 from actors.sku_messages import HoldPlaced, OrderLine, StockReading, TargetConfirmed
 
 TWO_SHOPS_TEXT = """
-[[shops]]
-name = "eu"
-domain = "eu.example"
-currency = "EUR"
-access_token_env = "EU_TOKEN"
-webhook_secret_env = "EU_SECRET"
-
-[[locations]]
-netsuite_id = "W"
-name = "warehouse"
-shopify = { us = "gid://shopify/Location/1", eu = "gid://shopify/Location/11" }
-
 [[locations]]
 netsuite_id = "T"
 name = "3pl"
@@ -62,8 +50,8 @@ SPLIT = """
 [inventory]
 shared_locations = "split"
 """
-TWO_SHOPS = make_contract(CONTRACT_TEXT.split("[[locations]]", 1)[0] + TWO_SHOPS_TEXT)
-TWO_SHOPS_SPLIT = make_contract(CONTRACT_TEXT.split("[[locations]]", 1)[0] + TWO_SHOPS_TEXT + SPLIT)
+TWO_SHOPS = make_contract(TWO_SHOPS_HEAD + TWO_SHOPS_TEXT)
+TWO_SHOPS_SPLIT = make_contract(TWO_SHOPS_HEAD + TWO_SHOPS_TEXT + SPLIT)
 W_TARGETS = (target_key("us", "gid://shopify/Location/1"), target_key("eu", "gid://shopify/Location/11"))
 T_TARGET = target_key("eu", "gid://shopify/Location/12")
 
@@ -129,6 +117,15 @@ def test_the_shops_never_show_more_of_a_shared_location_than_it_holds(
         assert published[target_key(target.shop, target.location_id)] <= target.value
 
 
+def _opening(d: Driver, *, warehouse: int) -> list[Effect]:
+    """NetSuite's first readings: `warehouse` units at W, none at T; the effects of both turns."""
+    effects: list[Effect] = []
+    for location, on_hand in (("W", warehouse), ("T", 0)):
+        reading = StockReading(location=location, on_hand=on_hand, committed=0, read_at=100.0)
+        effects += d.send(reading, at=100.0)
+    return effects
+
+
 def _confirm_all(d: Driver, effects: list[Effect]) -> list[Effect]:
     """What the writer does once Shopify took each write that asked for it: the actor's answer."""
     later: list[Effect] = []
@@ -160,11 +157,7 @@ def test_without_the_split_every_shop_shows_the_whole_shared_location() -> None:
 
 def test_a_sale_in_one_shop_rebalances_both_shares_once_the_lower_has_landed() -> None:
     d = Driver(SkuBehaviour(TWO_SHOPS_SPLIT), "SKU-1")
-    first: list[Effect] = []
-    for location, on_hand in (("W", 9), ("T", 0)):
-        first += d.send(
-            StockReading(location=location, on_hand=on_hand, committed=0, read_at=100.0), at=100.0
-        )
+    first = _opening(d, warehouse=9)
     # first writes to the shared W: Shopify may hold anything there until the writer confirms them;
     # T is eu's alone, nothing to confirm
     confirms = {target_key(s.shop, s.location_id): s.confirm for s in inventory_sets(first)}
@@ -189,11 +182,7 @@ def test_a_sale_in_one_shop_rebalances_both_shares_once_the_lower_has_landed() -
 
 def test_a_confirmation_of_an_earlier_write_does_not_release_a_later_lower() -> None:
     d = Driver(SkuBehaviour(TWO_SHOPS_SPLIT), "SKU-1")
-    first: list[Effect] = []
-    for location, on_hand in (("W", 8), ("T", 0)):
-        first += d.send(
-            StockReading(location=location, on_hand=on_hand, committed=0, read_at=100.0), at=100.0
-        )
+    first = _opening(d, warehouse=8)
     stale = [s for s in inventory_sets(first) if s.shop == "eu"]
     d.send(StockReading(location="W", on_hand=4, committed=0, read_at=110.0), at=110.0)
     held = d.state.unconfirmed[W_TARGETS[1]]

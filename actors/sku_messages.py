@@ -114,7 +114,11 @@ class HoldPlaced(_Message, frozen=True, kw_only=True, tag="sku.hold_placed"):
 
 
 class HoldReleased(_Message, frozen=True, kw_only=True, tag="sku.hold_released"):
+    """The hold ended before its expiry. `order_id`: it ended because that Shopify order took its
+    units (a checkout): the order's own lines carry the demand from then on, once they arrive."""
+
     hold_id: str
+    order_id: str | None = None
 
 
 class HoldExpired(_Message, frozen=True, kw_only=True, tag="sku.hold_expired"):

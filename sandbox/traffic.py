@@ -88,13 +88,14 @@ class TrafficRecord:
 
 
 class HoldSink(Protocol):
-    """Who else hears of checkout holds (Tandem's POS hold endpoint): placed, and released on checkout."""
+    """Who else hears of checkout holds (Tandem's POS hold endpoint): placed, and released into the
+    order on checkout."""
 
     async def placed(
         self, hold_id: str, shop: str, location: str, sku: str, quantity: int, expires_at: float
     ) -> None: ...
 
-    async def released(self, hold_id: str, shop: str, sku: str) -> None: ...
+    async def released(self, hold_id: str, shop: str, sku: str, order_id: str | None = None) -> None: ...
 
 
 class PosHoldEndpoint:
@@ -117,10 +118,9 @@ class PosHoldEndpoint:
         }
         await self._send("POST", self.url, json=body)
 
-    async def released(self, hold_id: str, shop: str, sku: str) -> None:
-        await self._send(
-            "DELETE", f"{self.url}/{_hold_key(shop, hold_id)}", params={"shop": shop, "sku": sku}
-        )
+    async def released(self, hold_id: str, shop: str, sku: str, order_id: str | None = None) -> None:
+        params = {"shop": shop, "sku": sku} | ({"order_id": order_id} if order_id else {})
+        await self._send("DELETE", f"{self.url}/{_hold_key(shop, hold_id)}", params=params)
 
     async def _send(self, method: str, url: str, **options: Any) -> None:
         # A device whose hold did not get through carries on selling; the miss is counted, not raised.
@@ -234,8 +234,8 @@ class TrafficRunner:
             await self.holds.placed(
                 outcome.detail, shop, location, action.sku, action.quantity, outcome.at + action.hold_seconds
             )
-        elif action.kind == "checkout":  # the order now carries the demand: the hold is done
-            await self.holds.released(self._produced[action.ref], shop, action.sku)
+        elif action.kind == "checkout":  # the hold went into this order, whose webhook comes later
+            await self.holds.released(self._produced[action.ref], shop, action.sku, outcome.detail)
 
     def _perform(self, index: int, action: Action) -> Outcome:
         try:

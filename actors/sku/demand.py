@@ -120,7 +120,7 @@ def holds_by_location(state: SkuState, now: float) -> dict[str, int]:
     """Units held per location by holds not yet expired at `now`."""
     held: dict[str, int] = {}
     for hold in state.holds.values():
-        if hold.expires_at > now:
+        if hold.expires_at > now and hold.quantity:  # 0: a release whose placement is still to come
             held[hold.location] = held.get(hold.location, 0) + hold.quantity
     return held
 

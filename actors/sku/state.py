@@ -48,6 +48,9 @@ class Hold(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     location: str
     quantity: int
     expires_at: float
+    # Released into this Shopify order, whose lines have not arrived yet: the hold still counts
+    # (transitions.hold_released), until they do.
+    converted_to: str | None = None
 
 
 class Parked(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

@@ -81,7 +81,7 @@ def order_line(state: SkuState, line: OrderLine, now: float) -> Result:
     if demand == known:
         return state, []
     order = replace(order, lines={**order.lines, line.line_id: demand})
-    return _with_order(state, line.order_id, order, now), []
+    return without_holds_converted_to(_with_order(state, line.order_id, order, now), line.order_id)
 
 
 def _newer_line(known: DemandLine | None, line: OrderLine) -> DemandLine:
@@ -111,7 +111,8 @@ def order_cancelled(state: SkuState, cancel: OrderCancelled, now: float) -> Resu
     order = state.orders.get(cancel.order_id, OrderDemand())
     if order.cancelled_at is not None:
         return state, []
-    return _with_order(state, cancel.order_id, replace(order, cancelled_at=cancel.cancelled_at), now), []
+    state = _with_order(state, cancel.order_id, replace(order, cancelled_at=cancel.cancelled_at), now)
+    return without_holds_converted_to(state, cancel.order_id)
 
 
 def refund(state: SkuState, refunded: Refund, now: float) -> Result:
@@ -125,7 +126,12 @@ def refund(state: SkuState, refunded: Refund, now: float) -> Result:
 def hold_placed(state: SkuState, placed: HoldPlaced, now: float) -> Result:
     """Hold stock until released or expired; a hold already ended stays ended (late redelivery)."""
     if placed.hold_id in state.ended_holds:
-        return state, []
+        early = state.holds.get(placed.hold_id)
+        if early is None or early.quantity:
+            return state, []
+        # released into an order before this placement arrived: it counts until the order's lines do
+        filled = replace(early, location=placed.location, quantity=placed.quantity)
+        return replace(state, holds={**state.holds, placed.hold_id: filled}), []
     if placed.expires_at <= now:
         holds = {k: v for k, v in state.holds.items() if k != placed.hold_id}
         return replace(state, holds=holds, ended_holds={**state.ended_holds, placed.hold_id: now}), [
@@ -144,11 +150,43 @@ def _end_hold(state: SkuState, hold_id: str, now: float) -> SkuState:
     return replace(state, holds=holds, ended_holds={**state.ended_holds, hold_id: remember_from})
 
 
+# How long a hold released into an order keeps counting when the order's lines do not arrive (a lost
+# webhook): the reconciler finds a missed order well within this.
+CONVERTED_HOLD_GRACE_S = 600.0
+
+
 def hold_released(state: SkuState, released: HoldReleased, now: float) -> Result:
-    if released.hold_id in state.ended_holds:
+    hold_id = released.hold_id
+    if hold_id in state.ended_holds:
         return state, []
+    hold, order_id = state.holds.get(hold_id), released.order_id
+    if order_id is not None and not _has_lines(state, order_id):
+        # A checkout: the device says so at once, the order's webhook comes later. Dropping the hold
+        # now would count the units as free in between; it hands them over when the lines arrive.
+        # (Released before its placement arrived: an empty hold the placement fills in.)
+        hold = hold or Hold(location="", quantity=0, expires_at=now)
+        until = max(hold.expires_at, now + CONVERTED_HOLD_GRACE_S)
+        kept = replace(hold, expires_at=until, converted_to=order_id)
+        state = replace(state, holds={**state.holds, hold_id: kept},
+                        ended_holds={**state.ended_holds, hold_id: until})
+        return state, [StartTimer(timer_id=hold_timer_id(hold_id), at=until,
+                                  payload=HoldExpired(hold_id=hold_id))]
     # Recorded even if the placement has not arrived yet, so a late placement does not revive it.
-    return _end_hold(state, released.hold_id, now), [CancelTimer(timer_id=hold_timer_id(released.hold_id))]
+    return _end_hold(state, hold_id, now), [CancelTimer(timer_id=hold_timer_id(hold_id))]
+
+
+def _has_lines(state: SkuState, order_id: str) -> bool:
+    order = state.orders.get(order_id)
+    return order is not None and bool(order.lines)
+
+
+def without_holds_converted_to(state: SkuState, order_id: str) -> Result:
+    """The order's demand is known now (its lines, or its cancellation): holds released into it end."""
+    converted = [k for k, hold in state.holds.items() if hold.converted_to == order_id]
+    if not converted:
+        return state, []
+    holds = {k: v for k, v in state.holds.items() if k not in converted}
+    return replace(state, holds=holds), [CancelTimer(timer_id=hold_timer_id(k)) for k in converted]
 
 
 def hold_expired(state: SkuState, expired: HoldExpired, now: float) -> Result:

@@ -2,7 +2,11 @@
 
     POST /pos/holds   {"hold_id", "shop", "location", "sku", "quantity",
                        "expires_at" (epoch seconds or ISO 8601) | "expires_in_seconds"}
-    DELETE /pos/holds/{hold_id}?shop=…&sku=…[&location=…]
+    DELETE /pos/holds/{hold_id}?shop=…&sku=…[&location=…][&order_id=…]
+
+A release with `order_id` (the Shopify order, numeric id or Order GID) says the checkout turned the
+hold into that order: the SKU actor keeps counting the held units until the order's own lines arrive
+by webhook, so nothing is sold twice in between. Without it the units are free at once.
 
 `location` is a NetSuite location id or the shop's Shopify location GID. A location the contract
 cannot map is still accepted and stored: the SKU actor parks the hold and reports it, so nothing is
@@ -118,9 +122,26 @@ def parse_release(contract: Contract, hold_id: str, query: Any) -> tuple[PosHold
     if query["shop"] not in {shop.name for shop in contract.shops}:
         raise BadHold(f"shop: unknown shop {query['shop']!r}")
     release = PosHoldReleased(
-        hold_id=hold_id, shop=query["shop"], sku=query["sku"], location=query.get("location") or None
+        hold_id=hold_id,
+        shop=query["shop"],
+        sku=query["sku"],
+        location=query.get("location") or None,
+        order_id=_order_id(query.get("order_id")),
     )
     return release, f"pos:{release.shop}:hold_release:{hold_id}:{release.sku}"
+
+
+ORDER_GID = "gid://shopify/Order/"
+
+
+def _order_id(raw: str | None) -> str | None:
+    """A Shopify order id as the order webhooks carry it (numeric), from the number or the GID."""
+    if not raw:
+        return None
+    number = raw.removeprefix(ORDER_GID)
+    if not number.isdigit():
+        raise BadHold(f"order_id: not a Shopify order id or Order GID: {raw!r}")
+    return number
 
 
 class HoldEndpoint:

@@ -26,6 +26,7 @@ class PosHoldReleased(msgspec.Struct, frozen=True, kw_only=True, tag="pos.hold_r
     shop: str
     sku: str
     location: str | None = None
+    order_id: str | None = None  # the Shopify order (numeric id) the held units went into, if any
 
 
 PosMessage = PosHoldPlaced | PosHoldReleased

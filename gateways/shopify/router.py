@@ -100,7 +100,7 @@ def hold_commands(contract: Contract, message: PosHoldPlaced | PosHoldReleased) 
         hold_key = f"{message.hold_id}:{message.sku}:{message.quantity}:{message.expires_at:.3f}"
         message_id = f"pos:{message.shop}:hold:{hold_key}"
         return [SkuCommand(sku=message.sku, message_id=message_id, payload=placed)]
-    released = HoldReleased(hold_id=message.hold_id)
+    released = HoldReleased(hold_id=message.hold_id, order_id=message.order_id)
     message_id = f"pos:{message.shop}:hold_release:{message.hold_id}:{message.sku}"
     return [SkuCommand(sku=message.sku, message_id=message_id, payload=released)]
 

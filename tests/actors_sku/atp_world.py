@@ -242,6 +242,15 @@ class World:
         hold.released = True
         return [HoldReleased(hold_id=hold_id)]
 
+    def checkout(self, hold_id: str) -> tuple[list[HoldReleased], list[OrderLine]]:
+        """The customer checks out: the held units go into a new order (one line where it held)."""
+        hold = self.holds[hold_id]
+        if hold.released or hold.expires_at <= self.now:
+            return [], []
+        hold.released = True
+        lines = self.place_order([(hold.location, hold.quantity)])
+        return [HoldReleased(hold_id=hold_id, order_id=lines[0].order_id)], lines
+
     # --- the truth ----------------------------------------------------------------------------------
 
     def sellable(self, location: str, with_transit: bool) -> int:

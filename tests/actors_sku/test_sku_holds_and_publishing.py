@@ -76,6 +76,50 @@ def test_a_placement_delivered_after_its_release_stays_released() -> None:
     assert d.published()["pos-s1"] == 5
 
 
+def test_a_hold_released_into_an_order_counts_until_the_orders_line_arrives() -> None:
+    d = stocked()
+    d.send(HoldPlaced(hold_id="h1", location="S1", quantity=2, expires_at=200.0), at=110.0)
+    effects = d.send(HoldReleased(hold_id="h1", order_id="o9"), at=120.0)
+    # The checkout's webhook has not come: the units are neither free nor counted twice later
+    assert d.published()["pos-s1"] == 3
+    assert [(t.timer_id, t.at) for t in timers(effects)] == [("hold:h1", 720.0)]
+    effects = d.send(line(order="o9", quantity=2, location="S1", version=120.0), at=121.0)
+    assert CancelTimer(timer_id="hold:h1") in effects
+    assert d.published()["pos-s1"] == 3 and "h1" not in d.state.holds
+    assert d.send(HoldPlaced(hold_id="h1", location="S1", quantity=2, expires_at=200.0), at=122.0) == []
+
+
+def test_a_placement_arriving_after_its_release_into_an_order_counts_until_the_order_does() -> None:
+    d = stocked()
+    d.send(HoldReleased(hold_id="h1", order_id="o9"), at=120.0)
+    d.send(HoldPlaced(hold_id="h1", location="S1", quantity=2, expires_at=200.0), at=121.0)
+    assert d.published()["pos-s1"] == 3
+    d.send(line(order="o9", quantity=2, location="S1", version=120.0), at=122.0)
+    assert d.published()["pos-s1"] == 3 and not d.state.holds
+
+
+def test_a_release_into_an_order_already_heard_of_frees_the_hold_at_once() -> None:
+    d = stocked()
+    d.send(HoldPlaced(hold_id="h1", location="S1", quantity=2, expires_at=200.0), at=110.0)
+    d.send(line(order="o9", quantity=2, location="S1", version=115.0), at=116.0)
+    assert d.published()["pos-s1"] == 1  # counted twice while both are known: never over
+    d.send(HoldReleased(hold_id="h1", order_id="o9"), at=120.0)
+    assert d.published()["pos-s1"] == 3
+
+
+def test_a_hold_released_into_an_order_ends_if_the_order_is_cancelled_or_never_heard_of() -> None:
+    d = stocked()
+    d.send(HoldPlaced(hold_id="h1", location="S1", quantity=2, expires_at=200.0), at=110.0)
+    d.send(HoldReleased(hold_id="h1", order_id="o9"), at=120.0)
+    d.send(OrderCancelled(order_id="o9", cancelled_at=125.0), at=125.0)
+    assert d.published()["pos-s1"] == 5
+    d.send(HoldPlaced(hold_id="h2", location="S1", quantity=1, expires_at=200.0), at=130.0)
+    d.send(HoldReleased(hold_id="h2", order_id="o10"), at=131.0)
+    assert d.send(HoldExpired(hold_id="h2"), at=200.0) == []  # its grace runs past the expiry
+    d.send(HoldExpired(hold_id="h2"), at=731.0)
+    assert d.published()["pos-s1"] == 5 and not d.state.holds
+
+
 def test_a_hold_that_already_expired_when_it_arrives_holds_nothing() -> None:
     d = stocked()
     effects = d.send(HoldPlaced(hold_id="h1", location="S1", quantity=2, expires_at=105.0), at=110.0)

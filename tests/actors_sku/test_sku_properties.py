@@ -80,6 +80,10 @@ OPS = st.one_of(
     st.tuples(st.just("record_returns")),
     st.tuples(st.just("hold"), location, st.integers(1, 3), st.sampled_from([1, 5, 20, 300])),  # ttl
     st.tuples(st.just("release"), index),
+    # A checkout turns a hold into an order: the device's release and the order's webhook arrive in
+    # either order, the webhook maybe much later ("webhooks" delivers the late ones).
+    st.tuples(st.just("checkout"), index, st.booleans()),
+    st.tuples(st.just("webhooks")),
     st.tuples(st.just("timers")),
     st.tuples(st.just("restart")),
     st.tuples(st.just("buffer"), st.sampled_from(["outlet", "web", "pos-s1"]), st.integers(0, 3)),
@@ -100,6 +104,7 @@ class Run:
         self.timers: dict[str, tuple[float, Any]] = {}
         self.buffers: dict[str, int] = {}
         self.wire: list[bytes] = []  # every envelope as it crossed the bus, for replays
+        self.late: list[Any] = []  # order webhooks still on their way
         for loc, units in zip(PROPERTY_LOCATIONS, initial_stock, strict=True):
             self.world.netsuite_change(loc, on_hand=units)
         self.world.now += 1
@@ -164,6 +169,17 @@ class Run:
             self.deliver_all(world.place_hold(op[1], op[2], float(op[3])))
         elif kind == "release" and world.holds:
             self.deliver_all(world.release(sorted(world.holds)[op[1] % len(world.holds)]))
+        elif kind == "checkout" and world.holds:
+            released, lines = world.checkout(sorted(world.holds)[op[1] % len(world.holds)])
+            webhook_first = op[2]
+            if webhook_first:
+                self.deliver_all(lines)
+            else:
+                self.late.extend(lines)
+            self.deliver_all(released)
+        elif kind == "webhooks":
+            late, self.late = self.late, []
+            self.deliver_all(late)
         else:
             self.order_step(op)
 
@@ -218,6 +234,8 @@ class Run:
     def drain(self) -> None:
         """Traffic stops: holds run out, NetSuite catches up with everything, then is read afresh."""
         world = self.world
+        late, self.late = self.late, []
+        self.deliver_all(late)
         world.now += 301.0  # past the longest hold
         self.fire_due_timers()
         world.now += 1

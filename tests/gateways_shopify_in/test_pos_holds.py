@@ -67,6 +67,19 @@ async def test_the_same_hold_sent_twice_is_stored_once_and_a_release_follows(
     assert await stored_count(bus, STREAM_INGRESS, "evt.pos.>") == 2
 
 
+@pytest.mark.parametrize("order_id", ["5550001", "gid://shopify/Order/5550001"])
+async def test_a_release_into_an_order_names_the_order_as_its_webhooks_do(
+    http: aiohttp.ClientSession, inbound: str, sku_messages: StreamReader, order_id: str
+) -> None:
+    params = {"shop": SHOP, "sku": "TEE", "order_id": order_id}
+    async with http.delete(f"{inbound}/pos/holds/h-2", params=params) as response:
+        assert response.status == 202
+    await sku_messages.wait_for(lambda m: sku_payloads(m, HoldReleased, "TEE"))
+    assert sku_payloads(sku_messages.messages, HoldReleased, "TEE") == [
+        HoldReleased(hold_id="h-2", order_id="5550001")
+    ]
+
+
 async def test_a_hold_at_an_unknown_location_is_kept_for_the_actor_to_park(
     http: aiohttp.ClientSession, inbound: str, sku_messages: StreamReader
 ) -> None:
@@ -108,6 +121,8 @@ async def test_bad_hold_input_is_a_400_naming_the_field_and_nothing_is_stored(
         ({"shop": SHOP}, "sku: required"),
         ({"sku": "TEE"}, "shop: required"),
         ({"sku": "TEE", "shop": "beta"}, "shop: unknown shop"),
+        ({"sku": "TEE", "shop": SHOP, "order_id": "gid://shopify/Product/5"}, "order_id: not a Shopify"),
+        ({"sku": "TEE", "shop": SHOP, "order_id": "#1001"}, "order_id: not a Shopify"),
     ],
 )
 async def test_a_release_without_shop_or_sku_is_a_400(

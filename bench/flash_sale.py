@@ -8,6 +8,8 @@ interval T. T is compressed: 2 s stands for the 15 minutes a real connector wait
 emulators, not from either side's own reports:
 
   oversold   units sold beyond the stock there was, per SKU and NetSuite location (a kit: its components)
+             at the end; "sold short": units sales took beyond what was unsold at that moment
+             (bench/oversold_timeline.py; `--explain` prints Tandem's short sites in time order)
   drift      max |published available − true sellable| over every channel location, sampled
   latency    change (a sale, hold, receipt, transfer) → first quantity write at a channel location it
              feeds that did not already show it (Shopify shows its own sales at their location)
@@ -45,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.baseline import IntervalConnector
 from bench.ground_truth import SellableTruth, change_events, drift_now, pooled_targets, publish_latencies
+from bench.oversold_timeline import explain, site_events, units_sold_short
 from cli.demo import ENGINE_PROCESS, running_engine
 from sandbox.importer import NetSuiteRestClient, OrderImporter, ShopifyOrderFeed
 from sandbox.traffic import (
@@ -69,6 +72,8 @@ class SideResult:
     wired: bool = True
     oversold: int = 0
     pooled_oversold: int = 0  # Shopify's own /_sandbox/oversold: per SKU, every location pooled
+    sold_short: int = 0  # units sales took beyond what was unsold at that moment
+    explanation: str = ""  # the short sites' timelines (--explain)
     max_drift: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     shopify_side_ms: list[float] = field(default_factory=list)  # changes made in Shopify (sales, holds)
@@ -165,6 +170,10 @@ def _count(
     result.oversold = truth.oversold()
     physical = {sku: sum(truth.supply[(sku, site.key)] for site in SITES) for sku in world.skus}
     result.pooled_oversold = sum(world.shopify.oversold(physical).values())
+    by_site = site_events(world, plan, record)
+    result.sold_short = units_sold_short(by_site)
+    if args.explain:
+        result.explanation = explain(world, by_site, record.started_at)
     changes = change_events(world, plan, record)
     result.changes, result.duration_s = len(changes), record.finished_at - record.started_at
     result.latencies_ms, result.unpublished = publish_latencies(world, changes, args.horizon, pooled)
@@ -234,6 +243,7 @@ def _table(sides: list[SideResult], interval: float) -> str:
         ("inventory writer", *(s.name if s.wired else f"{s.name} (NOT WIRED)" for s in sides)),
         ("oversold units (per SKU and location)", *(str(s.oversold) for s in sides)),
         ("  pooled over locations (Shopify's)", *(str(s.pooled_oversold) for s in sides)),
+        ("  sold short at the time of sale", *(str(s.sold_short) for s in sides)),
         ("max drift (units)", *(str(s.max_drift) for s in sides)),
         ("change → published p50 ms", *(ms(s.percentile(50)) for s in sides)),
         ("change → published p99 ms", *(ms(s.percentile(99)) for s in sides)),
@@ -309,6 +319,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--settle", type=float, help="seconds to keep running after the traffic")
     parser.add_argument(
+        "--explain", action="store_true", help="print each site Tandem sold short, in time order"
+    )
+    parser.add_argument(
         "--horizon", type=float, help="a change not written within this many s is unpublished"
     )
     args = parser.parse_args(argv)
@@ -340,6 +353,8 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
             # a connector copies each location whole to every shop
             baseline = await run_side("baseline", args, baseline_writer(args.interval), splits=False)
     print(_table([s for s in (tandem, baseline) if s is not None], args.interval))
+    if tandem is not None and tandem.explanation:
+        print(tandem.explanation)
     if tandem is not None and not tandem.wired:
         print("tandem: the engine made no Shopify call; its gateways are not wired yet (cli/engine.py)")
     figures = summary(tandem, baseline)

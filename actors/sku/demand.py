@@ -154,8 +154,11 @@ def without_expired_records(state: SkuState, now: float, retention_s: float) -> 
         and is_settled(order, state.stock)
     ]
     stale_holds = [hold_id for hold_id, since in state.ended_holds.items() if since < now - HOLD_MEMORY_S]
-    if not stale_orders and not stale_holds:
+    # holds over long ago that no timer removes (they arrived after their expiry: transitions.py)
+    long_over = [k for k, hold in state.holds.items() if hold.expires_at < now - HOLD_MEMORY_S]
+    if not stale_orders and not stale_holds and not long_over:
         return msgspec.structs.replace(state, pruned_at=now)
     orders = {k: v for k, v in state.orders.items() if k not in frozenset(stale_orders)}
     ended = {k: v for k, v in state.ended_holds.items() if k not in frozenset(stale_holds)}
-    return msgspec.structs.replace(state, orders=orders, ended_holds=ended, pruned_at=now)
+    holds = {k: v for k, v in state.holds.items() if k not in frozenset(long_over)}
+    return msgspec.structs.replace(state, orders=orders, ended_holds=ended, holds=holds, pruned_at=now)

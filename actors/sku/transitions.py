@@ -133,7 +133,10 @@ def hold_placed(state: SkuState, placed: HoldPlaced, now: float) -> Result:
         filled = replace(early, location=placed.location, quantity=placed.quantity)
         return replace(state, holds={**state.holds, placed.hold_id: filled}), []
     if placed.expires_at <= now:
-        holds = {k: v for k, v in state.holds.items() if k != placed.hold_id}
+        # Over before it arrived: it holds nothing, but is kept (ended) in case a checkout turned it
+        # into an order before its expiry and that release is still to come (hold_released).
+        over = Hold(location=placed.location, quantity=placed.quantity, expires_at=placed.expires_at)
+        holds = {**state.holds, placed.hold_id: over}
         return replace(state, holds=holds, ended_holds={**state.ended_holds, placed.hold_id: now}), [
             CancelTimer(timer_id=hold_timer_id(placed.hold_id))
         ]
@@ -156,10 +159,12 @@ CONVERTED_HOLD_GRACE_S = 600.0
 
 
 def hold_released(state: SkuState, released: HoldReleased, now: float) -> Result:
-    hold_id = released.hold_id
-    if hold_id in state.ended_holds:
+    hold_id, order_id = released.hold_id, released.order_id
+    hold = state.holds.get(hold_id)
+    # Ended already, unless it ended by arriving after its expiry and this says a checkout took it.
+    over_on_arrival = hold is not None and hold.converted_to is None and hold_id in state.ended_holds
+    if hold_id in state.ended_holds and not (order_id is not None and over_on_arrival):
         return state, []
-    hold, order_id = state.holds.get(hold_id), released.order_id
     if order_id is not None and not _has_lines(state, order_id):
         # A checkout: the device says so at once, the order's webhook comes later. Dropping the hold
         # now would count the units as free in between; it hands them over when the lines arrive.

@@ -98,6 +98,16 @@ def test_a_placement_arriving_after_its_release_into_an_order_counts_until_the_o
     assert d.published()["pos-s1"] == 3 and not d.state.holds
 
 
+def test_a_hold_arriving_after_its_expiry_still_counts_if_a_checkout_turned_it_into_an_order() -> None:
+    d = stocked()
+    d.send(HoldPlaced(hold_id="h1", location="S1", quantity=2, expires_at=120.0), at=125.0)
+    assert d.published()["pos-s1"] == 5  # over on arrival
+    d.send(HoldReleased(hold_id="h1", order_id="o9"), at=126.0)  # but the checkout came before it
+    assert d.published()["pos-s1"] == 3
+    d.send(line(order="o9", quantity=2, location="S1", version=119.0), at=127.0)
+    assert d.published()["pos-s1"] == 3 and not d.state.holds
+
+
 def test_a_release_into_an_order_already_heard_of_frees_the_hold_at_once() -> None:
     d = stocked()
     d.send(HoldPlaced(hold_id="h1", location="S1", quantity=2, expires_at=200.0), at=110.0)

@@ -145,6 +145,16 @@ class TargetConfirmed(_Message, frozen=True, kw_only=True, tag="sku.target_confi
     drift: int = 0
 
 
+class ShopifyLevelSeen(_Message, frozen=True, kw_only=True, tag="sku.shopify_level"):
+    """Shopify says `available` at one of its locations is now this (inventory_levels/update, our own
+    writes included): the actor checks it against what it expects there (actors/sku/level_check.py)."""
+
+    shop: str
+    location_id: str  # Shopify location GID
+    available: int
+    updated_at: float  # Shopify's time of the change (whole seconds)
+
+
 # --- control --------------------------------------------------------------------------------------
 
 
@@ -186,7 +196,7 @@ class ComponentAvailability(_Message, frozen=True, kw_only=True, tag="bundle.com
 
 SkuMessage = (
     StockReading | SalesOrderSeen | OrderLine | OrderCancelled | Refund | HoldPlaced | HoldReleased
-    | HoldExpired | Resync | SetChannelBuffer | TargetConfirmed
+    | HoldExpired | Resync | SetChannelBuffer | TargetConfirmed | ShopifyLevelSeen
 )
 BundleMessage = ComponentAvailability | Resync
 
@@ -232,6 +242,9 @@ class InventorySet(_Message, frozen=True, kw_only=True, tag="inventory_set"):
     # Tell the SKU actor once Shopify took this value (TargetConfirmed): set where another shop sells
     # the same units and a higher value may still stand in Shopify until this write lands.
     confirm: bool = False
+    # Write even if the value equals the compare: Shopify said it holds more (actors/sku/level_check.py),
+    # and only a compare-and-set shows whether it still does.
+    verify: bool = False
 
 
 class MessageParked(_Message, frozen=True, kw_only=True, tag="message_parked"):

@@ -7,6 +7,8 @@ gateways (one_for_one)
 ├── netsuite    SuiteQL delta poller: stock per location, items, sales orders
 └── shopify     one HTTP session and cost throttle per shop, shared by:
     ├── inventory.<shop>   outbox → inventorySetQuantities (coalesced, batched, compare-and-set)
+    ├── levels.<shop>      inventory_levels/update → the SKU actors' drift check (a hand edit up is
+    │                      overwritten and reported)
     ├── items              NetSuite item master → Shopify variants; Shopify edits to owned fields = drift
     └── reconciler         orders updated since a cursor: catches webhooks Shopify never delivered
 """
@@ -31,6 +33,7 @@ from gateways.pos.holds import add_pos_routes
 from gateways.shopify.graphql import RetryPolicy, open_shopify_clients
 from gateways.shopify.inventory_writer import InventoryWriter, WriterConfig
 from gateways.shopify.item_sync import ItemSync, ItemSyncConfig
+from gateways.shopify.level_webhooks import LevelWebhooks
 from gateways.shopify.reconciler import ReconcilerConfig, run_reconcilers
 from gateways.shopify.router import IngressRouter
 from gateways.shopify.webhooks import MAX_BODY_BYTES, add_webhook_routes, webhook_secrets_from_env
@@ -60,6 +63,7 @@ class Gateways:
         self.router: IngressRouter | None = None
         self.poller: Any = None
         self.writers: dict[str, InventoryWriter] = {}
+        self.levels: dict[str, LevelWebhooks] = {}
         self.item_sync: ItemSync | None = None
 
 
@@ -164,8 +168,12 @@ async def _run_shopify(
         live.writers = {shop: InventoryWriter(bus, client, writer_config) for shop, client in clients.items()}
         item_config = ItemSyncConfig(price_currency=contract.netsuite.base_currency)
         live.item_sync = ItemSync(bus, clients, contract.owner_of, item_config)
+        live.levels = {
+            shop: LevelWebhooks(bus, writer.reads, contract) for shop, writer in live.writers.items()
+        }
         children = [
             *(_started(f"inventory.{shop}", writer.run) for shop, writer in live.writers.items()),
+            *(_started(f"levels.{shop}", levels.run) for shop, levels in live.levels.items()),
             _started("items", live.item_sync.run),
             ChildSpec(
                 id="reconciler",

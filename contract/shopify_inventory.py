@@ -35,6 +35,7 @@ class PendingRow(msgspec.Struct, frozen=True, kw_only=True):
     first_cap: int | None = None
     confirm: bool = False  # some folded message asked for a TargetConfirmed (pool_gate.py)
     cause_id: str = ""  # the cause of the last folded message
+    verify: bool = False  # some folded message asked for the write even if unchanged (InventorySet)
 
 
 def fold(row: PendingRow | None, message: InventorySet) -> PendingRow:
@@ -54,6 +55,7 @@ def fold(row: PendingRow | None, message: InventorySet) -> PendingRow:
             first_changed_at=message.changed_at,
             confirm=message.confirm,
             cause_id=message.cause_id,
+            verify=message.verify,
         )
     expected, first_cap = row.expected, row.first_cap
     if message.compare_quantity is not None:
@@ -73,6 +75,7 @@ def fold(row: PendingRow | None, message: InventorySet) -> PendingRow:
         first_cap=first_cap,
         confirm=row.confirm or message.confirm,
         cause_id=message.cause_id,
+        verify=row.verify or message.verify,
     )
 
 

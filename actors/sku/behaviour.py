@@ -17,6 +17,7 @@ from actors.behaviour import Effect, Emit
 from actors.sku import transitions
 from actors.sku.availability import compute_availability
 from actors.sku.demand import with_all_pending, without_expired_records
+from actors.sku.level_check import targets_to_correct
 from actors.sku.pool_gate import gate_raises, pooled_keys, shared_pools
 from actors.sku.publishing import Cause, publish_changes
 from actors.sku.shopify_expected import apply_following_shopify
@@ -28,6 +29,7 @@ from actors.sku_messages import (
     OrderLine,
     Resync,
     SetChannelBuffer,
+    ShopifyLevelSeen,
     SkuMessage,
     StockReading,
 )
@@ -73,8 +75,10 @@ class SkuBehaviour:
         availability = compute_availability(self.contract, state, now, split_shared=self.split_shared_pools)
         availability = gate_raises(self.pools, state, availability)
         cause = Cause(time=now, message_id=message.id)
+        rewrite = targets_to_correct(state, payload) if isinstance(payload, ShopifyLevelSeen) else frozenset()
         state, published = publish_changes(
-            self.contract, state, availability, cause, force=isinstance(payload, Resync), pooled=self._pooled
+            self.contract, state, availability, cause, force=isinstance(payload, Resync), pooled=self._pooled,
+            rewrite=rewrite,
         )
         return state, [*effects, *published]
 

@@ -42,14 +42,16 @@ def publish_changes(
     *,
     force: bool = False,
     pooled: frozenset[str] = frozenset(),
+    rewrite: frozenset[str] = frozenset(),
 ) -> tuple[SkuState, list[Effect]]:
-    """Effects for every value that differs from what was last published (all of them if `force`).
+    """Effects for every value that differs from what was last published (all of them if `force`;
+    the `rewrite` target keys even if unchanged: level_check.py found Shopify above them).
 
     Writes to `pooled` target keys (pool_gate.py) keep a lowered value's old height as a ceiling
     and ask the writer for a confirmation.
     """
     channels, channel_effects = _channel_changes(contract, state, availability, cause, force)
-    state, target_effects = _target_changes(state, availability, cause, force, pooled)
+    state, target_effects = _target_changes(state, availability, cause, force, pooled, rewrite)
     state = msgspec.structs.replace(state, published_channels=channels)
     effects = [*channel_effects, *target_effects]
     if effects:
@@ -78,7 +80,12 @@ def _channel_changes(
 
 
 def _target_changes(
-    state: SkuState, availability: Availability, cause: Cause, force: bool, pooled: frozenset[str]
+    state: SkuState,
+    availability: Availability,
+    cause: Cause,
+    force: bool,
+    pooled: frozenset[str],
+    rewrite: frozenset[str],
 ) -> tuple[SkuState, list[Effect]]:
     published = dict(state.published_targets)
     expected = dict(state.expected_targets)
@@ -90,7 +97,7 @@ def _target_changes(
         compare = expected_at(state, key)
         # Also when the value did not change but Shopify moved away from it (a restock Tandem does
         # not count as sellable yet, a sale at a value held at 0): Tandem owns this number.
-        if force or published.get(key) != target.value or compare != target.value:
+        if force or key in rewrite or published.get(key) != target.value or compare != target.value:
             confirm = key in pooled  # a pooled write counts at its old height until confirmed
             if confirm:
                 unconfirmed[key] = held_until_confirmed(state, key, target.value, cause.message_id)
@@ -102,7 +109,7 @@ def _target_changes(
             command = InventorySet(
                 sku=state.sku, shop=target.shop, channel=target.channel, location_id=target.location_id,
                 quantity=target.value, compare_quantity=compare, changed_at=cause.time,
-                cause_id=cause.message_id, confirm=confirm,
+                cause_id=cause.message_id, confirm=confirm, verify=key in rewrite,
             )
             subject = outbox_shopify(target.shop, INVENTORY_SET_OP)
             effects.append(Outbox(subject=subject, key=state.sku, payload=command))

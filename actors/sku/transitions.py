@@ -25,6 +25,7 @@ from actors.sku_messages import (
     Refund,
     SalesOrderSeen,
     SetChannelBuffer,
+    ShopifyLevelSeen,
     StockReading,
     TargetConfirmed,
 )
@@ -220,6 +221,11 @@ def target_confirmed(state: SkuState, message: TargetConfirmed, now: float) -> R
     return replace(state, unconfirmed=unconfirmed, shortfalls=shortfalls), []
 
 
+def shopify_level_seen(state: SkuState, seen: ShopifyLevelSeen, now: float) -> Result:
+    """Nothing to remember: the check against the expected value is level_check.py's, in the turn."""
+    return state, []
+
+
 TRANSITIONS: dict[type[Any], Callable[[SkuState, Any, float], Result]] = {
     StockReading: stock_reading,
     SalesOrderSeen: sales_order_seen,
@@ -231,6 +237,7 @@ TRANSITIONS: dict[type[Any], Callable[[SkuState, Any, float], Result]] = {
     HoldExpired: hold_expired,
     SetChannelBuffer: set_channel_buffer,
     TargetConfirmed: target_confirmed,
+    ShopifyLevelSeen: shopify_level_seen,
 }
 
 

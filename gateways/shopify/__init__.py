@@ -9,6 +9,7 @@ Outbound:
   throttle.py          the per-shop cost bucket model; `acquire` waits so the bucket never runs dry
   inventory_writer.py  out.shopify.<shop>.inventory_set → coalesced inventorySetQuantities batches
   item_sync.py         NetSuite item master → variants/products; ownership check on products/update
+  level_webhooks.py    inventory_levels/update → the SKU actors' check of Shopify's `available`
   errors.py            ShopifyError and its kinds
 The pure rules behind the writer (coalescing, skip, drift correction) live in contract/shopify_inventory.py.
 """

@@ -1,4 +1,4 @@
-"""The inventory writer's reads from Shopify: SKU → InventoryItem GID, and `available` now per level.
+"""The inventory writer's reads from Shopify: SKU ⇄ InventoryItem GID, and `available` now per level.
 
 Both are batched into as few queries as the shop's cost bucket allows (`rows_per_query`); the query
 shapes and their parsing are pure and live in contract/shopify_inventory.py.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from contract import shopify_inventory as api
+from contract import shopify_levels as levels
 from gateways.shopify.graphql import ShopifyGraphQL
 
 
@@ -18,10 +19,22 @@ class InventoryReads:
     def __init__(self, client: ShopifyGraphQL) -> None:
         self.client = client
         self._items: dict[str, str] = {}  # SKU -> InventoryItem GID (stable: cached for the process)
+        self._skus: dict[str, str | None] = {}  # InventoryItem GID -> SKU (None: it has none)
 
     def forget_item(self, sku: str) -> None:
         """Drop a cached GID Shopify refused (recreated in Shopify? the next lookup finds it again)."""
-        self._items.pop(sku, None)
+        gid = self._items.pop(sku, None)
+        if gid is not None:
+            self._skus.pop(gid, None)
+
+    async def sku_of(self, item_gid: str) -> str | None:
+        """The SKU of an inventory item: from the cache, else one `inventoryItem` query (cached too)."""
+        if item_gid not in self._skus:
+            data = await self.client.execute(
+                "inventoryItem", levels.ITEM_SKU, {"id": item_gid}, cost=levels.ITEM_SKU_COST
+            )
+            self._skus[item_gid] = levels.parse_item_sku(data)
+        return self._skus[item_gid]
 
     async def item_ids(self, skus: list[str]) -> dict[str, str | None]:
         """SKU → InventoryItem GID, looked up in as few queries as the bucket allows, then cached."""
@@ -32,6 +45,7 @@ class InventoryReads:
             for sku, gid in api.parse_items_by_sku(data, part).items():
                 if gid is not None:
                     self._items[sku] = gid
+                    self._skus[gid] = sku
         return {sku: self._items.get(sku) for sku in skus}
 
     async def available(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int | None]:

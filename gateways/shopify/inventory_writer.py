@@ -14,7 +14,8 @@ Theory of operation
   drift is logged with both values and counted, and the batch is retried with the corrected rows.
   A row whose commands asked for it is confirmed to its SKU actor once done
   (write_confirmations.py). Outbox messages are acked only after Shopify accepted their row (or it
-  needed no write); a row Shopify can never accept (unknown SKU, not stocked) is dead-lettered.
+  needed no write: Shopify already holds the value; a `verify` row is sent anyway, its compare is
+  the check); a row Shopify can never accept (unknown SKU, not stocked) is dead-lettered.
 - Transport trouble (5xx, timeouts, THROTTLED beyond retries, a bad token) is retried with backoff
   until it passes: nothing is dropped, and the same batch keeps the same key.
 Beside it: inventory_reads.py (SKU and level look-ups), inventory_refusals.py (which row a userError
@@ -112,6 +113,11 @@ class InventoryWriter:
         self._lower_since: float | None = None  # when the first pending lower arrived
         self._arrived = anyio.Event()
         self._stopping = anyio.Event()
+
+    @property
+    def reads(self) -> InventoryReads:
+        """The shop's SKU ⇄ item cache and level reads (shared with its level webhooks)."""
+        return self._reads
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -275,7 +281,8 @@ class InventoryWriter:
         for key, row in rows.items():
             if key not in plans:
                 plans[key] = api.plan_row(row, self._drifts.get(key))
-        for key in [key for key, plan in plans.items() if not plan.needed]:
+        # A verify row is sent even when unchanged: its compare-and-set is the check (level_check.py)
+        for key in [key for key, plan in plans.items() if not plan.needed and not rows[key].verify]:
             self._drifts[key] = api.known_after(rows.pop(key), plans.pop(key))
             self.stats.skipped_unchanged += 1
             await self._done(batch.pop(key))

@@ -26,8 +26,9 @@ in its compare-and-set), but lands where Shopify took it. Without clients (`shop
 never reads: every web order is at the web location.
 
 Topics not routed here (`inventory_levels/update`, `products/update`, `orders/paid`, …) are acked
-and stay on the ingress stream for 7 days: the outbound side's drift check reads them with its own
-consumer on `evt.shopify.*.inventory_levels.update` / `evt.shopify.*.products.update`.
+and stay on the ingress stream for 7 days: the drift checks read them with consumers of their own
+(level_webhooks.py on `evt.shopify.<shop>.inventory_levels.update`, item_sync.py on
+`evt.shopify.*.products.update`).
 """
 
 from __future__ import annotations

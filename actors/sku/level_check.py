@@ -12,8 +12,10 @@ less is the safe side.
 
 Not drift, so not written: a location this SKU does not publish to; a pooled location whose lowered
 value may still stand in Shopify until its write is confirmed (pool_gate.py), up to that old height;
-and a late echo of an earlier, higher write of ours, which costs at most one compare-and-set that
-finds Shopify already holding the value.
+and one of the last values we wrote there (`recent_targets`): Shopify echoes every write, often
+after sales the actor has already heard of moved its expectation below it. (A hand edit to exactly
+such a value is left to the next write's compare; an older echo costs one compare-and-set that
+finds Shopify already holding the value.)
 """
 
 from __future__ import annotations
@@ -32,4 +34,6 @@ def targets_to_correct(state: SkuState, seen: ShopifyLevelSeen) -> frozenset[str
         return frozenset()
     ceiling = state.unconfirmed.get(key)
     explained = max(expected, ceiling.value if ceiling is not None else expected)
-    return frozenset({key}) if seen.available > explained else frozenset()
+    if seen.available <= explained or seen.available in state.recent_targets.get(key, ()):
+        return frozenset()
+    return frozenset({key})

@@ -27,6 +27,9 @@ from bus.subjects import outbox_shopify
 from contract.config import Contract
 
 
+RECENT_VALUES = 4  # values remembered per target to tell Shopify's echoes of our writes (level_check.py)
+
+
 class Cause(msgspec.Struct, frozen=True):
     """The message that caused a change: its time and id travel with every published value."""
 
@@ -91,6 +94,7 @@ def _target_changes(
     expected = dict(state.expected_targets)
     unconfirmed = dict(state.unconfirmed)
     shortfalls = dict(state.shortfalls)
+    recent = dict(state.recent_targets)
     effects: list[Effect] = []
     for target in availability.targets:
         key = target_key(target.shop, target.location_id)
@@ -114,12 +118,14 @@ def _target_changes(
             subject = outbox_shopify(target.shop, INVENTORY_SET_OP)
             effects.append(Outbox(subject=subject, key=state.sku, payload=command))
             published[key] = expected[key] = target.value
+            recent[key] = (*recent.get(key, ())[1 - RECENT_VALUES :], target.value)
     state = msgspec.structs.replace(
         state,
         published_targets=published,
         expected_targets=expected,
         unconfirmed=unconfirmed,
         shortfalls=shortfalls,
+        recent_targets=recent,
     )
     return state, effects
 

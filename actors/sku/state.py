@@ -100,6 +100,9 @@ class SkuState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     # location's old value, until its write is confirmed), and the cause of the last write sent there.
     unconfirmed: dict[str, Ceiling] = {}
     shortfalls: dict[str, Shortfall] = {}  # target key -> the writer's last report there
+    # Target key -> the last values sent there, newest last: Shopify echoes each of them back in an
+    # inventory_levels/update, often after later sales moved the expected value (level_check.py).
+    recent_targets: dict[str, tuple[int, ...]] = {}
     bundle_seq: int = 0  # sequence of reports sent to bundles
     pruned_at: float = 0.0  # message time of the last sweep for expired records
     parked: list[Parked] = []

@@ -17,12 +17,8 @@ def test_shopify_above_what_the_actor_expects_is_written_again_with_compare_and_
     d = stocked()
     assert d.state.published_targets[f"us|{POS_S2}"] == 2
     [command] = inventory_sets(d.send(seen(9), at=150.0, message_id="level-1"))
-    assert (command.location_id, command.quantity, command.compare_quantity, command.cause_id) == (
-        POS_S2,
-        2,
-        2,
-        "level-1",
-    )
+    where = (command.location_id, command.quantity, command.compare_quantity, command.cause_id)
+    assert where == (POS_S2, 2, 2, "level-1")
     assert command.verify  # unchanged, yet sent: its compare-and-set finds the 9
 
 

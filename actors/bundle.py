@@ -1,5 +1,9 @@
 """The bundle actor: a bundle's availability is the minimum over its components (DESIGN §5).
 
+With `inventory.kits = "split"` it also shares each Shopify location's units between the kit and
+its components (actors/kit_split.py): it asks the components to set the kit's share aside
+(`KitReserve`) and shows no more kits than they report set aside.
+
 Each component's SKU actor sends its current per-channel and per-Shopify-location values here.
 For every channel (and location) the bundle can sell min over components of
 floor(component value / units per bundle); a component that has not reported yet counts as 0.
@@ -15,15 +19,19 @@ from typing import Any
 
 import msgspec
 
-from actors.behaviour import Effect, Emit
+from actors.behaviour import Effect, Emit, Send
+from actors.kit_split import kit_share, kit_value, kits_from
 from actors.sku.availability import Availability, target_key
+from actors.sku.pool_gate import pooled_keys, shared_pools
 from actors.sku.publishing import Cause, publish_changes
 from actors.sku.state import SkuState
 from actors.sku_messages import (
     BUNDLE_KIND,
+    SKU_KIND,
     BundleMessage,
     ChannelValue,
     ComponentAvailability,
+    KitReserve,
     MessageParked,
     Resync,
     TargetValue,
@@ -36,7 +44,9 @@ from contract.config import Bundle, Channel, Contract
 class ComponentReport(msgspec.Struct, frozen=True, kw_only=True):
     seq: int
     channels: dict[str, int]
-    targets: dict[str, int]  # by target_key(shop, location_id)
+    targets: dict[str, int]  # by target_key(shop, location_id), before any kit's reserve
+    reserved: dict[str, int] = {}  # by target key: what it set aside for this kit (kits "split")
+    reserve_seq: int = 0  # the KitReserve that reserve follows
 
 
 class ParkedReport(msgspec.Struct, frozen=True, kw_only=True):
@@ -51,11 +61,14 @@ class BundleState(msgspec.Struct, frozen=True, kw_only=True):
     published_channels: dict[str, int] = {}
     published_targets: dict[str, int] = {}
     parked: list[ParkedReport] = []
+    shares: dict[str, int] = {}  # target key -> the kit's share last asked of the components (split)
+    reserve_seq: int = 0
+    # KitReserve seq (as text) -> the shares it asked, while some component has not applied it yet:
+    # on its way there, each of them moves that component's reserve, down too.
+    asks: dict[str, dict[str, int]] = {}
 
 
-def bundle_value(bundle: Bundle, values: dict[str, int | None]) -> int:
-    """min over components of floor(value / units per bundle); an unknown value counts as 0."""
-    return min(max(0, values.get(sku) or 0) // units for sku, units in bundle.components.items())
+bundle_value = kits_from  # min over components of floor(value / units per bundle); unknown counts as 0
 
 
 class BundleBehaviour:
@@ -67,6 +80,9 @@ class BundleBehaviour:
 
     def __init__(self, contract: Contract) -> None:
         self.contract = contract
+        self.split_kits = contract.inventory.kits == "split"  # actors/kit_split.py
+        split_pools = contract.inventory.shared_locations == "split"
+        self._pooled = pooled_keys(shared_pools(contract)) if split_pools else frozenset()
 
     def initial(self, key: str) -> BundleState:
         return BundleState(sku=key)
@@ -79,13 +95,21 @@ class BundleBehaviour:
             if reason is not None:
                 return self._park(state, message, payload, reason)
             state = _with_report(state, payload)
+            if bundle is not None:
+                state = _without_applied_asks(bundle, state)
         elif isinstance(payload, Resync):
             state = self._retry_parked(bundle, state)
         if bundle is None:
             return state, []
+        resync = isinstance(payload, Resync)
         availability = self.availability(bundle, state)
-        return _publish(self.contract, state, availability, Cause(message.time, message.id),
-                        force=isinstance(payload, Resync))
+        state, effects = _publish(self.contract, state, availability, Cause(message.time, message.id),
+                                  force=resync)
+        if self.split_kits:
+            # after the kit's own writes: a share that fell is lowered before components release it
+            state, reserves = self._ask_reserves(bundle, state, force=resync)
+            effects = [*effects, *reserves]
+        return state, effects
 
     def availability(self, bundle: Bundle, state: BundleState) -> Availability:
         """The bundle's values for every channel and Shopify location any component reported."""
@@ -97,8 +121,50 @@ class BundleBehaviour:
                 continue  # no component has a value for this channel yet
             values = {sku: _channel_of(state, sku, channel.name) for sku in bundle.components}
             channels.append(ChannelValue(channel.name, bundle_value(bundle, values)))
-            targets.extend(_target_values(bundle, state, channel))
+            targets.extend(self._target_values(bundle, state, channel))
         return Availability(tuple(channels), tuple(targets))
+
+    def _splits(self, key: str) -> bool:
+        return self.split_kits and key not in self._pooled
+
+    def _target_values(self, bundle: Bundle, state: BundleState, channel: Channel) -> list[TargetValue]:
+        # Per Shopify location the same minimum. The components' shares of a channel add up to at
+        # most their channel value, so the bundle's shares add up to at most the bundle's channel
+        # value. Split with the components there: the kit's share, as far as they set it aside.
+        if channel.shop is None:
+            return []
+        values: list[TargetValue] = []
+        for gid in channel.publish_to:
+            key = target_key(channel.shop, gid)
+            per_component = {sku: _target_of(state, sku, key) for sku in bundle.components}
+            value = bundle_value(bundle, per_component)
+            if self._splits(key):
+                reserved = {sku: _counted_on(bundle, state, sku, key) for sku in bundle.components}
+                value = kit_value(bundle, kit_share(value), reserved)
+            values.append(TargetValue(channel.name, channel.shop, gid, value))
+        return values
+
+    def _ask_reserves(
+        self, bundle: Bundle, state: BundleState, *, force: bool
+    ) -> tuple[BundleState, list[Effect]]:
+        """Tell every component what to set aside for the kit where its share changed (kit_split.py)."""
+        shares: dict[str, int] = {}
+        for channel in self.contract.channels:
+            for gid in channel.publish_to if channel.shop is not None else ():
+                key = target_key(channel.shop, gid)
+                if self._splits(key) and key not in shares:
+                    per_component = {sku: _target_of(state, sku, key) for sku in bundle.components}
+                    shares[key] = kit_share(bundle_value(bundle, per_component))
+        if shares == state.shares and not force:
+            return state, []
+        seq = state.reserve_seq + 1
+        sends: list[Effect] = [
+            Send(kind=SKU_KIND, key=sku, payload=KitReserve(
+                bundle=bundle.sku, seq=seq, targets={key: units * share for key, share in shares.items()}))
+            for sku, units in bundle.components.items()
+        ]
+        asks = {**state.asks, str(seq): shares}
+        return msgspec.structs.replace(state, shares=shares, reserve_seq=seq, asks=asks), sends
 
     def _park_reason(self, bundle: Bundle | None, report: ComponentAvailability) -> str | None:
         if bundle is None:
@@ -137,21 +203,10 @@ def _with_report(state: BundleState, report: ComponentAvailability) -> BundleSta
         seq=report.seq,
         channels={v.channel: v.value for v in report.channels},
         targets={target_key(t.shop, t.location_id): t.value for t in report.targets},
+        reserved={target_key(t.shop, t.location_id): t.value for t in report.reserved},
+        reserve_seq=report.reserve_seq,
     )
     return msgspec.structs.replace(state, components={**state.components, report.component: fresh})
-
-
-def _target_values(bundle: Bundle, state: BundleState, channel: Channel) -> list[TargetValue]:
-    # Per Shopify location the same minimum. The components' shares of a channel add up to at most
-    # their channel value, so the bundle's shares add up to at most the bundle's channel value.
-    if channel.shop is None:
-        return []
-    values: list[TargetValue] = []
-    for gid in channel.publish_to:
-        key = target_key(channel.shop, gid)
-        per_component = {sku: _target_of(state, sku, key) for sku in bundle.components}
-        values.append(TargetValue(channel.name, channel.shop, gid, bundle_value(bundle, per_component)))
-    return values
 
 
 def _channel_of(state: BundleState, sku: str, channel: str) -> int | None:
@@ -162,6 +217,26 @@ def _channel_of(state: BundleState, sku: str, channel: str) -> int | None:
 def _target_of(state: BundleState, sku: str, key: str) -> int | None:
     report = state.components.get(sku)
     return None if report is None else report.targets.get(key)
+
+
+def _counted_on(bundle: Bundle, state: BundleState, sku: str, key: str) -> int | None:
+    """What the kit may count on `sku` having set aside at `key`: its report, but no more than any
+    reserve asked since that it has not applied yet (a lower on its way releases units first)."""
+    report = state.components.get(sku)
+    if report is None:
+        return None
+    counted = report.reserved.get(key, 0)
+    for seq, shares in state.asks.items():
+        if int(seq) > report.reserve_seq:
+            counted = min(counted, bundle.components[sku] * shares.get(key, 0))
+    return counted
+
+
+def _without_applied_asks(bundle: Bundle, state: BundleState) -> BundleState:
+    """Forget the asks every component has applied."""
+    applied = min((r.reserve_seq if (r := state.components.get(sku)) else 0) for sku in bundle.components)
+    asks = {seq: shares for seq, shares in state.asks.items() if int(seq) > applied}
+    return state if asks == state.asks else msgspec.structs.replace(state, asks=asks)
 
 
 def _publish(

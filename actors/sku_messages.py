@@ -155,6 +155,18 @@ class ShopifyLevelSeen(_Message, frozen=True, kw_only=True, tag="sku.shopify_lev
     updated_at: float  # Shopify's time of the change (whole seconds)
 
 
+# --- between actors: bundle → component (actors/kit_split.py) ---------------------------------------
+
+
+class KitReserve(_Message, frozen=True, kw_only=True, tag="sku.kit_reserve"):
+    """Units of this component to set aside for `bundle` at each Shopify location (target key); the
+    whole picture each time: a location left out reserves nothing."""
+
+    bundle: str
+    seq: int  # increases with every reserve of this bundle: a component ignores an older one
+    targets: dict[str, int]
+
+
 # --- control --------------------------------------------------------------------------------------
 
 
@@ -190,13 +202,17 @@ class ComponentAvailability(_Message, frozen=True, kw_only=True, tag="bundle.com
     component: str
     seq: int  # increases with every report of this component: a bundle ignores an older one
     channels: tuple[ChannelValue, ...]
-    targets: tuple[TargetValue, ...]
+    targets: tuple[TargetValue, ...]  # before any kit's reserve
     changed_at: float
+    # With kits split: what the bundle may count on the component having set aside for it per
+    # location (actors/sku/kit_reserves.py), as of the bundle's KitReserve `reserve_seq`.
+    reserved: tuple[TargetValue, ...] = ()
+    reserve_seq: int = 0
 
 
 SkuMessage = (
     StockReading | SalesOrderSeen | OrderLine | OrderCancelled | Refund | HoldPlaced | HoldReleased
-    | HoldExpired | Resync | SetChannelBuffer | TargetConfirmed | ShopifyLevelSeen
+    | HoldExpired | Resync | SetChannelBuffer | TargetConfirmed | ShopifyLevelSeen | KitReserve
 )
 BundleMessage = ComponentAvailability | Resync
 

@@ -113,6 +113,11 @@ class Inventory(_Section, frozen=True, kw_only=True):
     # than the location holds, and raises one shop's share only once another's lower has landed
     # (actors/sku/shared_pool.py, actors/sku/pool_gate.py).
     shared_locations: Literal["whole", "split"] = "whole"
+    # A kit and its components at one Shopify location: "shared" shows each of them everything the
+    # components allow (a kit and a component sold at once can oversell); "split" sets part of the
+    # components' units aside for the kit, so that kit and component items together never show more
+    # than there is (actors/kit_split.py).
+    kits: Literal["shared", "split"] = "shared"
 
 
 class Contract(_Section, frozen=True, kw_only=True):

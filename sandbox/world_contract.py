@@ -79,7 +79,7 @@ def world_contract(
         channels=_channels(spec, location_ids, shop_locations),
         bundles=[bundle],
         catalog=Catalog(allowed_skus=["FLASH-*", bundle.sku]),
-        inventory=Inventory(shared_locations=spec.shared_locations),
+        inventory=Inventory(shared_locations=spec.shared_locations, kits=spec.kits),
     )
     # Struct constructors do not validate: a round trip through the contract's own decoder does.
     contract = msgspec.convert(msgspec.to_builtins(contract), Contract)

@@ -41,6 +41,8 @@ class WorldSpec(msgspec.Struct, frozen=True, kw_only=True):
     buffer: int = 0  # every channel's safety buffer (the baseline honours it too)
     # The contract's inventory.shared_locations: both shops sell the Central Warehouse.
     shared_locations: Literal["whole", "split"] = "split"
+    # The contract's inventory.kits: the kit and its components are sold at the same stores.
+    kits: Literal["shared", "split"] = "split"
     webhook_retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0)
     # The NetSuite warehouse ships open sales orders this often (None: nobody ships; the bench's choice,
     # as shipping moves committed out of on hand and leaves available as it was).

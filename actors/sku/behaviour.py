@@ -17,6 +17,7 @@ from actors.behaviour import Effect, Emit
 from actors.sku import transitions
 from actors.sku.availability import compute_availability
 from actors.sku.demand import with_all_pending, without_expired_records
+from actors.sku.kit_reserves import reserve_for_kits, split_keys
 from actors.sku.level_check import targets_to_correct
 from actors.sku.pool_gate import gate_raises, pooled_keys, shared_pools
 from actors.sku.publishing import Cause, publish_changes
@@ -54,6 +55,8 @@ class SkuBehaviour:
         self.pools = shared_pools(contract) if self.split_shared_pools else {}
         self._pooled = pooled_keys(self.pools)
         self._retention_s = contract.inventory.order_retention_days * DAY_S
+        self.split_kits = contract.inventory.kits == "split"  # actors/kit_split.py
+        self._split_keys: dict[str, frozenset[str]] = {}  # per component SKU (kit_reserves.split_keys)
 
     def initial(self, key: str) -> SkuState:
         return SkuState(sku=key)
@@ -74,13 +77,23 @@ class SkuBehaviour:
         state = without_expired_records(state, now, self._retention_s)
         availability = compute_availability(self.contract, state, now, split_shared=self.split_shared_pools)
         availability = gate_raises(self.pools, state, availability)
+        unreserved, reserved, confirm = availability, None, self._pooled
+        if self.split_kits:
+            availability, reserved = reserve_for_kits(self.contract, state, availability, self._pooled)
+            confirm = self._pooled | self._kit_keys(state.sku)
         cause = Cause(time=now, message_id=message.id)
         rewrite = targets_to_correct(state, payload) if isinstance(payload, ShopifyLevelSeen) else frozenset()
         state, published = publish_changes(
-            self.contract, state, availability, cause, force=isinstance(payload, Resync), pooled=self._pooled,
-            rewrite=rewrite,
+            self.contract, state, availability, cause, force=isinstance(payload, Resync), pooled=confirm,
+            rewrite=rewrite, unreserved=unreserved, reserved=reserved,
         )
         return state, [*effects, *published]
+
+    def _kit_keys(self, sku: str) -> frozenset[str]:
+        keys = self._split_keys.get(sku)
+        if keys is None:
+            keys = self._split_keys[sku] = split_keys(self.contract, sku, self._pooled)
+        return keys
 
     def unmanaged_reason(self, sku: str) -> str | None:
         """Why this SKU's messages cannot be applied at all, if so."""

@@ -12,6 +12,7 @@ import msgspec
 
 from actors.behaviour import Effect, Emit, Outbox, Send
 from actors.sku.availability import Availability, target_key
+from actors.sku.kit_reserves import Reserved, reserved_values, reserves_to_report
 from actors.sku.pool_gate import held_until_confirmed, rebased
 from actors.sku.shopify_expected import expected_at
 from actors.sku.state import SkuState
@@ -26,8 +27,7 @@ from actors.sku_messages import (
 from bus.subjects import outbox_shopify
 from contract.config import Contract
 
-
-RECENT_VALUES = 4  # values remembered per target to tell Shopify's echoes of our writes (level_check.py)
+RECENT_VALUES = 4  # values remembered per target to tell our echoes from edits (level_check.py)
 
 
 class Cause(msgspec.Struct, frozen=True):
@@ -46,19 +46,27 @@ def publish_changes(
     force: bool = False,
     pooled: frozenset[str] = frozenset(),
     rewrite: frozenset[str] = frozenset(),
+    unreserved: Availability | None = None,
+    reserved: Reserved | None = None,
 ) -> tuple[SkuState, list[Effect]]:
     """Effects for every value that differs from what was last published (all of them if `force`;
     the `rewrite` target keys even if unchanged: level_check.py found Shopify above them).
 
-    Writes to `pooled` target keys (pool_gate.py) keep a lowered value's old height as a ceiling
-    and ask the writer for a confirmation.
+    Writes to `pooled` target keys (pool_gate.py, and a kit component's split locations) keep a
+    lowered value's old height as a ceiling and ask the writer for a confirmation. With kits split
+    (kit_reserves.py), `availability` is what the component's items show, `unreserved` what it has
+    before the kits' reserves, and `reserved` what each kit got: the bundles hear of the first and
+    of what each kit may count on, also when only the latter changed (a confirmation).
     """
     channels, channel_effects = _channel_changes(contract, state, availability, cause, force)
     state, target_effects = _target_changes(state, availability, cause, force, pooled, rewrite)
     state = msgspec.structs.replace(state, published_channels=channels)
     effects = [*channel_effects, *target_effects]
-    if effects:
-        state, sends = _report_to_bundles(contract, state, availability, cause)
+    reported, told_more = {}, False
+    if reserved is not None:  # after the writes: whether they await confirmation decides (kit_reserves.py)
+        state, reported, told_more = reserves_to_report(state, reserved)
+    if effects or told_more:
+        state, sends = _report_to_bundles(contract, state, unreserved or availability, cause, reported)
         effects.extend(sends)
     return state, effects
 
@@ -131,15 +139,18 @@ def _target_changes(
 
 
 def _report_to_bundles(
-    contract: Contract, state: SkuState, availability: Availability, cause: Cause
+    contract: Contract, state: SkuState, availability: Availability, cause: Cause, reserved: Reserved
 ) -> tuple[SkuState, list[Effect]]:
     bundles = contract.bundles_containing(state.sku)
     if not bundles:
         return state, []
     seq = state.bundle_seq + 1
-    report = ComponentAvailability(
-        component=state.sku, seq=seq, channels=availability.channels, targets=availability.targets,
-        changed_at=cause.time,
-    )
-    sends: list[Effect] = [Send(kind=BUNDLE_KIND, key=bundle.sku, payload=report) for bundle in bundles]
+    sends: list[Effect] = []
+    for bundle in bundles:
+        report = ComponentAvailability(
+            component=state.sku, seq=seq, channels=availability.channels, targets=availability.targets,
+            changed_at=cause.time, reserved=reserved_values(availability, reserved.get(bundle.sku, {})),
+            reserve_seq=state.kit_reserves[bundle.sku].seq if bundle.sku in state.kit_reserves else 0,
+        )
+        sends.append(Send(kind=BUNDLE_KIND, key=bundle.sku, payload=report))
     return msgspec.structs.replace(state, bundle_seq=seq), sends

@@ -78,6 +78,16 @@ class Shortfall(msgspec.Struct, frozen=True, kw_only=True):
     published: int
 
 
+class Reserve(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A kit's newest KitReserve: units to set aside per target key (actors/kit_split.py), and what
+    the kit was last told it may count on there (kit_reserves.reserves_to_report)."""
+
+    seq: int
+    targets: dict[str, int] = {}
+    reported: dict[str, int] = {}
+    reported_seq: int = 0  # the seq the kit was last told this reserve follows
+
+
 class SkuState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     sku: str
     stock: dict[str, LocationStock] = {}  # by NetSuite location id
@@ -104,5 +114,6 @@ class SkuState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     # inventory_levels/update, often after later sales moved the expected value (level_check.py).
     recent_targets: dict[str, tuple[int, ...]] = {}
     bundle_seq: int = 0  # sequence of reports sent to bundles
+    kit_reserves: dict[str, Reserve] = {}  # bundle SKU -> what it asked to set aside (kits "split")
     pruned_at: float = 0.0  # message time of the last sweep for expired records
     parked: list[Parked] = []

@@ -15,11 +15,12 @@ import msgspec
 from actors.behaviour import CancelTimer, Effect, StartTimer
 from actors.sku.availability import target_key
 from actors.sku.demand import with_pending_at, with_pending_of
-from actors.sku.state import DemandLine, Hold, LocationStock, OrderDemand, Shortfall, SkuState
+from actors.sku.state import DemandLine, Hold, LocationStock, OrderDemand, Reserve, Shortfall, SkuState
 from actors.sku_messages import (
     HoldExpired,
     HoldPlaced,
     HoldReleased,
+    KitReserve,
     OrderCancelled,
     OrderLine,
     Refund,
@@ -226,6 +227,15 @@ def shopify_level_seen(state: SkuState, seen: ShopifyLevelSeen, now: float) -> R
     return state, []
 
 
+def kit_reserve(state: SkuState, reserve: KitReserve, now: float) -> Result:
+    """Keep a kit's newest reserve (actors/kit_split.py); an older one, delivered late, changes nothing."""
+    known = state.kit_reserves.get(reserve.bundle)
+    if known is not None and known.seq >= reserve.seq:
+        return state, []
+    reserves = {**state.kit_reserves, reserve.bundle: Reserve(seq=reserve.seq, targets=reserve.targets)}
+    return replace(state, kit_reserves=reserves), []
+
+
 TRANSITIONS: dict[type[Any], Callable[[SkuState, Any, float], Result]] = {
     StockReading: stock_reading,
     SalesOrderSeen: sales_order_seen,
@@ -238,6 +248,7 @@ TRANSITIONS: dict[type[Any], Callable[[SkuState, Any, float], Result]] = {
     SetChannelBuffer: set_channel_buffer,
     TargetConfirmed: target_confirmed,
     ShopifyLevelSeen: shopify_level_seen,
+    KitReserve: kit_reserve,
 }
 
 

@@ -1,0 +1,61 @@
+"""A kit and its components at one Shopify location share units (contract `inventory.kits = "split"`).
+
+Shopify knows nothing of kits: the kit is an item of its own, and by default (`"shared"`) it shows
+every kit its components allow while each component's item shows all of that component too. Sold at
+once — a kit and one of its components at the same POS store, within Tandem's reaction time — they
+take the same units twice. With `"split"`, at every Shopify location where the kit is published:
+
+- the kits the components allow there (`capacity`: min over components of ⌊unreserved / units⌋)
+  are shared out: the kit's share is half of them, rounded up (`kit_share`), and each component
+  sets `units × share` aside (`KitReserve`, bundle actor → component actor);
+- a component's item shows what it has left after the reserves of every kit containing it
+  (`set_aside`), and reports what each kit really got (never more than there is);
+- the kit's item shows min(share, the kits the reserves really set aside make) (`kit_value`).
+
+So a component's units shown in its own item and inside kits never add up to more than it has.
+Order keeps it so between writes: a kit's share rises only once every component reported the
+larger reserve applied (their lowered values were handed to the shop's writer before that report
+was sent, and one writer per shop writes in stream order); a kit's share falls at once, and the
+components are told to release only after the kit's lower was handed to the writer.
+
+The split is recomputed from the components' unreserved values every time, so once traffic stops
+every value is exact for that rule. Channel values (`AvailableChanged`) are not split: a channel may
+sell a component's units as the component or inside a kit.
+
+Not split (yet): a location several shops sell from when those are split between them
+(`shared_locations = "split"`, actors/sku/pool_gate.py). There a kit's raise would also have to
+wait for the other shops' lowers to land, which the pool gate only tracks for the component's own
+item; kit and component share such a location as with `"shared"`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from contract.config import Bundle
+
+
+def kits_from(bundle: Bundle, units: Mapping[str, int | None]) -> int:
+    """Kits that `units` of each component make (min over components of ⌊units / per kit⌋; an
+    unknown component counts as 0)."""
+    return min(max(0, units.get(sku) or 0) // per_kit for sku, per_kit in bundle.components.items())
+
+
+def kit_share(capacity: int) -> int:
+    """The kit's share of the kits its components allow at a location: half, rounded up."""
+    return (max(0, capacity) + 1) // 2
+
+
+def kit_value(bundle: Bundle, share: int, reserved: Mapping[str, int | None]) -> int:
+    """What the kit's item shows: its share, no more than the components really set aside."""
+    return min(share, kits_from(bundle, reserved))
+
+
+def set_aside(value: int, wanted: Iterable[tuple[str, int]]) -> tuple[int, dict[str, int]]:
+    """A component's value at a location after the reserves kits ask (in the order given): what its
+    own item shows, and what each kit got (no more than is there)."""
+    left, got = max(0, value), {}
+    for bundle, units in wanted:
+        got[bundle] = min(left, max(0, units))
+        left -= got[bundle]
+    return left, got

@@ -1,0 +1,96 @@
+"""A component's side of the kit split (actors/kit_split.py): set the kits' reserves aside, and tell
+each kit what it may count on.
+
+What a kit may count on is less than what was set aside while that is not sure to be in Shopify:
+- the write that lowered the component's own item by the reserve may not have landed yet: until
+  the writer confirms it (every write at a split location asks: TargetConfirmed), the kit counts on
+  no more than it was told before;
+- the component's item may have sold units the actor has not heard of (the writer's drift, reported
+  with the confirmation and not yet explained by a sale heard since: pool_gate.unexplained): those
+  units are gone, and they come off the kit's reserve.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from actors.kit_split import set_aside
+from actors.sku.availability import Availability, target_key
+from actors.sku.pool_gate import unexplained
+from actors.sku.state import SkuState
+from actors.sku_messages import TargetValue
+from contract.config import Contract
+
+Reserved = dict[str, dict[str, int]]  # bundle SKU -> target key -> units it really got
+
+
+def reserve_for_kits(
+    contract: Contract, state: SkuState, availability: Availability, pooled: frozenset[str]
+) -> tuple[Availability, Reserved]:
+    """What this component's own items show once every kit containing it took its reserve (in
+    contract order), and what each kit got per target. Not at `pooled` targets (kit_split.py)."""
+    bundles = [b.sku for b in contract.bundles_containing(state.sku)]
+    got: Reserved = {bundle: {} for bundle in bundles}
+    if not state.kit_reserves:
+        return availability, got
+    shown: list[TargetValue] = []
+    for target in availability.targets:
+        key = target_key(target.shop, target.location_id)
+        if key in pooled:
+            shown.append(target)
+            continue
+        wanted = [
+            (bundle, state.kit_reserves[bundle].targets.get(key, 0))
+            for bundle in bundles
+            if bundle in state.kit_reserves
+        ]
+        left, took = set_aside(target.value, wanted)
+        for bundle, units in took.items():
+            got[bundle][key] = units
+        shown.append(msgspec.structs.replace(target, value=left))
+    return Availability(availability.channels, tuple(shown)), got
+
+
+def reserved_values(availability: Availability, got: dict[str, int]) -> tuple[TargetValue, ...]:
+    """One kit's reserves as the report's target values."""
+    return tuple(
+        msgspec.structs.replace(target, value=got[key])
+        for target in availability.targets
+        if (key := target_key(target.shop, target.location_id)) in got
+    )
+
+
+def reserves_to_report(state: SkuState, got: Reserved) -> tuple[SkuState, Reserved, bool]:
+    """What each kit may count on per target now (module docstring), the state remembering it, and
+    whether that changed since the last report."""
+    reported: Reserved = {}
+    reserves = dict(state.kit_reserves)
+    changed = False
+    for bundle, per_key in got.items():
+        reserve = state.kit_reserves.get(bundle)
+        told = reserve.reported if reserve is not None else {}
+        now: dict[str, int] = {}
+        for key, units in per_key.items():
+            if key in state.unconfirmed:
+                units = min(units, told.get(key, 0))
+            now[key] = max(0, units + unexplained(state, key))
+        reported[bundle] = now
+        # also a newer reserve that changed nothing: the kit waits to hear it was applied
+        if reserve is not None and (now != told or reserve.reported_seq != reserve.seq):
+            reserves[bundle] = msgspec.structs.replace(reserve, reported=now, reported_seq=reserve.seq)
+            changed = True
+    return msgspec.structs.replace(state, kit_reserves=reserves), reported, changed
+
+
+def split_keys(contract: Contract, sku: str, pooled: frozenset[str]) -> frozenset[str]:
+    """Target keys where this component is split with its kits (every Shopify location a channel
+    publishes to, as for any SKU, but the pooled ones): its writes there ask for confirmation."""
+    if not contract.bundles_containing(sku):
+        return frozenset()
+    keys = {
+        target_key(channel.shop, gid)
+        for channel in contract.channels
+        if channel.shop is not None
+        for gid in channel.publish_to
+    }
+    return frozenset(keys - pooled)

@@ -1,0 +1,103 @@
+"""Kits split with their components at a Shopify location (actors/kit_split.py, contract kits = "split")."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sku_fixtures import CONTRACT_TEXT, Driver, inventory_sets, make_contract, sends
+
+from actors.behaviour import Outbox, Send
+from actors.bundle import BundleBehaviour
+from actors.kit_split import kit_share, kit_value, kits_from, set_aside
+from actors.sku import SkuBehaviour
+from actors.sku_messages import (
+    ChannelValue,
+    ComponentAvailability,
+    KitReserve,
+    StockReading,
+    TargetConfirmed,
+    TargetValue,
+)
+
+SPLIT = make_contract(CONTRACT_TEXT + 'kits = "split"\n')  # KIT = 2 x A + 1 x B
+KIT = SPLIT.bundle("KIT")
+assert KIT is not None
+S1 = "gid://shopify/Location/2"  # pos-s1's Shopify location (NetSuite S1, no buffer)
+S1_KEY = f"us|{S1}"
+
+
+@given(st.integers(-3, 20), st.dictionaries(st.sampled_from("KLM"), st.integers(-2, 12)))
+def test_a_component_never_sets_aside_more_than_it_has(value: int, wanted: dict[str, int]) -> None:
+    left, got = set_aside(value, wanted.items())
+    assert got.keys() == wanted.keys()
+    assert left >= 0 and left + sum(got.values()) == max(0, value)
+    assert all(0 <= got[name] <= max(0, units) for name, units in wanted.items())
+
+
+UNITS = st.dictionaries(st.sampled_from("AB"), st.integers(0, 20))
+
+
+@given(UNITS, UNITS)
+def test_the_kit_and_its_components_together_never_show_more_than_there_is(
+    units: dict[str, int], reported: dict[str, int]
+) -> None:
+    share = kit_share(kits_from(KIT, units))
+    wanted = {sku: per_kit * share for sku, per_kit in KIT.components.items()}
+    reserved = {sku: min(reported.get(sku, 0), wanted[sku], units.get(sku, 0)) for sku in KIT.components}
+    kits = kit_value(KIT, share, reserved)
+    for sku, per_kit in KIT.components.items():
+        left, _ = set_aside(units.get(sku, 0), [("KIT", reserved[sku])])
+        assert left + per_kit * kits <= units.get(sku, 0)
+    assert kits <= share <= kits_from(KIT, units)
+
+
+def test_a_component_sets_the_kits_share_aside_and_says_how_much_it_got() -> None:
+    a = Driver(SkuBehaviour(SPLIT), "A")
+    a.send(StockReading(location="S1", on_hand=9, committed=0, read_at=100.0), at=100.0)
+    assert a.state.published_targets[S1_KEY] == 9
+    effects = a.send(KitReserve(bundle="KIT", seq=1, targets={S1_KEY: 4}), at=101.0)
+    [write] = [c for c in inventory_sets(effects) if c.location_id == S1]
+    assert (write.quantity, write.compare_quantity, write.confirm) == (5, 9, True)
+    [report] = [s.payload for s in sends(effects)]
+    assert {t.location_id: t.value for t in report.targets}[S1] == 9  # before the reserve: the kit's capacity
+    assert {t.location_id: t.value for t in report.reserved}[S1] == 0  # the lower has not landed yet
+    # an older reserve delivered late changes nothing
+    assert a.send(KitReserve(bundle="KIT", seq=0, targets={S1_KEY: 0}), at=102.0) == []
+    # landed, and the writer found one unit of A sold that the actor has not heard of: it is gone
+    confirmed = TargetConfirmed(shop="us", location_id=S1, quantity=5, cause_id=write.cause_id, drift=-1)
+    [report] = [s.payload for s in sends(a.send(confirmed, at=103.0))]
+    assert {t.location_id: t.value for t in report.reserved}[S1] == 3
+
+
+def report(component: str, seq: int, value: int, reserved: int | None = None, applied: int = 0
+           ) -> ComponentAvailability:
+    target = TargetValue("pos-s1", "us", S1, value)
+    kept = () if reserved is None else (TargetValue("pos-s1", "us", S1, reserved),)
+    return ComponentAvailability(component=component, seq=seq, channels=(ChannelValue("pos-s1", value),),
+                                 targets=(target,), changed_at=1.0, reserved=kept, reserve_seq=applied)
+
+
+def kit_at_s1(d: Driver) -> int:
+    return d.state.published_targets[S1_KEY]
+
+
+def test_a_kits_share_rises_only_once_the_components_set_it_aside_and_falls_before_they_release_it() -> None:
+    d = Driver(BundleBehaviour(SPLIT), "KIT")
+    d.send(report("A", 1, 9), at=1.0)
+    effects = d.send(report("B", 1, 5), at=2.0)  # capacity min(9 // 2, 5) = 4: the kit's share is 2
+    assert kit_at_s1(d) == 0  # nothing set aside yet
+    asked = {s.key: s.payload for s in sends(effects)}
+    assert asked["A"].targets[S1_KEY] == 4 and asked["B"].targets[S1_KEY] == 2
+    seq = asked["A"].seq
+    d.send(report("A", 2, 9, reserved=4, applied=seq), at=3.0)
+    assert kit_at_s1(d) == 0  # B has not set its part aside
+    d.send(report("B", 2, 5, reserved=2), at=4.0)
+    assert kit_at_s1(d) == 0  # ... as of an older ask: a lower may still be on its way to B
+    d.send(report("B", 3, 5, reserved=2, applied=seq), at=4.5)
+    assert kit_at_s1(d) == 2 and d.state.asks == {}
+    effects = d.send(report("B", 4, 1, reserved=1, applied=seq), at=5.0)  # B sold down to 1: share 1
+    assert kit_at_s1(d) == 1
+    kinds = [type(e) for e in effects if isinstance(e, Outbox | Send)]
+    assert kinds.index(Send) > kinds.index(Outbox)  # the kit's lower is handed over before the release
+    released = {s.key: s.payload.targets[S1_KEY] for s in sends(effects) if isinstance(s.payload, KitReserve)}
+    assert released == {"A": 2, "B": 1}

@@ -57,6 +57,7 @@ from contract.shopify_orders import (
     ShopifyPayloadError,
     SkuCommand,
     decode_order,
+    inventory_skus,
     needs_fulfillment_orders,
     resolve_location,
     split_locations,
@@ -90,20 +91,26 @@ class RouterConfig(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def hold_commands(contract: Contract, message: PosHoldPlaced | PosHoldReleased) -> list[SkuCommand]:
-    """A POS hold (or its release) as the SKU actor's message, its location mapped by the contract."""
-    if isinstance(message, PosHoldPlaced):
-        placed = HoldPlaced(
-            hold_id=message.hold_id,
-            location=resolve_location(contract, message.shop, message.location),
-            quantity=message.quantity,
-            expires_at=message.expires_at,
-        )
-        hold_key = f"{message.hold_id}:{message.sku}:{message.quantity}:{message.expires_at:.3f}"
-        message_id = f"pos:{message.shop}:hold:{hold_key}"
-        return [SkuCommand(sku=message.sku, message_id=message_id, payload=placed)]
-    released = HoldReleased(hold_id=message.hold_id, order_id=message.order_id)
-    message_id = f"pos:{message.shop}:hold_release:{message.hold_id}:{message.sku}"
-    return [SkuCommand(sku=message.sku, message_id=message_id, payload=released)]
+    """A POS hold (or its release) as the SKU actors' messages, its location mapped by the contract.
+    A kit's hold holds its components (units per kit × quantity), as its order lines do."""
+    commands: list[SkuCommand] = []
+    for sku, units in inventory_skus(contract, message.sku, gift_card=False):
+        part = message.sku if sku == message.sku else f"{message.sku}>{sku}"  # one id per actor message
+        if isinstance(message, PosHoldPlaced):
+            placed = HoldPlaced(
+                hold_id=message.hold_id,
+                location=resolve_location(contract, message.shop, message.location),
+                quantity=units * message.quantity,
+                expires_at=message.expires_at,
+            )
+            hold_key = f"{message.hold_id}:{part}:{message.quantity}:{message.expires_at:.3f}"
+            message_id = f"pos:{message.shop}:hold:{hold_key}"
+            commands.append(SkuCommand(sku=sku, message_id=message_id, payload=placed))
+        else:
+            released = HoldReleased(hold_id=message.hold_id, order_id=message.order_id)
+            message_id = f"pos:{message.shop}:hold_release:{message.hold_id}:{part}"
+            commands.append(SkuCommand(sku=sku, message_id=message_id, payload=released))
+    return commands
 
 
 def ingress_commands(

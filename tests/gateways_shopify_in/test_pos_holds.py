@@ -80,6 +80,25 @@ async def test_a_release_into_an_order_names_the_order_as_its_webhooks_do(
     ]
 
 
+async def test_a_kits_hold_and_its_release_hold_and_free_its_components(
+    http: aiohttp.ClientSession, inbound: str, sku_messages: StreamReader
+) -> None:
+    status, _ = await post_hold(http, inbound, {**HOLD, "hold_id": "h-kit", "sku": "SET", "quantity": 3})
+    assert status == 202
+    params = {"shop": SHOP, "sku": "SET", "order_id": "77"}
+    async with http.delete(f"{inbound}/pos/holds/h-kit", params=params) as response:
+        assert response.status == 202
+    await sku_messages.wait_for(
+        lambda m: all(len(sku_payloads(m, HoldReleased, sku)) == 1 for sku in ("TEE", "MUG"))
+    )
+    held = {sku: sku_payloads(sku_messages.messages, HoldPlaced, sku) for sku in ("TEE", "MUG", "SET")}
+    assert [(h.hold_id, h.quantity) for h in held["TEE"]] == [("h-kit", 3)]  # SET = 1 x TEE + 2 x MUG
+    assert [(h.hold_id, h.quantity) for h in held["MUG"]] == [("h-kit", 6)]
+    assert held["SET"] == []  # the kit's own actor takes no demand
+    released = sku_payloads(sku_messages.messages, HoldReleased, "MUG")
+    assert released == [HoldReleased(hold_id="h-kit", order_id="77")]
+
+
 async def test_a_hold_at_an_unknown_location_is_kept_for_the_actor_to_park(
     http: aiohttp.ClientSession, inbound: str, sku_messages: StreamReader
 ) -> None:

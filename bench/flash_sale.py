@@ -118,8 +118,10 @@ async def run_side(name: str, args: argparse.Namespace, writer: Writer, *, split
             polling_interval_s=args.poll,
         )
     )
-    # Drift and latency follow what the side publishes: shares of a split site, or all of it
+    # Drift and latency follow what the side publishes: shares of a split site, or all of it; kits
+    # split with their components, or shown whole
     pooled = pooled_targets(world) if splits else {}
+    kits_split = splits and world.contract.inventory.kits == "split"
     result = SideResult(name)
     try:
         traffic = TrafficSpec(
@@ -143,7 +145,7 @@ async def run_side(name: str, args: argparse.Namespace, writer: Writer, *, split
             await tasks.start(importer.run)
             await _warm_up(world, args.warmup)
             calls_before, throttled_before = world.api_calls()
-            tasks.start_soon(_sample_drift, world, truth, result, pooled)
+            tasks.start_soon(_sample_drift, world, truth, result, pooled, kits_split)
             record = await runner.run()
             await anyio.sleep(args.settle)
             tasks.cancel_scope.cancel()
@@ -200,11 +202,15 @@ async def _warm_up(world: World, minimum: float) -> None:
 
 
 async def _sample_drift(
-    world: World, truth: SellableTruth, result: SideResult, pooled: dict[str, list[tuple[str, str]]]
+    world: World,
+    truth: SellableTruth,
+    result: SideResult,
+    pooled: dict[str, list[tuple[str, str]]],
+    kits_split: bool,
 ) -> None:
     while True:
         await anyio.sleep(0.25)
-        result.max_drift = max(result.max_drift, drift_now(world, truth, pooled))
+        result.max_drift = max(result.max_drift, drift_now(world, truth, pooled, kits_split=kits_split))
 
 
 def baseline_writer(interval: float) -> Writer:

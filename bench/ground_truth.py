@@ -95,9 +95,12 @@ def pooled_targets(world: World) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def drift_now(world: World, truth: SellableTruth, pooled: dict[str, list[tuple[str, str]]]) -> int:
+def drift_now(
+    world: World, truth: SellableTruth, pooled: dict[str, list[tuple[str, str]]], *, kits_split: bool = False
+) -> int:
     """The largest |published − true sellable| over every channel location and SKU right now; where
-    the side splits a site between shops (`pooled`), over the sum of their shares."""
+    the side splits a site between shops (`pooled`), over the sum of their shares; where it splits a
+    kit with its components, over each component's item plus the kits."""
     truth.refresh()
     reserved = reserved_units(world, truth)
     site_of = {
@@ -105,20 +108,30 @@ def drift_now(world: World, truth: SellableTruth, pooled: dict[str, list[tuple[s
     }
     in_pool = {target: site for site, targets in pooled.items() for target in targets}
     shown: dict[tuple[str, str], int] = defaultdict(int)  # (sku, pooled site) -> Σ available
+    bundle = world.bundle
     worst = 0
     for target in targets_of(world.contract):
         state = world.shopify.runtime(target.shop).state
         location_id = int(target.location_gid.rsplit("/", 1)[1])
         pool = in_pool.get((target.shop, target.location_gid))
-        for item_id, item in state.items.items():
-            level = state.levels.get((item_id, location_id))
-            if level is None:
-                continue
+        available = {
+            item.sku: level.quantities["available"]
+            for item_id, item in state.items.items()
+            if (level := state.levels.get((item_id, location_id))) is not None
+        }
+        if pool is None and kits_split and bundle.sku in available:
+            # the kit's units are set aside from its components' here (actors/kit_split.py): each
+            # component's item and the kits together show its sellable units
+            kits = available.pop(bundle.sku)
+            for sku, per_kit in bundle.components.items():
+                if sku in available:
+                    available[sku] += per_kit * kits
+        for sku, units in available.items():
             if pool is not None:
-                shown[(item.sku, pool)] += level.quantities["available"]
+                shown[(sku, pool)] += units
                 continue
-            true = sum(truth.sellable(item.sku, site_of[ns], reserved) for ns in target.netsuite_locations)
-            worst = max(worst, abs(level.quantities["available"] - max(0, true - target.buffer)))
+            true = sum(truth.sellable(sku, site_of[ns], reserved) for ns in target.netsuite_locations)
+            worst = max(worst, abs(units - max(0, true - target.buffer)))
     for (sku, site), available in shown.items():
         worst = max(worst, abs(available - truth.sellable(sku, site, reserved)))
     return worst

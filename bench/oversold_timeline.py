@@ -30,7 +30,7 @@ class StockEvent(NamedTuple):
     """One change to a site's units (`delta`: + arrives or comes back, − leaves or is sold)."""
 
     at: float
-    kind: str  # opening, receipt, transfer_out, transfer_in, sold, restocked
+    kind: str  # opening, receipt, transfer_out, transfer_in, hold, sold, restocked
     delta: int
     note: str = ""
 
@@ -50,10 +50,13 @@ def site_events(world: World, plan: list[Action], record: TrafficRecord) -> dict
         elif o.kind == "transfer_receive":
             units = plan[plan[o.index].ref].quantity
             events[(o.sku, o.site or "")].append(StockEvent(o.at, "transfer_in", units))
-    bundle = world.bundle
+        elif o.kind == "hold":  # takes nothing yet (its checkout is the sale); shown for the story
+            note = f"{o.shop} {o.sku}×{o.quantity} for {plan[o.index].hold_seconds:.1f} s"
+            for sku in world.bundle_parts(o.sku):
+                events[(sku, o.site or "")].append(StockEvent(o.at, "hold", 0, note))
     for shop in world.contract.shops:
         for m in world.shopify.runtime(shop.name).state.ledger.movements:
-            components = bundle.components if m.sku == bundle.sku else {m.sku: 1}
+            components = world.bundle_parts(m.sku)
             sign = -1 if m.kind == "sold" else 1
             note = f"{shop.name} {m.source_name} {m.sku}×{m.quantity} (Shopify showed {m.available_before})"
             for sku, units in components.items():

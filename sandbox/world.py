@@ -87,6 +87,10 @@ class World:
         """The flash sale's low-stock SKUs."""
         return self.skus[: max(1, min(self.spec.hot_skus, len(self.skus)))]
 
+    def bundle_parts(self, sku: str) -> dict[str, int]:
+        """Units of each stocked SKU one unit of `sku` takes (the kit: its components)."""
+        return dict(self.bundle.components) if sku == self.bundle.sku else {sku: 1}
+
     def sellable_skus(self) -> list[str]:
         return [*self.skus, self.bundle.sku]
 

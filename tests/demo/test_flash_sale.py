@@ -129,6 +129,22 @@ def test_oversold_counts_units_sold_beyond_the_stock_of_their_location(world: Wo
     assert truth.oversold() == 3 + excess_b + excess_a
 
 
+def test_with_kits_split_each_component_and_the_kits_together_are_compared_with_its_units(
+    world: World,
+) -> None:
+    from bench.ground_truth import SellableTruth, drift_now
+    from sandbox.traffic import TrafficRecord
+
+    truth = SellableTruth(world, [], TrafficRecord())
+    assert drift_now(world, truth, {}, kits_split=True) > 0  # a connector shows the kits' units twice
+    kits = world.bundle.sku
+    for shop in world.contract.shops:
+        for location in world.shopify.runtime(shop.name).state.locations.values():
+            world.shopify.set_stock(shop.name, {"sku": kits, "location": location.name, "available": 0})
+    assert drift_now(world, truth, {}, kits_split=True) == 0  # no kits: the components show it all
+    assert drift_now(world, truth, {}) > 0  # ... but shown whole, the kit should sell some
+
+
 async def test_latency_runs_from_a_change_to_the_first_write_at_a_location_that_had_not_seen_it(
     world: World,
 ) -> None:

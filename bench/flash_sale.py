@@ -37,7 +37,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import anyio
@@ -149,7 +149,7 @@ async def run_side(name: str, args: argparse.Namespace, writer: Writer, *, split
             record = await runner.run()
             await anyio.sleep(args.settle)
             tasks.cancel_scope.cancel()
-        _count(world, plan, record, truth, result, args, (calls_before, throttled_before), pooled)
+        _count(world, plan, record, truth, result, args, (calls_before, throttled_before), pooled, kits_split)
     finally:
         await world.stop()
     return result
@@ -164,6 +164,7 @@ def _count(
     args: argparse.Namespace,
     before: tuple[int, int],
     pooled: dict[str, list[tuple[str, str]]],
+    kits_split: bool,
 ) -> None:
     calls_before, throttled_before = before
     calls, throttled = world.api_calls()
@@ -178,9 +179,12 @@ def _count(
         result.explanation = explain(world, by_site, record.started_at)
     changes = change_events(world, plan, record)
     result.changes, result.duration_s = len(changes), record.finished_at - record.started_at
-    result.latencies_ms, result.unpublished = publish_latencies(world, changes, args.horizon, pooled)
-    result.shopify_side_ms, _ = publish_latencies(world, changes, args.horizon, pooled, side="shopify")
-    result.netsuite_side_ms, _ = publish_latencies(world, changes, args.horizon, pooled, side="netsuite")
+    def latencies(side: Literal["any", "shopify", "netsuite"]) -> tuple[list[float], int]:
+        return publish_latencies(world, changes, args.horizon, pooled, side=side, kits_split=kits_split)
+
+    result.latencies_ms, result.unpublished = latencies("any")
+    result.shopify_side_ms, _ = latencies("shopify")
+    result.netsuite_side_ms, _ = latencies("netsuite")
     result.orders = sum(len(world.shopify.runtime(s.name).state.orders) for s in world.contract.shops)
     result.refused = record.count(ok=False)
     result.traffic_lag_s = record.max_lag_s

@@ -146,6 +146,7 @@ class Change(NamedTuple):
     site: str
     origin: str | None = None
     delta: int = 0
+    related: bool = False  # the kit's value following a component's sale, or the other way round
 
 
 def change_events(world: World, plan: list[Action], record: TrafficRecord) -> list[Change]:
@@ -163,7 +164,7 @@ def change_events(world: World, plan: list[Action], record: TrafficRecord) -> li
                 if movement.sku == bundle.sku
                 else ([bundle.sku] if movement.sku in bundle.components else [])
             )
-            changes.extend(Change(at, sku, site) for sku in related)
+            changes.extend(Change(at, sku, site, related=True) for sku in related)
     converted = {plan[o.index].ref for o in record.outcomes if o.kind == "checkout" and o.ok}
     for o in record.outcomes:
         if not o.ok:
@@ -193,6 +194,7 @@ def publish_latencies(
     pooled: dict[str, list[tuple[str, str]]],
     *,
     side: Literal["any", "shopify", "netsuite"] = "any",
+    kits_split: bool = False,
 ) -> tuple[list[float], int]:
     """Per change that other channel locations must hear of: ms until the first write at one of them.
 
@@ -202,7 +204,10 @@ def publish_latencies(
     beyond what that shop's Shopify moved itself: the first write at one of those; a sale that only
     takes the seller's own share needs none. Returns the samples and how many changes got no write
     within `horizon_s`; `side` keeps only changes made in Shopify (sales, holds: they have an origin)
-    or only the others (NetSuite's receipts and transfers, and what a kit's value follows).
+    or only the others (NetSuite's receipts and transfers, and what a kit's value follows). Where the
+    side splits kits with their components (`kits_split`, at sites it does not split between shops),
+    the kit sells its own share: a sale of the kit or of a component needs no write of the other
+    unless the split moves, so what the other follows is no sample there.
     """
     writes: dict[tuple[str, str], list[float]] = defaultdict(list)
     for shop in world.contract.shops:
@@ -216,6 +221,8 @@ def publish_latencies(
     free = {(sku, site): units for (sku, site), units in world.initial_stock.items()}
     latencies, unpublished = [], 0
     for change in changes:
+        if change.related and kits_split and change.site not in pooled:
+            continue
         if change.site in pooled and change.sku != world.bundle.sku:
             targets = _shares_moved(free, change, pooled[change.site])
         else:

@@ -184,7 +184,9 @@ def change_events(world: World, plan: list[Action], record: TrafficRecord) -> li
             changes.append(Change(o.at, o.sku, "warehouse", None, -o.quantity))
         elif o.kind == "transfer_receive":
             changes.append(Change(o.at, o.sku, o.site or "", None, plan[plan[o.index].ref].quantity))
-    return sorted(changes)
+    # by time (then SKU, site): an order of a kit and one of its components makes two changes of
+    # one SKU at one moment, one of them without an origin, and None does not compare with a GID
+    return sorted(changes, key=lambda change: (change.at, change.sku, change.site))
 
 
 def publish_latencies(

@@ -145,6 +145,20 @@ def test_with_kits_split_each_component_and_the_kits_together_are_compared_with_
     assert drift_now(world, truth, {}) > 0  # ... but shown whole, the kit should sell some
 
 
+def test_an_order_of_a_kit_and_its_component_makes_changes_of_both_at_one_moment(world: World) -> None:
+    from bench.ground_truth import change_events
+    from sandbox.shopify import OrderLineSpec, OrderSpec
+    from sandbox.traffic import TrafficRecord
+
+    kit, component = world.bundle.sku, next(iter(world.bundle.components))
+    lines = [OrderLineSpec(kit, 1), OrderLineSpec(component, 1)]
+    world.shopify.place_order("us", OrderSpec(lines=lines, source="pos", location="Brooklyn Store"))
+    changes = change_events(world, [], TrafficRecord())  # sorting them used to compare None with a GID
+    assert {(c.sku, c.related) for c in changes if c.sku in (kit, component)} == {
+        (kit, False), (kit, True), (component, False), (component, True)
+    }
+
+
 async def test_latency_runs_from_a_change_to_the_first_write_at_a_location_that_had_not_seen_it(
     world: World,
 ) -> None:

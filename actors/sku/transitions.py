@@ -167,7 +167,7 @@ def hold_released(state: SkuState, released: HoldReleased, now: float) -> Result
     over_on_arrival = hold is not None and hold.converted_to is None and hold_id in state.ended_holds
     if hold_id in state.ended_holds and not (order_id is not None and over_on_arrival):
         return state, []
-    if order_id is not None and not _has_lines(state, order_id):
+    if order_id is not None and not _demand_heard(state, order_id):
         # A checkout: the device says so at once, the order's webhook comes later. Dropping the hold
         # now would count the units as free in between; it hands them over when the lines arrive.
         # (Released before its placement arrived: an empty hold the placement fills in.)
@@ -182,9 +182,10 @@ def hold_released(state: SkuState, released: HoldReleased, now: float) -> Result
     return _end_hold(state, hold_id, now), [CancelTimer(timer_id=hold_timer_id(hold_id))]
 
 
-def _has_lines(state: SkuState, order_id: str) -> bool:
+def _demand_heard(state: SkuState, order_id: str) -> bool:
+    """Whether the actor knows what the order asks: its lines, or that it was cancelled."""
     order = state.orders.get(order_id)
-    return order is not None and bool(order.lines)
+    return order is not None and (bool(order.lines) or order.cancelled_at is not None)
 
 
 def without_holds_converted_to(state: SkuState, order_id: str) -> Result:

@@ -123,6 +123,10 @@ def test_a_hold_released_into_an_order_ends_if_the_order_is_cancelled_or_never_h
     d.send(HoldReleased(hold_id="h1", order_id="o9"), at=120.0)
     d.send(OrderCancelled(order_id="o9", cancelled_at=125.0), at=125.0)
     assert d.published()["pos-s1"] == 5
+    d.send(OrderCancelled(order_id="o8", cancelled_at=126.0), at=126.0)  # cancelled before its hold's release
+    d.send(HoldPlaced(hold_id="h3", location="S1", quantity=2, expires_at=200.0), at=127.0)
+    d.send(HoldReleased(hold_id="h3", order_id="o8"), at=128.0)
+    assert d.published()["pos-s1"] == 5 and "h3" not in d.state.holds
     d.send(HoldPlaced(hold_id="h2", location="S1", quantity=1, expires_at=200.0), at=130.0)
     d.send(HoldReleased(hold_id="h2", order_id="o10"), at=131.0)
     assert d.send(HoldExpired(hold_id="h2"), at=200.0) == []  # its grace runs past the expiry

@@ -90,6 +90,8 @@ SHAPE_ERRORS = [
     pytest.param(('locations = ["4"]', 'locations = []'),
                  "channels[1].locations: expected array of length >= 1, got []", id="empty-list"),
     pytest.param(('version = 1', 'version = 2'), "version: expected one of 1, got 2", id="version"),
+    pytest.param(('kits = "split"', 'kits = "halves"'),
+                 "inventory.kits: expected one of shared, split, got 'halves'", id="kits"),
 ]
 
 

@@ -22,9 +22,10 @@ import msgspec
 from actors.behaviour import Effect, Emit, Send
 from actors.kit_split import kit_share, kit_value, kits_from
 from actors.sku.availability import Availability, target_key
-from actors.sku.pool_gate import pooled_keys, shared_pools
+from actors.sku.pool_gate import ceiling, pooled_keys, shared_pools
 from actors.sku.publishing import Cause, publish_changes
-from actors.sku.state import SkuState
+from actors.sku.state import Ceiling, SkuState
+from actors.sku.transitions import target_confirmed
 from actors.sku_messages import (
     BUNDLE_KIND,
     SKU_KIND,
@@ -34,6 +35,7 @@ from actors.sku_messages import (
     KitReserve,
     MessageParked,
     Resync,
+    TargetConfirmed,
     TargetValue,
 )
 from bus.envelope import Envelope, payload_type_name
@@ -66,6 +68,10 @@ class BundleState(msgspec.Struct, frozen=True, kw_only=True):
     # KitReserve seq (as text) -> the shares it asked, while some component has not applied it yet:
     # on its way there, each of them moves that component's reserve, down too.
     asks: dict[str, dict[str, int]] = {}
+    # At locations split between shops: the kit's writes not confirmed yet, as for a SKU
+    # (pool_gate.py), and the holds last told to the components (KitReserve.holds).
+    unconfirmed: dict[str, Ceiling] = {}
+    holds: dict[str, int] = {}
 
 
 bundle_value = kits_from  # min over components of floor(value / units per bundle); unknown counts as 0
@@ -99,12 +105,16 @@ class BundleBehaviour:
                 state = _without_applied_asks(bundle, state)
         elif isinstance(payload, Resync):
             state = self._retry_parked(bundle, state)
+        elif isinstance(payload, TargetConfirmed):
+            view, _ = target_confirmed(_view(state), payload, message.time)
+            state = msgspec.structs.replace(state, unconfirmed=view.unconfirmed)
         if bundle is None:
             return state, []
         resync = isinstance(payload, Resync)
         availability = self.availability(bundle, state)
+        pooled = self._pooled if self.split_kits else frozenset()
         state, effects = _publish(self.contract, state, availability, Cause(message.time, message.id),
-                                  force=resync)
+                                  force=resync, pooled=pooled)
         if self.split_kits:
             # after the kit's own writes: a share that fell is lowered before components release it
             state, reserves = self._ask_reserves(bundle, state, force=resync)
@@ -125,7 +135,7 @@ class BundleBehaviour:
         return Availability(tuple(channels), tuple(targets))
 
     def _splits(self, key: str) -> bool:
-        return self.split_kits and key not in self._pooled
+        return self.split_kits
 
     def _target_values(self, bundle: Bundle, state: BundleState, channel: Channel) -> list[TargetValue]:
         # Per Shopify location the same minimum. The components' shares of a channel add up to at
@@ -155,16 +165,20 @@ class BundleBehaviour:
                 if self._splits(key) and key not in shares:
                     per_component = {sku: _target_of(state, sku, key) for sku in bundle.components}
                     shares[key] = kit_share(bundle_value(bundle, per_component))
-        if shares == state.shares and not force:
+        view = _view(state)
+        holds = {key: ceiling(view, key) for key in shares if key in self._pooled}
+        if (shares, holds) == (state.shares, state.holds) and not force:
             return state, []
         seq = state.reserve_seq + 1
         sends: list[Effect] = [
             Send(kind=SKU_KIND, key=sku, payload=KitReserve(
-                bundle=bundle.sku, seq=seq, targets={key: units * share for key, share in shares.items()}))
+                bundle=bundle.sku, seq=seq, targets={key: units * share for key, share in shares.items()},
+                holds=holds))
             for sku, units in bundle.components.items()
         ]
         asks = {**state.asks, str(seq): shares}
-        return msgspec.structs.replace(state, shares=shares, reserve_seq=seq, asks=asks), sends
+        state = msgspec.structs.replace(state, shares=shares, holds=holds, reserve_seq=seq, asks=asks)
+        return state, sends
 
     def _park_reason(self, bundle: Bundle | None, report: ComponentAvailability) -> str | None:
         if bundle is None:
@@ -239,16 +253,23 @@ def _without_applied_asks(bundle: Bundle, state: BundleState) -> BundleState:
     return state if asks == state.asks else msgspec.structs.replace(state, asks=asks)
 
 
+def _view(state: BundleState) -> SkuState:
+    """The bundle's published values as a SKU's, for the code they share."""
+    return SkuState(sku=state.sku, published_channels=state.published_channels,
+                    published_targets=state.published_targets, unconfirmed=state.unconfirmed)
+
+
 def _publish(
-    contract: Contract, state: BundleState, availability: Availability, cause: Cause, *, force: bool
+    contract: Contract, state: BundleState, availability: Availability, cause: Cause, *, force: bool,
+    pooled: frozenset[str],
 ) -> tuple[BundleState, list[Effect]]:
     # The bundle publishes exactly like a SKU (same events and outbox commands), so reuse that code
     # on a SKU-shaped view of the bundle's published values. Its compare is the value it last
     # published: it hears of no sale of the bundle's own Shopify item (its order lines go to the
-    # components' actors), so a bundle sold in Shopify shows as drift at its next write.
-    view = SkuState(sku=state.sku, published_channels=state.published_channels,
-                    published_targets=state.published_targets)
-    view, effects = publish_changes(contract, view, availability, cause, force=force)
+    # components' actors), so a bundle sold in Shopify shows as drift at its next write. Its writes
+    # at `pooled` locations are confirmed back to it, as a SKU's (KitReserve.holds).
+    view, effects = publish_changes(contract, _view(state), availability, cause, force=force, pooled=pooled,
+                                    kind=BUNDLE_KIND)
     state = msgspec.structs.replace(state, published_channels=view.published_channels,
-                                    published_targets=view.published_targets)
+                                    published_targets=view.published_targets, unconfirmed=view.unconfirmed)
     return state, effects

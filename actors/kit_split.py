@@ -22,10 +22,12 @@ The split is recomputed from the components' unreserved values every time, so on
 every value is exact for that rule. Channel values (`AvailableChanged`) are not split: a channel may
 sell a component's units as the component or inside a kit.
 
-Not split (yet): a location several shops sell from when those are split between them
-(`shared_locations = "split"`, actors/sku/pool_gate.py). There a kit's raise would also have to
-wait for the other shops' lowers to land, which the pool gate only tracks for the component's own
-item; kit and component share such a location as with `"shared"`.
+At a location several shops sell from, split between them (`shared_locations = "split"`,
+actors/sku/pool_gate.py), the kit's share comes out of each shop's share of the component, and one
+shop's share may rise only once what the other shop's items may hold has come down — the kit's item
+too: its writes there are confirmed back to the bundle actor, which tells the components the most
+kits its item may still hold at each such location (`KitReserve.holds`, an unconfirmed lower at its
+old height), and the component's pool gate counts those units with its own (kit_reserves.kits_held).
 """
 
 from __future__ import annotations

@@ -165,6 +165,10 @@ class KitReserve(_Message, frozen=True, kw_only=True, tag="sku.kit_reserve"):
     bundle: str
     seq: int  # increases with every reserve of this bundle: a component ignores an older one
     targets: dict[str, int]
+    # At locations split between shops: the most kits the kit's item may hold there now (its last
+    # value, or an older higher one until that lower is confirmed): the component's pool gate counts
+    # them (actors/sku/pool_gate.py).
+    holds: dict[str, int] = {}
 
 
 # --- control --------------------------------------------------------------------------------------
@@ -214,7 +218,7 @@ SkuMessage = (
     StockReading | SalesOrderSeen | OrderLine | OrderCancelled | Refund | HoldPlaced | HoldReleased
     | HoldExpired | Resync | SetChannelBuffer | TargetConfirmed | ShopifyLevelSeen | KitReserve
 )
-BundleMessage = ComponentAvailability | Resync
+BundleMessage = ComponentAvailability | Resync | TargetConfirmed
 
 
 # --- published ------------------------------------------------------------------------------------
@@ -261,6 +265,7 @@ class InventorySet(_Message, frozen=True, kw_only=True, tag="inventory_set"):
     # Write even if the value equals the compare: Shopify said it holds more (actors/sku/level_check.py),
     # and only a compare-and-set shows whether it still does.
     verify: bool = False
+    kind: str = SKU_KIND  # the actor kind that wrote it: where a TargetConfirmed goes (a kit: bundle)
 
 
 class MessageParked(_Message, frozen=True, kw_only=True, tag="message_parked"):

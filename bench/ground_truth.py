@@ -119,7 +119,7 @@ def drift_now(
             for item_id, item in state.items.items()
             if (level := state.levels.get((item_id, location_id))) is not None
         }
-        if pool is None and kits_split and bundle.sku in available:
+        if kits_split and bundle.sku in available:
             # the kit's units are set aside from its components' here (actors/kit_split.py): each
             # component's item and the kits together show its sellable units
             kits = available.pop(bundle.sku)
@@ -207,9 +207,9 @@ def publish_latencies(
     takes the seller's own share needs none. Returns the samples and how many changes got no write
     within `horizon_s`; `side` keeps only changes made in Shopify (sales, holds: they have an origin)
     or only the others (NetSuite's receipts and transfers, and what a kit's value follows). Where the
-    side splits kits with their components (`kits_split`, at sites it does not split between shops),
-    the kit sells its own share: a sale of the kit or of a component needs no write of the other
-    unless the split moves, so what the other follows is no sample there.
+    side splits kits with their components (`kits_split`), the kit sells its own share: a sale of the
+    kit or of a component needs no write of the other unless the split moves, so what the other
+    follows is no sample.
     """
     writes: dict[tuple[str, str], list[float]] = defaultdict(list)
     for shop in world.contract.shops:
@@ -223,7 +223,7 @@ def publish_latencies(
     free = {(sku, site): units for (sku, site), units in world.initial_stock.items()}
     latencies, unpublished = [], 0
     for change in changes:
-        if change.related and kits_split and change.site not in pooled:
+        if change.related and kits_split:
             continue
         if change.site in pooled and change.sku != world.bundle.sku:
             targets = _shares_moved(free, change, pooled[change.site])

@@ -36,6 +36,7 @@ class PendingRow(msgspec.Struct, frozen=True, kw_only=True):
     confirm: bool = False  # some folded message asked for a TargetConfirmed (pool_gate.py)
     cause_id: str = ""  # the cause of the last folded message
     verify: bool = False  # some folded message asked for the write even if unchanged (InventorySet)
+    kind: str = "sku"  # the actor kind that wrote it (InventorySet.kind): where a confirmation goes
 
 
 def fold(row: PendingRow | None, message: InventorySet) -> PendingRow:
@@ -56,6 +57,7 @@ def fold(row: PendingRow | None, message: InventorySet) -> PendingRow:
             confirm=message.confirm,
             cause_id=message.cause_id,
             verify=message.verify,
+            kind=message.kind,
         )
     expected, first_cap = row.expected, row.first_cap
     if message.compare_quantity is not None:

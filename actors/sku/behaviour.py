@@ -17,7 +17,7 @@ from actors.behaviour import Effect, Emit
 from actors.sku import transitions
 from actors.sku.availability import compute_availability
 from actors.sku.demand import with_all_pending, without_expired_records
-from actors.sku.kit_reserves import reserve_for_kits, split_keys
+from actors.sku.kit_reserves import kits_held, reserve_for_kits, split_keys
 from actors.sku.level_check import targets_to_correct
 from actors.sku.pool_gate import gate_raises, pooled_keys, shared_pools
 from actors.sku.publishing import Cause, publish_changes
@@ -76,11 +76,15 @@ class SkuBehaviour:
             return state, effects  # never write values for a SKU Tandem does not manage
         state = without_expired_records(state, now, self._retention_s)
         availability = compute_availability(self.contract, state, now, split_shared=self.split_shared_pools)
-        availability = gate_raises(self.pools, state, availability)
         unreserved, reserved, confirm = availability, None, self._pooled
-        if self.split_kits:
-            availability, reserved = reserve_for_kits(self.contract, state, availability, self._pooled)
+        if self.split_kits and self._kit_keys(state.sku):
+            # the pool gate counts what the kits' items may hold too, then the kits take their part
+            held = kits_held(self.contract, state, self._pooled)
+            unreserved = availability = gate_raises(self.pools, state, availability, held)
+            availability, reserved = reserve_for_kits(self.contract, state, availability)
             confirm = self._pooled | self._kit_keys(state.sku)
+        else:
+            unreserved = availability = gate_raises(self.pools, state, availability)
         cause = Cause(time=now, message_id=message.id)
         rewrite = targets_to_correct(state, payload) if isinstance(payload, ShopifyLevelSeen) else frozenset()
         state, published = publish_changes(
@@ -92,7 +96,7 @@ class SkuBehaviour:
     def _kit_keys(self, sku: str) -> frozenset[str]:
         keys = self._split_keys.get(sku)
         if keys is None:
-            keys = self._split_keys[sku] = split_keys(self.contract, sku, self._pooled)
+            keys = self._split_keys[sku] = split_keys(self.contract, sku)
         return keys
 
     def unmanaged_reason(self, sku: str) -> str | None:

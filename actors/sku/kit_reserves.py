@@ -8,6 +8,9 @@ What a kit may count on is less than what was set aside while that is not sure t
 - the component's item may have sold units the actor has not heard of (the writer's drift, reported
   with the confirmation and not yet explained by a sale heard since: pool_gate.unexplained): those
   units are gone, and they come off the kit's reserve.
+
+At a location split between shops the pool gate counts, with the component's own item, what the
+kits' items may still hold there (`kits_held`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import msgspec
 from actors.kit_split import set_aside
 from actors.sku.availability import Availability, target_key
 from actors.sku.pool_gate import unexplained
+from actors.sku.shopify_expected import UNKNOWN
 from actors.sku.state import SkuState
 from actors.sku_messages import TargetValue
 from contract.config import Contract
@@ -25,10 +29,10 @@ Reserved = dict[str, dict[str, int]]  # bundle SKU -> target key -> units it rea
 
 
 def reserve_for_kits(
-    contract: Contract, state: SkuState, availability: Availability, pooled: frozenset[str]
+    contract: Contract, state: SkuState, availability: Availability
 ) -> tuple[Availability, Reserved]:
     """What this component's own items show once every kit containing it took its reserve (in
-    contract order), and what each kit got per target. Not at `pooled` targets (kit_split.py)."""
+    contract order), and what each kit got per target."""
     bundles = [b.sku for b in contract.bundles_containing(state.sku)]
     got: Reserved = {bundle: {} for bundle in bundles}
     if not state.kit_reserves:
@@ -36,9 +40,6 @@ def reserve_for_kits(
     shown: list[TargetValue] = []
     for target in availability.targets:
         key = target_key(target.shop, target.location_id)
-        if key in pooled:
-            shown.append(target)
-            continue
         wanted = [
             (bundle, state.kit_reserves[bundle].targets.get(key, 0))
             for bundle in bundles
@@ -82,15 +83,32 @@ def reserves_to_report(state: SkuState, got: Reserved) -> tuple[SkuState, Reserv
     return msgspec.structs.replace(state, kit_reserves=reserves), reported, changed
 
 
-def split_keys(contract: Contract, sku: str, pooled: frozenset[str]) -> frozenset[str]:
+def split_keys(contract: Contract, sku: str) -> frozenset[str]:
     """Target keys where this component is split with its kits (every Shopify location a channel
-    publishes to, as for any SKU, but the pooled ones): its writes there ask for confirmation."""
+    publishes to, as for any SKU): its writes there ask for confirmation."""
     if not contract.bundles_containing(sku):
         return frozenset()
-    keys = {
+    return frozenset(
         target_key(channel.shop, gid)
         for channel in contract.channels
         if channel.shop is not None
         for gid in channel.publish_to
-    }
-    return frozenset(keys - pooled)
+    )
+
+
+def kits_held(contract: Contract, state: SkuState, pooled: frozenset[str]) -> dict[str, int]:
+    """Units of this component the kits' items may hold at each pooled target right now: as many
+    kits as the bundle says its item may hold (an unconfirmed lower counts at its old height), or as
+    the kit was told it may count on, whichever is more; unknown before the bundle said. The pool
+    gate adds them to the component's own ceilings (pool_gate.py)."""
+    held: dict[str, int] = {}
+    for bundle in contract.bundles_containing(state.sku):
+        per_kit = bundle.components[state.sku]
+        reserve = state.kit_reserves.get(bundle.sku)
+        for key in pooled:
+            if reserve is None:
+                kits = UNKNOWN
+            else:
+                kits = max(reserve.holds.get(key, UNKNOWN), reserve.reported.get(key, 0) // per_kit)
+            held[key] = held.get(key, 0) + per_kit * kits
+    return held

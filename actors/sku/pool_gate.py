@@ -24,6 +24,8 @@ several NetSuite locations is split as before (availability.split_over_targets),
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import msgspec
 
 from actors.sku.availability import Availability, target_key
@@ -76,13 +78,17 @@ def unexplained(state: SkuState, key: str) -> int:
     return min(0, shortfall.drift - min(0, expected - shortfall.published))
 
 
-def gate_raises(pools: Pools, state: SkuState, availability: Availability) -> Availability:
+def gate_raises(
+    pools: Pools, state: SkuState, availability: Availability, held_elsewhere: Mapping[str, int] | None = None
+) -> Availability:
     """`availability` with each pooled raise cut to what fits under the pool's ceilings.
 
     Units a shop sold unheard beyond a lowered value (the writer's reported drift) are gone from
     the location though Shopify cannot show them below 0: they come off the capacity, and that
-    shop's ceiling counts from them.
+    shop's ceiling counts from them. `held_elsewhere`: units of this SKU that other Shopify items
+    may hold at a target (a kit's, with kits split: kit_reserves.kits_held), on top of its own.
     """
+    extra = held_elsewhere or {}
     if not pools:
         return availability
     targets = list(availability.targets)
@@ -90,7 +96,7 @@ def gate_raises(pools: Pools, state: SkuState, availability: Availability) -> Av
     for keys in pools.values():
         missing = {key: -unexplained(state, key) for key in keys}
         capacity = sum(targets[index[key]].value for key in keys if key in index) - sum(missing.values())
-        ceilings = {key: max(0, ceiling(state, key) - missing[key]) for key in keys}
+        ceilings = {key: max(0, ceiling(state, key) - missing[key]) + extra.get(key, 0) for key in keys}
         headroom = capacity - sum(ceilings.values())
         for key in keys:
             if key not in index:

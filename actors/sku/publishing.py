@@ -19,6 +19,7 @@ from actors.sku.state import SkuState
 from actors.sku_messages import (
     BUNDLE_KIND,
     INVENTORY_SET_OP,
+    SKU_KIND,
     AvailableChanged,
     ComponentAvailability,
     InventorySet,
@@ -48,6 +49,7 @@ def publish_changes(
     rewrite: frozenset[str] = frozenset(),
     unreserved: Availability | None = None,
     reserved: Reserved | None = None,
+    kind: str = SKU_KIND,
 ) -> tuple[SkuState, list[Effect]]:
     """Effects for every value that differs from what was last published (all of them if `force`;
     the `rewrite` target keys even if unchanged: level_check.py found Shopify above them).
@@ -59,7 +61,7 @@ def publish_changes(
     of what each kit may count on, also when only the latter changed (a confirmation).
     """
     channels, channel_effects = _channel_changes(contract, state, availability, cause, force)
-    state, target_effects = _target_changes(state, availability, cause, force, pooled, rewrite)
+    state, target_effects = _target_changes(state, availability, cause, force, pooled, rewrite, kind)
     state = msgspec.structs.replace(state, published_channels=channels)
     effects = [*channel_effects, *target_effects]
     reported, told_more = {}, False
@@ -97,6 +99,7 @@ def _target_changes(
     force: bool,
     pooled: frozenset[str],
     rewrite: frozenset[str],
+    kind: str,
 ) -> tuple[SkuState, list[Effect]]:
     published = dict(state.published_targets)
     expected = dict(state.expected_targets)
@@ -121,7 +124,7 @@ def _target_changes(
             command = InventorySet(
                 sku=state.sku, shop=target.shop, channel=target.channel, location_id=target.location_id,
                 quantity=target.value, compare_quantity=compare, changed_at=cause.time,
-                cause_id=cause.message_id, confirm=confirm, verify=key in rewrite,
+                cause_id=cause.message_id, confirm=confirm, verify=key in rewrite, kind=kind,
             )
             subject = outbox_shopify(target.shop, INVENTORY_SET_OP)
             effects.append(Outbox(subject=subject, key=state.sku, payload=command))

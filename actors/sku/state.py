@@ -86,6 +86,7 @@ class Reserve(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     targets: dict[str, int] = {}
     reported: dict[str, int] = {}
     reported_seq: int = 0  # the seq the kit was last told this reserve follows
+    holds: dict[str, int] = {}  # KitReserve.holds: kits its item may hold at pooled targets
 
 
 class SkuState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

@@ -233,7 +233,9 @@ def kit_reserve(state: SkuState, reserve: KitReserve, now: float) -> Result:
     known = state.kit_reserves.get(reserve.bundle)
     if known is not None and known.seq >= reserve.seq:
         return state, []
-    reserves = {**state.kit_reserves, reserve.bundle: Reserve(seq=reserve.seq, targets=reserve.targets)}
+    kept = Reserve(seq=reserve.seq, targets=reserve.targets, holds=reserve.holds,
+                   reported=known.reported if known else {}, reported_seq=known.reported_seq if known else 0)
+    reserves = {**state.kit_reserves, reserve.bundle: kept}
     return replace(state, kit_reserves=reserves), []
 
 

@@ -1,4 +1,5 @@
-"""Telling a SKU actor that a write it asked to hear about is done (actors/sku/pool_gate.py).
+"""Telling an actor that a write it asked to hear about is done (actors/sku/pool_gate.py, and a kit's
+bundle actor: actors/kit_split.py).
 
 A lowered value at a location two shops sell from counts at its old height until its write lands;
 only then may the other shop's share rise. The writer publishes `TargetConfirmed` to the SKU's
@@ -9,7 +10,7 @@ last cause, so a repeat after a crash is dropped by JetStream and ignored by the
 
 from __future__ import annotations
 
-from actors.sku_messages import SKU_KIND, TargetConfirmed
+from actors.sku_messages import TargetConfirmed
 from bus import subjects
 from bus.bus import Bus, Outgoing
 from bus.envelope import make_envelope
@@ -32,7 +33,7 @@ class WriteConfirmations:
         msg_id = f"confirm:{self.shop}:{row.location_id}:{row.sku}:{row.cause_id}"
         await self.bus.publish(
             Outgoing(
-                subject=subjects.actor(SKU_KIND, row.sku),
+                subject=subjects.actor(row.kind, row.sku),  # a kit's write: its bundle actor
                 envelope=make_envelope(message, key=row.sku, id=msg_id),
                 msg_id=msg_id,
             )

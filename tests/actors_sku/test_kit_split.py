@@ -101,3 +101,19 @@ def test_a_kits_share_rises_only_once_the_components_set_it_aside_and_falls_befo
     assert kinds.index(Send) > kinds.index(Outbox)  # the kit's lower is handed over before the release
     released = {s.key: s.payload.targets[S1_KEY] for s in sends(effects) if isinstance(s.payload, KitReserve)}
     assert released == {"A": 2, "B": 1}
+
+
+def test_at_a_shared_location_the_pool_gate_counts_what_the_kits_item_may_still_hold() -> None:
+    from actors.sku.kit_reserves import kits_held
+    from actors.sku.shopify_expected import UNKNOWN
+    from actors.sku.state import Reserve, SkuState
+
+    us, eu = "us|gid://shopify/Location/1", "us|gid://shopify/Location/9"
+    pooled = frozenset({us, eu})
+    state = SkuState(sku="A")  # KIT = 2 x A + 1 x B
+    assert kits_held(SPLIT, state, pooled) == {us: 2 * UNKNOWN, eu: 2 * UNKNOWN}  # nothing heard yet
+    # the kit was told it may count on 2 A (one kit) at us; its item may still hold 3 kits there (a
+    # lower not confirmed yet): the more of the two counts
+    reserve = Reserve(seq=4, targets={us: 2}, reported={us: 2}, holds={us: 3, eu: 0})
+    state = SkuState(sku="A", kit_reserves={"KIT": reserve})
+    assert kits_held(SPLIT, state, pooled) == {us: 6, eu: 0}

@@ -7,7 +7,7 @@ import msgspec
 import nats.errors
 from nats.js.api import ConsumerConfig
 
-from actors.sku_messages import SKU_KIND, InventorySet, TargetConfirmed
+from actors.sku_messages import BUNDLE_KIND, SKU_KIND, InventorySet, TargetConfirmed
 from bus import subjects
 from bus.bus import Bus
 from bus.envelope import EnvelopeCodec
@@ -20,13 +20,13 @@ def _asking(command: InventorySet) -> InventorySet:
     return msgspec.structs.replace(command, confirm=True)
 
 
-async def _confirmations(bus: Bus, sku: str, expect: int) -> list[TargetConfirmed]:
-    """The TargetConfirmed messages on the SKU's actor subject, waiting up to 5 s for `expect` of
-    them (the writer publishes a confirmation right after it counts the row written)."""
+async def _confirmations(bus: Bus, sku: str, expect: int, kind: str = SKU_KIND) -> list[TargetConfirmed]:
+    """The TargetConfirmed messages on the SKU's actor subject (of `kind`), waiting up to 5 s for
+    `expect` of them (the writer publishes a confirmation right after it counts the row written)."""
     codec: EnvelopeCodec[TargetConfirmed] = EnvelopeCodec(TargetConfirmed)
     found: list[TargetConfirmed] = []
     sub = await bus.js.pull_subscribe(
-        subjects.actor(SKU_KIND, sku), stream=subjects.STREAM_ACTORS, config=ConsumerConfig()
+        subjects.actor(kind, sku), stream=subjects.STREAM_ACTORS, config=ConsumerConfig()
     )
     try:
         with anyio.move_on_after(5):
@@ -70,3 +70,16 @@ async def test_a_row_that_can_never_be_written_is_confirmed_and_dead_lettered(wo
         await eventually(lambda: writer.stats.dead_lettered == 1, what="dead-lettered")
     (confirmed,) = await _confirmations(bus, "NO-SUCH-SKU", 1)
     assert (confirmed.quantity, confirmed.cause_id, confirmed.drift) == (3, "ghost", 0)
+
+
+async def test_a_kits_write_is_confirmed_to_its_bundle_actor(world: World, bus: Bus) -> None:
+    warehouse = world.locations["Warehouse"]
+    kit_write = msgspec.structs.replace(
+        _asking(inventory_set("SKU-005", warehouse, 3, 20, cause="kit")), kind=BUNDLE_KIND
+    )
+    await publish(bus, [kit_write])
+    async with run_writer(world, bus) as writer:
+        await eventually(lambda: writer.stats.rows_written == 1, what="the row written")
+    (confirmed,) = await _confirmations(bus, "SKU-005", 1, kind=BUNDLE_KIND)
+    assert (confirmed.quantity, confirmed.cause_id) == (3, "kit")
+    assert await _confirmations(bus, "SKU-005", 0) == []  # not to a SKU actor of that name

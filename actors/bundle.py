@@ -134,9 +134,6 @@ class BundleBehaviour:
             targets.extend(self._target_values(bundle, state, channel))
         return Availability(tuple(channels), tuple(targets))
 
-    def _splits(self, key: str) -> bool:
-        return self.split_kits
-
     def _target_values(self, bundle: Bundle, state: BundleState, channel: Channel) -> list[TargetValue]:
         # Per Shopify location the same minimum. The components' shares of a channel add up to at
         # most their channel value, so the bundle's shares add up to at most the bundle's channel
@@ -148,7 +145,7 @@ class BundleBehaviour:
             key = target_key(channel.shop, gid)
             per_component = {sku: _target_of(state, sku, key) for sku in bundle.components}
             value = bundle_value(bundle, per_component)
-            if self._splits(key):
+            if self.split_kits:
                 reserved = {sku: _counted_on(bundle, state, sku, key) for sku in bundle.components}
                 value = kit_value(bundle, kit_share(value), reserved)
             values.append(TargetValue(channel.name, channel.shop, gid, value))
@@ -162,7 +159,7 @@ class BundleBehaviour:
         for channel in self.contract.channels:
             for gid in channel.publish_to if channel.shop is not None else ():
                 key = target_key(channel.shop, gid)
-                if self._splits(key) and key not in shares:
+                if self.split_kits and key not in shares:
                     per_component = {sku: _target_of(state, sku, key) for sku in bundle.components}
                     shares[key] = kit_share(bundle_value(bundle, per_component))
         view = _view(state)

@@ -18,6 +18,15 @@ larger reserve applied (their lowered values were handed to the shop's writer be
 was sent, and one writer per shop writes in stream order); a kit's share falls at once, and the
 components are told to release only after the kit's lower was handed to the writer.
 
+What it does not close yet: a kit sold in Shopify while its webhook is still on its way, when the
+kit's share shrinks meanwhile for another reason (a component sold on its own, a NetSuite change).
+The release then hands the component's item units that kit sale took, until the webhook arrives
+(when the kit sale itself shrinks the share, its order lines reach every component before the
+release does: the router publishes them together, and each actor takes its messages in order).
+Closing it needs the bundle actor to follow its kit's sales (the router sending it the kit's order
+lines) and to release only once its lowering write is confirmed, holding back the kits its writer
+found sold unheard.
+
 The split is recomputed from the components' unreserved values every time, so once traffic stops
 every value is exact for that rule. Channel values (`AvailableChanged`) are not split: a channel may
 sell a component's units as the component or inside a kit.

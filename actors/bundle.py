@@ -22,9 +22,12 @@ import msgspec
 from actors.behaviour import Effect, Emit, Send
 from actors.kit_split import kit_share, kit_value, kits_from
 from actors.sku.availability import Availability, target_key
-from actors.sku.pool_gate import ceiling, pooled_keys, shared_pools
+from actors.sku.demand import PRUNE_EVERY_S
+from actors.sku.kit_reserves import kits_sold
+from actors.sku.pool_gate import ceiling, pooled_keys, shared_pools, unexplained
 from actors.sku.publishing import Cause, publish_changes
-from actors.sku.state import Ceiling, SkuState
+from actors.sku.shopify_expected import apply_following_shopify
+from actors.sku.state import Ceiling, OrderDemand, Shortfall, SkuState
 from actors.sku.transitions import target_confirmed
 from actors.sku_messages import (
     BUNDLE_KIND,
@@ -34,6 +37,9 @@ from actors.sku_messages import (
     ComponentAvailability,
     KitReserve,
     MessageParked,
+    OrderCancelled,
+    OrderLine,
+    Refund,
     Resync,
     TargetConfirmed,
     TargetValue,
@@ -42,6 +48,8 @@ from bus.envelope import Envelope, payload_type_name
 from bus.subjects import ALERTS
 from contract.config import Bundle, Channel, Contract
 
+DAY_S = 86_400.0
+
 
 class ComponentReport(msgspec.Struct, frozen=True, kw_only=True):
     seq: int
@@ -49,6 +57,7 @@ class ComponentReport(msgspec.Struct, frozen=True, kw_only=True):
     targets: dict[str, int]  # by target_key(shop, location_id), before any kit's reserve
     reserved: dict[str, int] = {}  # by target key: what it set aside for this kit (kits "split")
     reserve_seq: int = 0  # the KitReserve that reserve follows
+    kits_sold: dict[str, int] = {}  # by target key: kits it has heard were sold there
 
 
 class ParkedReport(msgspec.Struct, frozen=True, kw_only=True):
@@ -63,7 +72,7 @@ class BundleState(msgspec.Struct, frozen=True, kw_only=True):
     published_channels: dict[str, int] = {}
     published_targets: dict[str, int] = {}
     parked: list[ParkedReport] = []
-    shares: dict[str, int] = {}  # target key -> the kit's share last asked of the components (split)
+    shares: dict[str, int] = {}  # target key -> the kits last asked of the components (split)
     reserve_seq: int = 0
     # KitReserve seq (as text) -> the shares it asked, while some component has not applied it yet:
     # on its way there, each of them moves that component's reserve, down too.
@@ -72,6 +81,13 @@ class BundleState(msgspec.Struct, frozen=True, kw_only=True):
     # (pool_gate.py), and the holds last told to the components (KitReserve.holds).
     unconfirmed: dict[str, Ceiling] = {}
     holds: dict[str, int] = {}
+    # With kits split, what its own Shopify item sold (the kit's order lines, as a SKU follows its
+    # item: shopify_expected.py), so its compare is what Shopify holds and the kits its writer finds
+    # sold unheard (shortfalls) stay set aside until the components hear of them.
+    orders: dict[str, OrderDemand] = {}
+    expected_targets: dict[str, int] = {}
+    shortfalls: dict[str, Shortfall] = {}
+    pruned_at: float = 0.0
 
 
 bundle_value = kits_from  # min over components of floor(value / units per bundle); unknown counts as 0
@@ -89,6 +105,11 @@ class BundleBehaviour:
         self.split_kits = contract.inventory.kits == "split"  # actors/kit_split.py
         split_pools = contract.inventory.shared_locations == "split"
         self._pooled = pooled_keys(shared_pools(contract)) if split_pools else frozenset()
+        self._all_keys = frozenset(
+            target_key(channel.shop, gid) for channel in contract.channels if channel.shop is not None
+            for gid in channel.publish_to
+        )
+        self._retention_s = contract.inventory.order_retention_days * DAY_S
 
     def initial(self, key: str) -> BundleState:
         return BundleState(sku=key)
@@ -107,14 +128,17 @@ class BundleBehaviour:
             state = self._retry_parked(bundle, state)
         elif isinstance(payload, TargetConfirmed):
             view, _ = target_confirmed(_view(state), payload, message.time)
-            state = msgspec.structs.replace(state, unconfirmed=view.unconfirmed)
+            state = _from_view(state, view)
+        elif isinstance(payload, OrderLine | OrderCancelled | Refund):
+            view, _ = apply_following_shopify(self.contract, _view(state), payload, message.time)
+            state = _without_old_orders(_from_view(state, view), message.time, self._retention_s)
         if bundle is None:
             return state, []
         resync = isinstance(payload, Resync)
         availability = self.availability(bundle, state)
-        pooled = self._pooled if self.split_kits else frozenset()
+        confirm = self._all_keys if self.split_kits else frozenset()
         state, effects = _publish(self.contract, state, availability, Cause(message.time, message.id),
-                                  force=resync, pooled=pooled)
+                                  force=resync, pooled=confirm)
         if self.split_kits:
             # after the kit's own writes: a share that fell is lowered before components release it
             state, reserves = self._ask_reserves(bundle, state, force=resync)
@@ -141,12 +165,15 @@ class BundleBehaviour:
         if channel.shop is None:
             return []
         values: list[TargetValue] = []
+        sold = kits_sold(self.contract, _view(state), None, 1) if self.split_kits else {}
         for gid in channel.publish_to:
             key = target_key(channel.shop, gid)
             per_component = {sku: _target_of(state, sku, key) for sku in bundle.components}
             value = bundle_value(bundle, per_component)
             if self.split_kits:
-                reserved = {sku: _counted_on(bundle, state, sku, key) for sku in bundle.components}
+                reserved = {
+                    sku: _counted_on(bundle, state, sku, key, sold.get(key, 0)) for sku in bundle.components
+                }
                 value = kit_value(bundle, kit_share(value), reserved)
             values.append(TargetValue(channel.name, channel.shop, gid, value))
         return values
@@ -162,19 +189,23 @@ class BundleBehaviour:
                 if self.split_kits and key not in shares:
                     per_component = {sku: _target_of(state, sku, key) for sku in bundle.components}
                     shares[key] = kit_share(bundle_value(bundle, per_component))
+        # Set aside no less than the kit's item may still hold (a lower released only once confirmed,
+        # never written: unknown), and the kits its writer found sold that no kit sale heard explains:
+        # the components may not have heard of them either, and those units are gone.
         view = _view(state)
+        asked = {key: max(kits, ceiling(view, key)) - unexplained(view, key) for key, kits in shares.items()}
         holds = {key: ceiling(view, key) for key in shares if key in self._pooled}
-        if (shares, holds) == (state.shares, state.holds) and not force:
+        if (asked, holds) == (state.shares, state.holds) and not force:
             return state, []
         seq = state.reserve_seq + 1
         sends: list[Effect] = [
             Send(kind=SKU_KIND, key=sku, payload=KitReserve(
-                bundle=bundle.sku, seq=seq, targets={key: units * share for key, share in shares.items()},
+                bundle=bundle.sku, seq=seq, targets={key: units * kits for key, kits in asked.items()},
                 holds=holds))
             for sku, units in bundle.components.items()
         ]
-        asks = {**state.asks, str(seq): shares}
-        state = msgspec.structs.replace(state, shares=shares, holds=holds, reserve_seq=seq, asks=asks)
+        asks = {**state.asks, str(seq): asked}
+        state = msgspec.structs.replace(state, shares=asked, holds=holds, reserve_seq=seq, asks=asks)
         return state, sends
 
     def _park_reason(self, bundle: Bundle | None, report: ComponentAvailability) -> str | None:
@@ -216,6 +247,7 @@ def _with_report(state: BundleState, report: ComponentAvailability) -> BundleSta
         targets={target_key(t.shop, t.location_id): t.value for t in report.targets},
         reserved={target_key(t.shop, t.location_id): t.value for t in report.reserved},
         reserve_seq=report.reserve_seq,
+        kits_sold={target_key(t.shop, t.location_id): t.value for t in report.kits_sold},
     )
     return msgspec.structs.replace(state, components={**state.components, report.component: fresh})
 
@@ -230,13 +262,16 @@ def _target_of(state: BundleState, sku: str, key: str) -> int | None:
     return None if report is None else report.targets.get(key)
 
 
-def _counted_on(bundle: Bundle, state: BundleState, sku: str, key: str) -> int | None:
-    """What the kit may count on `sku` having set aside at `key`: its report, but no more than any
-    reserve asked since that it has not applied yet (a lower on its way releases units first)."""
+def _counted_on(bundle: Bundle, state: BundleState, sku: str, key: str, sold: int) -> int | None:
+    """What the kit may count on `sku` having set aside at `key`: its report, less the kits it had
+    not heard were sold (of the `sold` the bundle heard of: their units are gone, but still in that
+    reserve), and no more than any reserve asked since that it has not applied yet (a lower on its
+    way releases units first)."""
     report = state.components.get(sku)
     if report is None:
         return None
-    counted = report.reserved.get(key, 0)
+    unheard = max(0, sold - report.kits_sold.get(key, 0))
+    counted = max(0, report.reserved.get(key, 0) - bundle.components[sku] * unheard)
     for seq, shares in state.asks.items():
         if int(seq) > report.reserve_seq:
             counted = min(counted, bundle.components[sku] * shares.get(key, 0))
@@ -251,9 +286,27 @@ def _without_applied_asks(bundle: Bundle, state: BundleState) -> BundleState:
 
 
 def _view(state: BundleState) -> SkuState:
-    """The bundle's published values as a SKU's, for the code they share."""
+    """The bundle's own item's bookkeeping as a SKU's, for the code they share."""
     return SkuState(sku=state.sku, published_channels=state.published_channels,
-                    published_targets=state.published_targets, unconfirmed=state.unconfirmed)
+                    published_targets=state.published_targets, unconfirmed=state.unconfirmed,
+                    orders=state.orders, expected_targets=state.expected_targets, shortfalls=state.shortfalls)
+
+
+def _from_view(state: BundleState, view: SkuState) -> BundleState:
+    return msgspec.structs.replace(
+        state, published_channels=view.published_channels, published_targets=view.published_targets,
+        unconfirmed=view.unconfirmed, orders=view.orders, expected_targets=view.expected_targets,
+        shortfalls=view.shortfalls,
+    )
+
+
+def _without_old_orders(state: BundleState, now: float, retention_s: float) -> BundleState:
+    """Forget orders not touched for the retention (once an hour): NetSuite never absorbs a kit's
+    order here, so the SKU actor's rule (settled orders only) would keep them all."""
+    if now - state.pruned_at < PRUNE_EVERY_S:
+        return state
+    orders = {k: v for k, v in state.orders.items() if v.last_activity_at >= now - retention_s}
+    return msgspec.structs.replace(state, orders=orders, pruned_at=now)
 
 
 def _publish(
@@ -262,11 +315,9 @@ def _publish(
 ) -> tuple[BundleState, list[Effect]]:
     # The bundle publishes exactly like a SKU (same events and outbox commands), so reuse that code
     # on a SKU-shaped view of the bundle's published values. Its compare is the value it last
-    # published: it hears of no sale of the bundle's own Shopify item (its order lines go to the
-    # components' actors), so a bundle sold in Shopify shows as drift at its next write. Its writes
-    # at `pooled` locations are confirmed back to it, as a SKU's (KitReserve.holds).
+    # published, moved by its own item's sales when kits are split (the router sends it the kit's
+    # order lines then; else a kit sold in Shopify shows as drift at its next write). Its writes at
+    # `pooled` locations (with kits split: all) are confirmed back to it, as a SKU's.
     view, effects = publish_changes(contract, _view(state), availability, cause, force=force, pooled=pooled,
                                     kind=BUNDLE_KIND)
-    state = msgspec.structs.replace(state, published_channels=view.published_channels,
-                                    published_targets=view.published_targets, unconfirmed=view.unconfirmed)
-    return state, effects
+    return _from_view(state, view), effects

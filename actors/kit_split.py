@@ -16,16 +16,20 @@ So a component's units shown in its own item and inside kits never add up to mor
 Order keeps it so between writes: a kit's share rises only once every component reported the
 larger reserve applied (their lowered values were handed to the shop's writer before that report
 was sent, and one writer per shop writes in stream order); a kit's share falls at once, and the
-components are told to release only after the kit's lower was handed to the writer.
+components are told to release only once the kit's lower has landed (below).
 
-What it does not close yet: a kit sold in Shopify while its webhook is still on its way, when the
-kit's share shrinks meanwhile for another reason (a component sold on its own, a NetSuite change).
-The release then hands the component's item units that kit sale took, until the webhook arrives
-(when the kit sale itself shrinks the share, its order lines reach every component before the
-release does: the router publishes them together, and each actor takes its messages in order).
-Closing it needs the bundle actor to follow its kit's sales (the router sending it the kit's order
-lines) and to release only once its lowering write is confirmed, holding back the kits its writer
-found sold unheard.
+A kit sold while its webhook is still on its way: its units sit in the reserve, and the components
+(like the bundle actor) count them until they hear of it. So the bundle actor follows its own item's
+sales (the router sends it the kit's order lines, cancellations and refunds, with kits split), and
+- a share that falls is released only once the kit's lowering write is confirmed (the reserve asked
+  never falls below what the kit's item may still hold), and not by the kits its writer then found
+  sold that no order line explains yet (`unexplained`): those units are gone, and the components
+  may not have heard either;
+- a component's reserve counts for the kit only less the kits the bundle heard were sold that the
+  component had not heard of yet (each reports `kits_sold`, counted alike on both sides).
+The order lines of one webhook reach every actor before anything they cause (the router publishes
+them together, each actor takes its messages in order), so a kit sale heard by the bundle is heard
+by a component before a release that sale caused.
 
 The split is recomputed from the components' unreserved values every time, so once traffic stops
 every value is exact for that rule. Channel values (`AvailableChanged`) are not split: a channel may

@@ -212,13 +212,17 @@ class ComponentAvailability(_Message, frozen=True, kw_only=True, tag="bundle.com
     # location (actors/sku/kit_reserves.py), as of the bundle's KitReserve `reserve_seq`.
     reserved: tuple[TargetValue, ...] = ()
     reserve_seq: int = 0
+    # ... and the kits it has heard were sold per location (kit_reserves.kits_sold): until it has
+    # heard of a sale the bundle actor heard of, that kit's units still count in its reserve.
+    kits_sold: tuple[TargetValue, ...] = ()
 
 
 SkuMessage = (
     StockReading | SalesOrderSeen | OrderLine | OrderCancelled | Refund | HoldPlaced | HoldReleased
     | HoldExpired | Resync | SetChannelBuffer | TargetConfirmed | ShopifyLevelSeen | KitReserve
 )
-BundleMessage = ComponentAvailability | Resync | TargetConfirmed
+# the kit's own order lines, cancellations and refunds reach it with kits split (actors/kit_split.py)
+BundleMessage = ComponentAvailability | Resync | TargetConfirmed | OrderLine | OrderCancelled | Refund
 
 
 # --- published ------------------------------------------------------------------------------------

@@ -53,7 +53,15 @@ from typing import TypeVar
 
 import msgspec
 
-from actors.sku_messages import OrderCancelled, OrderLine, Refund, RefundLine, SkuMessage
+from actors.sku_messages import (
+    BUNDLE_KIND,
+    SKU_KIND,
+    OrderCancelled,
+    OrderLine,
+    Refund,
+    RefundLine,
+    SkuMessage,
+)
 from contract.config import Contract
 from contract.shopify_locations import (
     Id,
@@ -115,11 +123,13 @@ class RestOrder(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class SkuCommand(msgspec.Struct, frozen=True, kw_only=True):
-    """One message for one SKU actor, with the id that deduplicates it everywhere."""
+    """One message for one SKU actor (or, `kind` "bundle", a kit's own bundle actor), with the id
+    that deduplicates it everywhere."""
 
     sku: str
     message_id: str
     payload: SkuMessage
+    kind: str = SKU_KIND
 
 
 # --- decoding ---------------------------------------------------------------------------------------
@@ -176,6 +186,15 @@ def inventory_skus(contract: Contract, sku: str | None, gift_card: bool) -> list
     return sorted(bundle.components.items())
 
 
+def line_actors(contract: Contract, sku: str | None, gift_card: bool) -> list[tuple[str, str, int]]:
+    """(actor kind, key, units per line unit) a line concerns: `inventory_skus`, and with kits split
+    the kit's own bundle actor too, which follows what its Shopify item sold (actors/kit_split.py)."""
+    actors = [(SKU_KIND, name, units) for name, units in inventory_skus(contract, sku, gift_card)]
+    if sku and not gift_card and contract.inventory.kits == "split" and contract.bundle(sku) is not None:
+        actors.append((BUNDLE_KIND, sku, 1))
+    return actors
+
+
 def refunded_units(order: RestOrder) -> dict[str, int]:
     """Units refunded per line id, over every refund on the order."""
     refunded: dict[str, int] = {}
@@ -213,7 +232,7 @@ def order_line_commands(
         # Shares with units first: a move applies its increase before its decrease (to zero), so the
         # actor's turns in between count the units twice (under-publish) rather than nowhere.
         parts.sort(key=lambda part: part.quantity == 0)
-        for sku, units in inventory_skus(contract, line.sku, line.gift_card):
+        for kind, sku, units in line_actors(contract, line.sku, line.gift_card):
             for part in parts:
                 message = OrderLine(
                     order_id=str(order.id),
@@ -222,20 +241,20 @@ def order_line_commands(
                     quantity=part.quantity * units,
                     version_at=version_at,
                     shop=shop,
-                    bundle=bundle,
+                    bundle=bundle if kind == SKU_KIND else None,  # the kit's actor: its own item
                 )
                 # The state is in the id, not only its version: updated_at has whole seconds, so two
                 # states of one line can share a version; they must not share an id (JetStream would
                 # drop the second before the actor could decide about it).
                 state_key = f"v{version_at:.3f}:q{message.quantity}@{part.location}"
                 message_id = f"shopify:{shop}:order:{order.id}:line:{message.line_id}:{sku}:{state_key}"
-                commands.append(SkuCommand(sku=sku, message_id=message_id, payload=message))
+                commands.append(SkuCommand(sku=sku, message_id=message_id, payload=message, kind=kind))
     return commands
 
 
 def refund_commands(contract: Contract, shop: str, refund: RestRefund) -> list[SkuCommand]:
     """One Refund per SKU the refund touches, with that SKU's lines."""
-    lines_by_sku: dict[str, list[RefundLine]] = {}
+    lines_by_sku: dict[tuple[str, str], list[RefundLine]] = {}
     for row in refund.refund_line_items:
         if row.quantity <= 0:
             continue  # Shopify lists zero-quantity rows for shipping-only refunds
@@ -246,8 +265,8 @@ def refund_commands(contract: Contract, shop: str, refund: RestRefund) -> list[S
         restock = (row.restock_type or "").lower() in RESTOCKING
         if row.restock_type is None and refund.restock is not None:
             restock = refund.restock  # bodies older than restock_type carry one flag for the refund
-        for sku, units in inventory_skus(contract, row.line_item.sku, row.line_item.gift_card):
-            lines_by_sku.setdefault(sku, []).append(
+        for kind, sku, units in line_actors(contract, row.line_item.sku, row.line_item.gift_card):
+            lines_by_sku.setdefault((kind, sku), []).append(
                 RefundLine(line_id=str(row.line_item_id), quantity=row.quantity * units, restock=restock)
             )
     return [
@@ -257,8 +276,9 @@ def refund_commands(contract: Contract, shop: str, refund: RestRefund) -> list[S
             payload=Refund(
                 order_id=str(refund.order_id), refund_id=str(refund.id), lines=tuple(lines), shop=shop
             ),
+            kind=kind,
         )
-        for sku, lines in sorted(lines_by_sku.items())
+        for (kind, sku), lines in sorted(lines_by_sku.items())
     ]
 
 
@@ -267,16 +287,21 @@ def cancel_commands(contract: Contract, shop: str, order: RestOrder) -> list[Sku
     if order.cancelled_at is None:
         return []
     cancelled_at = epoch_seconds(order.cancelled_at, "cancelled_at")
-    skus = sorted(
-        {sku for line in order.line_items for sku, _ in inventory_skus(contract, line.sku, line.gift_card)}
+    actors = sorted(
+        {
+            (kind, sku)
+            for line in order.line_items
+            for kind, sku, _ in line_actors(contract, line.sku, line.gift_card)
+        }
     )
     return [
         SkuCommand(
             sku=sku,
             message_id=f"shopify:{shop}:order:{order.id}:cancelled:{sku}",
             payload=OrderCancelled(order_id=str(order.id), cancelled_at=cancelled_at, shop=shop),
+            kind=kind,
         )
-        for sku in skus
+        for kind, sku in actors
     ]
 
 

@@ -19,6 +19,7 @@ import msgspec
 
 from actors.kit_split import set_aside
 from actors.sku.availability import Availability, target_key
+from actors.sku.demand import line_demand
 from actors.sku.pool_gate import unexplained
 from actors.sku.shopify_expected import UNKNOWN
 from actors.sku.state import SkuState
@@ -112,3 +113,20 @@ def kits_held(contract: Contract, state: SkuState, pooled: frozenset[str]) -> di
                 kits = max(reserve.holds.get(key, UNKNOWN), reserve.reported.get(key, 0) // per_kit)
             held[key] = held.get(key, 0) + per_kit * kits
     return held
+
+
+def kits_sold(contract: Contract, state: SkuState, bundle: str | None, per_kit: int) -> dict[str, int]:
+    """Kits sold that these order lines say, per target key: lines sold as `bundle` (a component's
+    view), or the state's own item lines (None: the bundle actor's view of its kit), counted alike on
+    both sides (cancellations and restocked refunds taken off), so the two can be compared."""
+    units: dict[str, int] = {}
+    for order in state.orders.values():
+        if order.shop is None:
+            continue
+        for line_id, line in order.lines.items():
+            location = contract.location(line.location) if line.bundle == bundle else None
+            gid = location.shopify.get(order.shop) if location is not None else None
+            if gid is not None:
+                key = target_key(order.shop, gid)
+                units[key] = units.get(key, 0) + line_demand(order, line_id, line)
+    return {key: sold // per_kit for key, sold in units.items()}

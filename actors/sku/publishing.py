@@ -12,7 +12,7 @@ import msgspec
 
 from actors.behaviour import Effect, Emit, Outbox, Send
 from actors.sku.availability import Availability, target_key
-from actors.sku.kit_reserves import Reserved, reserved_values, reserves_to_report
+from actors.sku.kit_reserves import Reserved, kits_sold, reserved_values, reserves_to_report
 from actors.sku.pool_gate import held_until_confirmed, rebased
 from actors.sku.shopify_expected import expected_at
 from actors.sku.state import SkuState
@@ -150,10 +150,12 @@ def _report_to_bundles(
     seq = state.bundle_seq + 1
     sends: list[Effect] = []
     for bundle in bundles:
+        sold = kits_sold(contract, state, bundle.sku, bundle.components[state.sku]) if reserved else {}
         report = ComponentAvailability(
             component=state.sku, seq=seq, channels=availability.channels, targets=availability.targets,
             changed_at=cause.time, reserved=reserved_values(availability, reserved.get(bundle.sku, {})),
             reserve_seq=state.kit_reserves[bundle.sku].seq if bundle.sku in state.kit_reserves else 0,
+            kits_sold=reserved_values(availability, sold),
         )
         sends.append(Send(kind=BUNDLE_KIND, key=bundle.sku, payload=report))
     return msgspec.structs.replace(state, bundle_seq=seq), sends

@@ -42,6 +42,7 @@ class OrderDemand(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     sales_order_created_at: float | None = None
     sales_order_changed_at: float | None = None
     last_activity_at: float = 0.0  # message time of the last change, for retention
+    shop: str | None = None  # the shop it was placed in, once a message named it
 
 
 class Hold(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

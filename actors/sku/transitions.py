@@ -82,7 +82,7 @@ def order_line(state: SkuState, line: OrderLine, now: float) -> Result:
     demand = _newer_line(known, line)
     if demand == known:
         return state, []
-    order = replace(order, lines={**order.lines, line.line_id: demand})
+    order = replace(order, lines={**order.lines, line.line_id: demand}, shop=order.shop or line.shop)
     return without_holds_converted_to(_with_order(state, line.order_id, order, now), line.order_id)
 
 

@@ -46,7 +46,7 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from actors.sku_messages import SKU_KIND, HoldPlaced, HoldReleased
+from actors.sku_messages import HoldPlaced, HoldReleased
 from bus import subjects
 from bus.bus import INFRA_ERRORS, Bus, Outgoing
 from bus.envelope import Envelope, EnvelopeCodec, EnvelopeError, make_envelope
@@ -138,7 +138,7 @@ def to_outgoing(envelope: Envelope[Any], commands: list[SkuCommand]) -> list[Out
     order = getattr(envelope.payload, "topic", None) and _order_id(commands)
     return [
         Outgoing(
-            subject=subjects.actor(SKU_KIND, command.sku),
+            subject=subjects.actor(command.kind, command.sku),
             envelope=make_envelope(
                 command.payload,
                 key=command.sku,
@@ -147,7 +147,7 @@ def to_outgoing(envelope: Envelope[Any], commands: list[SkuCommand]) -> list[Out
                 correlation_id=envelope.correlation_id or envelope.id,
                 causation_id=envelope.id,
             ),
-            template="act.sku.{key}",
+            template=f"act.{command.kind}.{{key}}",
             attributes={"tandem.sku": command.sku, "tandem.order": order or None},
         )
         for command in commands

@@ -5,9 +5,9 @@ shop's writer.
 
 Each actor takes its messages in the order they were stored (the runtime's guarantee: one durable
 consumer per kind delivers in stream order, turns are in order per key); which actor takes its next
-one is up to the test. A sale's order lines reach the components' queues when it happens (the
-router publishes a webhook's lines together): a kit sold in Shopify while its webhook is still on its
-way is not modeled (the notes of actors/kit_split.py say what that leaves open).
+one is up to the test. A sale's webhook is on its way until the test routes it (`route`, in any
+order): then the router publishes its order lines to every actor they concern at once (a kit's:
+its components' and, kits split, its own bundle actor's).
 
 A landed write is compare-and-set as the writer plans it: a first write never raises Shopify,
 Shopify below the compare keeps the difference off, above is overwritten; a write that asked for it
@@ -47,10 +47,13 @@ class KitModel:
         self.outbox: dict[str, list[InventorySet]] = {shop: [] for shop in gids}
         self.now, self.sent = 100.0, 0
         self.queue: list[tuple[str, Any]] = [(sku, self.reading(sku)) for sku in kit.components]
+        self.webhooks: list[list[tuple[str, Any]]] = []  # sales' order lines not routed yet
         self.settle()
 
     def settle(self) -> None:
-        """Every message delivered and every write landed."""
+        """Every webhook routed, every message delivered and every write landed."""
+        while self.webhooks:
+            self.route(0)
         while self.queue or any(self.outbox.values()):
             self.now += 0.1
             for shop in self.gids:
@@ -95,14 +98,23 @@ class KitModel:
             return  # refused: Shopify's inventory policy deny
         self.shopify[shop][item] -= quantity
         self.sent += 1
-        parts = self.kit.components if item == self.kit.sku else {item: 1}
+        kit = item == self.kit.sku
+        parts = self.kit.components if kit else {item: 1}
+        lines: list[tuple[str, Any]] = []
         for sku, per_unit in parts.items():
             self.units[sku] -= per_unit * quantity
-            line = OrderLine(
-                order_id=f"o{self.sent}", line_id="l1", location=self.location, quantity=per_unit * quantity,
-                version_at=self.now, shop=shop, bundle=self.kit.sku if item == self.kit.sku else None,
-            )
-            self.queue.append((sku, line))
+            lines.append((sku, self.line(shop, per_unit * quantity, self.kit.sku if kit else None)))
+        if kit:  # its own actor follows what its item sold
+            lines.append((self.kit.sku, self.line(shop, quantity, None)))
+        self.webhooks.append(lines)
+
+    def line(self, shop: str, quantity: int, bundle: str | None) -> OrderLine:
+        return OrderLine(order_id=f"o{self.sent}", line_id="l1", location=self.location, quantity=quantity,
+                         version_at=self.now, shop=shop, bundle=bundle)
+
+    def route(self, index: int) -> None:
+        """A webhook arrives: the router publishes its lines to their actors together."""
+        self.queue.extend(self.webhooks.pop(index % len(self.webhooks)))
 
     def receive(self, sku: str, units: int) -> None:
         self.units[sku] += units

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given
 from hypothesis import strategies as st
 from sku_fixtures import CONTRACT_TEXT, Driver, inventory_sets, make_contract, sends
 
-from actors.behaviour import Outbox, Send
 from actors.bundle import BundleBehaviour
 from actors.kit_split import kit_share, kit_value, kits_from, set_aside
 from actors.sku import SkuBehaviour
 from actors.sku_messages import (
     ChannelValue,
     ComponentAvailability,
+    InventorySet,
     KitReserve,
+    OrderLine,
     StockReading,
     TargetConfirmed,
     TargetValue,
@@ -81,26 +84,43 @@ def kit_at_s1(d: Driver) -> int:
     return d.state.published_targets[S1_KEY]
 
 
-def test_a_kits_share_rises_only_once_the_components_set_it_aside_and_falls_before_they_release_it() -> None:
+def last_write_at_s1(effects: list[Any]) -> InventorySet:
+    return [c for c in inventory_sets(effects) if c.location_id == S1][-1]
+
+
+def confirm_kit(d: Driver, write: InventorySet, at: float, drift: int = 0) -> list[Any]:
+    confirmed = TargetConfirmed(shop="us", location_id=S1, quantity=write.quantity, cause_id=write.cause_id,
+                                drift=drift)
+    return d.send(confirmed, at=at)
+
+
+def asked_at_s1(effects: list[Any]) -> dict[str, int]:
+    return {s.key: s.payload.targets[S1_KEY] for s in sends(effects) if isinstance(s.payload, KitReserve)}
+
+
+def test_a_kits_share_rises_only_once_set_aside_and_is_released_only_once_its_lower_landed() -> None:
     d = Driver(BundleBehaviour(SPLIT), "KIT")
-    d.send(report("A", 1, 9), at=1.0)
-    effects = d.send(report("B", 1, 5), at=2.0)  # capacity min(9 // 2, 5) = 4: the kit's share is 2
+    effects = d.send(report("A", 1, 9), at=1.0)
+    first = last_write_at_s1(effects)
+    assert (first.quantity, first.confirm, first.kind) == (0, True, "bundle")
+    assert asked_at_s1(effects)["B"] > 5  # what the kit's item holds before its first write: unknown
+    d.send(report("B", 1, 5), at=2.0)  # capacity min(9 // 2, 5) = 4: the kit's share is 2
     assert kit_at_s1(d) == 0  # nothing set aside yet
-    asked = {s.key: s.payload for s in sends(effects)}
-    assert asked["A"].targets[S1_KEY] == 4 and asked["B"].targets[S1_KEY] == 2
-    seq = asked["A"].seq
+    asked = asked_at_s1(confirm_kit(d, first, at=2.5))
+    assert asked == {"A": 4, "B": 2}
+    seq = d.state.reserve_seq
     d.send(report("A", 2, 9, reserved=4, applied=seq), at=3.0)
     assert kit_at_s1(d) == 0  # B has not set its part aside
-    d.send(report("B", 2, 5, reserved=2), at=4.0)
-    assert kit_at_s1(d) == 0  # ... as of an older ask: a lower may still be on its way to B
-    d.send(report("B", 3, 5, reserved=2, applied=seq), at=4.5)
+    raise_ = last_write_at_s1(d.send(report("B", 3, 5, reserved=2, applied=seq), at=4.5))
     assert kit_at_s1(d) == 2 and d.state.asks == {}
+    confirm_kit(d, raise_, at=4.6)
     effects = d.send(report("B", 4, 1, reserved=1, applied=seq), at=5.0)  # B sold down to 1: share 1
-    assert kit_at_s1(d) == 1
-    kinds = [type(e) for e in effects if isinstance(e, Outbox | Send)]
-    assert kinds.index(Send) > kinds.index(Outbox)  # the kit's lower is handed over before the release
-    released = {s.key: s.payload.targets[S1_KEY] for s in sends(effects) if isinstance(s.payload, KitReserve)}
-    assert released == {"A": 2, "B": 1}
+    assert kit_at_s1(d) == 1 and asked_at_s1(effects) == {}  # lowered; nothing released before it lands
+    lower = last_write_at_s1(effects)
+    # landed, and the writer found one kit sold that nobody has heard of: its units stay set aside
+    assert asked_at_s1(confirm_kit(d, lower, at=5.5, drift=-1)) in ({}, {"A": 4, "B": 2})
+    sale = OrderLine(order_id="o1", line_id="l1", location="S1", quantity=1, version_at=5.0, shop="us")
+    assert asked_at_s1(d.send(sale, at=6.0)) == {"A": 2, "B": 1}  # heard: the kit's share alone
 
 
 def test_at_a_shared_location_the_pool_gate_counts_what_the_kits_item_may_still_hold() -> None:

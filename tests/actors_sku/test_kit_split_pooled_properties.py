@@ -1,6 +1,6 @@
-"""Model-based: a kit and its components sold by two shops from one shared warehouse while every
-message between the actors is in flight in any order and each shop's writes land whenever that shop's
-writer gets to them (in order within a shop, in any order across shops). Both shops' items together
+"""Model-based: a kit and its components sold by two shops from one shared warehouse while the sales'
+webhooks arrive late and in any order, the actors' messages are in flight, and each shop's writes land
+whenever that shop's writer gets to them (in order within a shop, in any order across shops). Both shops' items together
 never show more of a component, on its own and inside kits, than the warehouse has; once every
 message is delivered and every write has landed, each shop's share is split exactly between its kit
 and component items (actors/kit_split.py with actors/sku/pool_gate.py; the model: kit_model.py).
@@ -34,6 +34,7 @@ assert KIT is not None
 SHOPS = tuple(GID)
 
 OPS = st.one_of(
+    st.tuples(st.just("route"), st.integers(0, 10)),
     st.tuples(st.just("deliver"), st.integers(0, 30)),
     st.tuples(st.just("deliver"), st.integers(0, 30)),
     st.tuples(st.just("deliver"), st.integers(0, 30)),
@@ -55,6 +56,8 @@ def test_two_shops_kits_and_components_never_show_more_than_the_warehouse_has_an
         model.now += 0.5
         if op[0] == "deliver" and model.queue:
             model.deliver(op[1])
+        elif op[0] == "route" and model.webhooks:
+            model.route(op[1])
         elif op[0] == "land" and model.outbox[op[1]]:
             model.land(op[1])
         elif op[0] == "sell":

@@ -3,9 +3,9 @@ flight, in any order. Shopify's items never show more of a component, on its own
 than the location has; once every message is delivered the split is exact (actors/kit_split.py).
 
 The model (kit_model.py): the component actors A and B and the bundle actor KIT (= 2 x A + 1 x B)
-with a queue of the messages between them (KitReserve, ComponentAvailability, confirmations, and the
-order lines and stock readings that reach the components); each turn's writes reach Shopify at once
-and in order (one writer per shop).
+with the messages on their way to each (KitReserve, ComponentAvailability, confirmations, the stock
+readings, and the order lines of sales whose webhooks arrive late and in any order); each turn's
+writes reach Shopify at once and in order (one writer per shop).
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ assert KIT is not None
 KEY = f"us|{S1}"
 
 OPS = st.one_of(
+    st.tuples(st.just("route"), st.integers(0, 10)),
     st.tuples(st.just("deliver"), st.integers(0, 20)),
     st.tuples(st.just("deliver"), st.integers(0, 20)),
     st.tuples(st.just("deliver"), st.integers(0, 20)),
@@ -71,6 +72,8 @@ def test_kit_and_components_never_show_more_than_the_store_has_and_end_exact(
         model.now += 0.5
         if op[0] == "deliver" and model.queue:
             model.deliver(op[1])
+        elif op[0] == "route" and model.webhooks:
+            model.route(op[1])
         elif op[0] == "sell":
             model.sell("us", op[1], op[2])
         elif op[0] == "receive":

@@ -84,6 +84,23 @@ def test_gift_cards_are_skipped_and_a_bundle_is_demand_on_its_components(box, co
     ]
 
 
+def test_with_kits_split_the_kits_own_actor_hears_what_its_item_sold_and_its_cancellation(box) -> None:
+    contract = parse_contract(contract_text(location_gids(box)) + '\n[inventory]\nkits = "split"\n')
+    order = place(box, ("SET", 3))
+    commands = translate(contract, "orders/create", order)
+    own = [c for c in commands if c.kind == "bundle"]
+    assert [(c.sku, c.payload.quantity, c.payload.bundle) for c in own] == [("SET", 3, None)]
+    assert sorted((c.sku, c.kind, c.payload.quantity) for c in commands if c.kind == "sku") == [
+        ("MUG", "sku", 6), ("TEE", "sku", 3)
+    ]
+    assert len({c.message_id for c in commands}) == len(commands)
+    cancelled = box.cancel_order(SHOP, order["id"])
+    cancels = [
+        c for c in translate(contract, "orders/cancelled", cancelled) if isinstance(c.payload, OrderCancelled)
+    ]
+    assert sorted((c.kind, c.sku) for c in cancels) == [("bundle", "SET"), ("sku", "MUG"), ("sku", "TEE")]
+
+
 def test_a_pos_sale_is_demand_at_the_netsuite_location_of_its_store(box, contract) -> None:
     order = place(box, ("TEE", 1), source="pos", location=STORE)
     [(_, line)] = payloads(translate(contract, "orders/create", order), OrderLine)

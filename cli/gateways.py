@@ -169,7 +169,8 @@ async def _run_shopify(
         item_config = ItemSyncConfig(price_currency=contract.netsuite.base_currency)
         live.item_sync = ItemSync(bus, clients, contract.owner_of, item_config)
         live.levels = {
-            shop: LevelWebhooks(bus, writer.reads, contract) for shop, writer in live.writers.items()
+            shop: LevelWebhooks(bus, writer.reads, contract, written=writer.written)
+            for shop, writer in live.writers.items()
         }
         children = [
             *(_started(f"inventory.{shop}", writer.run) for shop, writer in live.writers.items()),

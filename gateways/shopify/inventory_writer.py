@@ -6,20 +6,19 @@ Theory of operation
   redeliveries, and a shop's consumer lag is its own metric.
 - Messages are folded per (sku, location) into pending rows (contract/shopify_inventory.py). After a
   short window (a lower: a shorter one), or once a call's worth waits, up to 250 rows go out as ONE
-  compare-and-set call with an `@idempotent` key derived from the batch (a retry never applies twice).
-- One call in flight per shop keeps per-key order; messages keep arriving meanwhile and coalesce.
+  compare-and-set call with an `@idempotent` key derived from the batch (a retry never applies twice);
+  one call in flight per shop keeps per-key order while messages keep arriving and coalesce.
 - Each row is planned (contract/shopify_inventory.py): a first write reads Shopify first and never
   raises it; the others carry the drift the actor has not heard of. A stale compare fails the
   whole (atomic) batch: the rows' actual values are re-read in one query, each row is replanned,
   drift is logged with both values and counted, and the batch is retried with the corrected rows.
-  A row whose commands asked for it is confirmed to its SKU actor once done
-  (write_confirmations.py). Outbox messages are acked only after Shopify accepted their row (or it
-  needed no write: Shopify already holds the value; a `verify` row is sent anyway, its compare is
-  the check); a row Shopify can never accept (unknown SKU, not stocked) is dead-lettered.
-- Transport trouble (5xx, timeouts, THROTTLED beyond retries, a bad token) is retried with backoff
-  until it passes: nothing is dropped, and the same batch keeps the same key.
-Beside it: inventory_reads.py (SKU and level look-ups), inventory_refusals.py (which row a userError
-names), writer_stats.py (the /metrics counters and latency histogram).
+  A row whose commands asked for it is confirmed to its actor once done (write_confirmations.py).
+  Outbox messages are acked once Shopify accepted their row or it needed no write (Shopify holds
+  it; a `verify` row is sent anyway, its compare is the check); a row Shopify can never accept
+  (unknown SKU, not stocked) is dead-lettered. Transport trouble (5xx, timeouts, THROTTLED beyond
+  retries, a bad token) is retried with backoff until it passes, the batch keeping its key.
+Beside it: inventory_reads.py (SKU and level look-ups), written_values.py (the last values set, for
+the level webhooks), inventory_refusals.py (which row a userError names), writer_stats.py (metrics).
 """
 
 from __future__ import annotations
@@ -58,6 +57,7 @@ from gateways.shopify.inventory_reads import InventoryReads
 from gateways.shopify.inventory_refusals import STALE, errors_by_row
 from gateways.shopify.write_confirmations import WriteConfirmations
 from gateways.shopify.writer_stats import WriterStats
+from gateways.shopify.written_values import WrittenValues
 
 log = structlog.get_logger(__name__)
 
@@ -108,16 +108,12 @@ class InventoryWriter:
         self._codec: EnvelopeCodec[InventorySet] = EnvelopeCodec(InventorySet)
         self._pending: Coalescer[Msg] = Coalescer(self.config.max_rows)
         self._drifts: dict[Key, api.KnownDrift] = {}  # per key: Shopify below the actor's expectation
-        self._reads = InventoryReads(client)
+        self.reads = InventoryReads(client)  # shared with the shop's level webhooks, as is `written`
+        self.written = WrittenValues()
         self._confirmations = WriteConfirmations(bus, self.shop)
         self._lower_since: float | None = None  # when the first pending lower arrived
         self._arrived = anyio.Event()
         self._stopping = anyio.Event()
-
-    @property
-    def reads(self) -> InventoryReads:
-        """The shop's SKU ⇄ item cache and level reads (shared with its level webhooks)."""
-        return self._reads
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -268,14 +264,11 @@ class InventoryWriter:
     async def _prepare(self, batch: dict[Key, PendingSlot[Msg]]) -> Attempt:
         """Resolve SKUs, park the unknown, plan each row (a first write reads Shopify first; the
         others carry the drift the actor has not heard of), ack rows Shopify already holds."""
-        items = await self._reads.item_ids(sorted({sku for sku, _ in batch}))
+        items = await self.reads.item_ids(sorted({sku for sku, _ in batch}))
         unknown = [key for key in batch if items.get(key[0]) is None]
         if unknown:
-            await self._settle(
-                [batch.pop(key) for key in unknown],
-                "sku_not_in_shop",
-                f"no inventory item with these SKUs in {self.shop}: {sorted({k[0] for k in unknown})}",
-            )
+            missing = f"no inventory item with these SKUs in {self.shop}: {sorted({k[0] for k in unknown})}"
+            await self._settle([batch.pop(key) for key in unknown], "sku_not_in_shop", missing)
         rows = {key: slot.row for key, slot in batch.items()}
         plans = await self._first_writes(rows, items, batch)
         for key, row in rows.items():
@@ -293,7 +286,7 @@ class InventoryWriter:
     ) -> dict[Key, RowPlan]:
         """Rows of keys Tandem never wrote (no compare) read Shopify's value first (api.plan_first)."""
         pairs = {key: (items[key[0]] or "", key[1]) for key, row in rows.items() if row.expected is None}
-        actual = await self._reads.available(list(pairs.values())) if pairs else {}
+        actual = await self.reads.available(list(pairs.values())) if pairs else {}
         plans: dict[Key, RowPlan] = {}
         for key, pair in pairs.items():
             if (now_holds := actual.get(pair)) is None:
@@ -333,6 +326,7 @@ class InventoryWriter:
         for key, plan in attempt.plans.items():
             row = attempt.rows[key]
             self._drifts[key] = api.known_after(row, plan)
+            self.written.note(key[0], key[1], plan.quantity)
             self.stats.rows_written += 1
             self.stats.coalesced_away += row.messages - 1
             self.stats.latency.observe(now - row.first_changed_at)
@@ -345,7 +339,7 @@ class InventoryWriter:
         """Drop rows Shopify can never accept, replan stale ones from what Shopify holds now."""
         for key, row_errors in errors_by_row(list(attempt.plans), errors).items():
             if any(error.code == "INVALID_INVENTORY_ITEM" for error in row_errors):
-                self._reads.forget_item(key[0])
+                self.reads.forget_item(key[0])
             if any(error.code != STALE for error in row_errors):
                 await self._dead_letter(
                     _deliveries([batch.pop(key)]), "shopify_refused_row", ShopifyUserErrors("row", row_errors)
@@ -355,7 +349,7 @@ class InventoryWriter:
             return
         self.stats.stale_batches += 1
         writes = attempt.writes()
-        actual = await self._reads.available([(w.inventory_item_id, key[1]) for key, w in writes.items()])
+        actual = await self.reads.available([(w.inventory_item_id, key[1]) for key, w in writes.items()])
         for key, write in writes.items():
             now_holds = actual.get((write.inventory_item_id, key[1]))
             if now_holds is None:  # the level vanished (item unstocked) while we wrote

@@ -6,6 +6,9 @@ about the present) decodes each body (contract/shopify_levels.py), finds the ite
 writer's cache when Tandem has written it (InventoryReads, shared), else one `inventoryItem` query
 inside the shop's cost throttle — and sends that SKU's actor a `ShopifyLevelSeen` under an id made
 from the webhook id (a redelivery is dropped by JetStream), inside the webhook's trace, then acks.
+Most are the echoes of Tandem's own writes: a number equal to one of the last values the shop's
+writer set there (written_values.py) is acked without a turn of the actor (which would find the
+same: actors/sku/level_check.py).
 The actor decides whether the number is drift (actors/sku/level_check.py).
 
 An item Tandem does not manage (not allowed by the catalog, a kit, no SKU in Shopify) is acked and
@@ -35,6 +38,7 @@ from contract.shopify_orders import ShopifyPayloadError
 from gateways.shopify.errors import ShopifyError
 from gateways.shopify.inventory_reads import InventoryReads
 from gateways.shopify.messages import ShopifyWebhook
+from gateways.shopify.written_values import WrittenValues
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +48,7 @@ BAD_INPUT = (EnvelopeError, ShopifyPayloadError, msgspec.ValidationError)
 @dataclass
 class LevelStats:
     checked: int = 0  # levels sent to a SKU actor
+    echoes: int = 0  # levels equal to one of the writer's last values there: not sent
     unmanaged: int = 0  # levels of items Tandem does not manage (or untracked): acked, not sent
     lookups_failed: int = 0
     dead_lettered: int = 0
@@ -58,10 +63,12 @@ class LevelWebhooks:
         reads: InventoryReads,
         contract: Contract,
         *,
+        written: WrittenValues | None = None,
         fetch_batch: int = 100,
         retry_delay: float = 5.0,
     ) -> None:
         self.bus, self.reads, self.contract = bus, reads, contract
+        self.written = written or WrittenValues()
         self.shop = reads.client.shop.name
         self.durable = f"shopify-levels-{subjects.encode_token(self.shop)}"
         self.fetch_batch, self.retry_delay = fetch_batch, retry_delay
@@ -123,6 +130,8 @@ class LevelWebhooks:
                 return
             if seen is None or sku is None or not self._managed(sku):
                 self.stats.unmanaged += 1
+            elif self.written.recently(sku, seen.location_id, seen.available):
+                self.stats.echoes += 1  # our own write coming back: no turn needed
             else:
                 message = make_envelope(
                     seen,

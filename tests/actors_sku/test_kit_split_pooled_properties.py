@@ -1,9 +1,10 @@
-"""Model-based: a kit and its components sold by two shops from one shared warehouse while the sales'
-webhooks arrive late and in any order, the actors' messages are in flight, and each shop's writes land
-whenever that shop's writer gets to them (in order within a shop, in any order across shops). Both shops' items together
-never show more of a component, on its own and inside kits, than the warehouse has; once every
-message is delivered and every write has landed, each shop's share is split exactly between its kit
-and component items (actors/kit_split.py with actors/sku/pool_gate.py; the model: kit_model.py).
+"""Model-based: a kit and its components sold by two shops from one shared warehouse while the
+sales' webhooks arrive late and in any order, the actors' messages are in flight, and each shop's
+writes land whenever that shop's writer gets to them (in order within a shop, in any order across
+shops). Both shops' items together never show more of a component, on its own and inside kits, than
+the warehouse has; once every message is delivered and every write has landed, each shop's share is
+split exactly between its kit and component items (actors/kit_split.py with actors/sku/pool_gate.py;
+the model: kit_model.py).
 """
 
 from __future__ import annotations

@@ -50,6 +50,23 @@ class KitModel:
         self.webhooks: list[list[tuple[str, Any]]] = []  # sales' order lines not routed yet
         self.settle()
 
+    def play(self, op: tuple[Any, ...]) -> None:
+        """One step of a test's plan, then the check: ("deliver", which actor), ("route", which
+        webhook), ("land", shop), ("sell", shop, item, quantity), ("receive", SKU, units)."""
+        self.now += 0.5
+        kind = op[0]
+        if kind == "deliver" and self.queue:
+            self.deliver(op[1])
+        elif kind == "route" and self.webhooks:
+            self.route(op[1])
+        elif kind == "land" and self.outbox[op[1]]:
+            self.land(op[1])
+        elif kind == "sell":
+            self.sell(op[1], op[2], op[3])
+        elif kind == "receive":
+            self.receive(op[1], op[2])
+        self.check()
+
     def settle(self) -> None:
         """Every webhook routed, every message delivered and every write landed."""
         while self.webhooks:

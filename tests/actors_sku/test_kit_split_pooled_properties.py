@@ -54,18 +54,7 @@ def test_two_shops_kits_and_components_never_show_more_than_the_warehouse_has_an
     model = KitModel(CONTRACT, KIT, "W", GID, {"A": a, "B": b}, writes_land_at_once=False)
     model.check()
     for op in ops:
-        model.now += 0.5
-        if op[0] == "deliver" and model.queue:
-            model.deliver(op[1])
-        elif op[0] == "route" and model.webhooks:
-            model.route(op[1])
-        elif op[0] == "land" and model.outbox[op[1]]:
-            model.land(op[1])
-        elif op[0] == "sell":
-            model.sell(op[1], op[2], op[3])
-        elif op[0] == "receive":
-            model.receive(op[1], op[2])
-        model.check()
+        model.play(op)
     model.settle()
     model.check()
     for sku in KIT.components:  # quiet: everything the warehouse has is on sale, split exactly

@@ -21,7 +21,7 @@ import msgspec
 
 from actors.behaviour import Effect, Emit, Send
 from actors.kit_split import kit_share, kit_value, kits_from
-from actors.sku.availability import Availability, target_key
+from actors.sku.availability import Availability, all_target_keys, target_key
 from actors.sku.demand import PRUNE_EVERY_S
 from actors.sku.kit_reserves import kits_sold
 from actors.sku.pool_gate import ceiling, pooled_keys, shared_pools, unexplained
@@ -105,10 +105,7 @@ class BundleBehaviour:
         self.split_kits = contract.inventory.kits == "split"  # actors/kit_split.py
         split_pools = contract.inventory.shared_locations == "split"
         self._pooled = pooled_keys(shared_pools(contract)) if split_pools else frozenset()
-        self._all_keys = frozenset(
-            target_key(channel.shop, gid) for channel in contract.channels if channel.shop is not None
-            for gid in channel.publish_to
-        )
+        self._all_keys = all_target_keys(contract)
         self._retention_s = contract.inventory.order_retention_days * DAY_S
 
     def initial(self, key: str) -> BundleState:
@@ -149,23 +146,26 @@ class BundleBehaviour:
         """The bundle's values for every channel and Shopify location any component reported."""
         channels: list[ChannelValue] = []
         targets: list[TargetValue] = []
+        # kits its own item sold, per location: counted once a turn (kits_sold visits every order)
+        sold = kits_sold(self.contract, _view(state), None, 1) if self.split_kits else {}
         for channel in self.contract.channels:
             reported = [r.channels.get(channel.name) for r in state.components.values()]
             if not any(value is not None for value in reported):
                 continue  # no component has a value for this channel yet
             values = {sku: _channel_of(state, sku, channel.name) for sku in bundle.components}
             channels.append(ChannelValue(channel.name, bundle_value(bundle, values)))
-            targets.extend(self._target_values(bundle, state, channel))
+            targets.extend(self._target_values(bundle, state, channel, sold))
         return Availability(tuple(channels), tuple(targets))
 
-    def _target_values(self, bundle: Bundle, state: BundleState, channel: Channel) -> list[TargetValue]:
+    def _target_values(
+        self, bundle: Bundle, state: BundleState, channel: Channel, sold: dict[str, int]
+    ) -> list[TargetValue]:
         # Per Shopify location the same minimum. The components' shares of a channel add up to at
         # most their channel value, so the bundle's shares add up to at most the bundle's channel
         # value. Split with the components there: the kit's share, as far as they set it aside.
         if channel.shop is None:
             return []
         values: list[TargetValue] = []
-        sold = kits_sold(self.contract, _view(state), None, 1) if self.split_kits else {}
         for gid in channel.publish_to:
             key = target_key(channel.shop, gid)
             per_component = {sku: _target_of(state, sku, key) for sku in bundle.components}

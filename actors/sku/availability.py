@@ -38,6 +38,16 @@ def target_key(shop: str, location_id: str) -> str:
     return f"{shop}|{location_id}"
 
 
+def all_target_keys(contract: Contract) -> frozenset[str]:
+    """Every Shopify location some channel publishes to, as target keys."""
+    return frozenset(
+        target_key(channel.shop, gid)
+        for channel in contract.channels
+        if channel.shop is not None
+        for gid in channel.publish_to
+    )
+
+
 def location_nets(state: SkuState, now: float) -> dict[str, LocationNet]:
     """Per location known to the state: on_hand − committed − pending − holds, and in_transit."""
     pending = pending_by_location(state)

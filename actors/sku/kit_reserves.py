@@ -18,7 +18,7 @@ from __future__ import annotations
 import msgspec
 
 from actors.kit_split import set_aside
-from actors.sku.availability import Availability, target_key
+from actors.sku.availability import Availability, all_target_keys, target_key
 from actors.sku.demand import line_demand
 from actors.sku.pool_gate import unexplained
 from actors.sku.shopify_expected import UNKNOWN
@@ -87,14 +87,7 @@ def reserves_to_report(state: SkuState, got: Reserved) -> tuple[SkuState, Reserv
 def split_keys(contract: Contract, sku: str) -> frozenset[str]:
     """Target keys where this component is split with its kits (every Shopify location a channel
     publishes to, as for any SKU): its writes there ask for confirmation."""
-    if not contract.bundles_containing(sku):
-        return frozenset()
-    return frozenset(
-        target_key(channel.shop, gid)
-        for channel in contract.channels
-        if channel.shop is not None
-        for gid in channel.publish_to
-    )
+    return all_target_keys(contract) if contract.bundles_containing(sku) else frozenset()
 
 
 def kits_held(contract: Contract, state: SkuState, pooled: frozenset[str]) -> dict[str, int]:

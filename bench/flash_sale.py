@@ -45,6 +45,7 @@ import structlog
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import cpu
 from bench.baseline import IntervalConnector
 from bench.ground_truth import SellableTruth, change_events, drift_now, pooled_targets, publish_latencies
 from bench.oversold_timeline import explain, site_events, units_sold_short
@@ -78,6 +79,7 @@ class SideResult:
     latencies_ms: list[float] = field(default_factory=list)
     shopify_side_ms: list[float] = field(default_factory=list)  # changes made in Shopify (sales, holds)
     netsuite_side_ms: list[float] = field(default_factory=list)  # NetSuite's (bounded by the polling)
+    by_kind_ms: dict[str, list[float]] = field(default_factory=dict)  # per Change.kind
     unpublished: int = 0
     changes: int = 0
     duration_s: float = 0.0
@@ -86,6 +88,10 @@ class SideResult:
     orders: int = 0
     refused: int = 0
     traffic_lag_s: float = 0.0
+    cpu_s: dict[str, float] = field(default_factory=dict)  # by process role, traffic start → settled
+
+    def cpu_ms_per_change(self, role: str) -> float | None:
+        return 1000 * self.cpu_s[role] / self.changes if role in self.cpu_s and self.changes else None
 
     def percentile(self, p: float, samples: list[float] | None = None) -> float | None:
         samples = self.latencies_ms if samples is None else samples
@@ -146,8 +152,10 @@ async def run_side(name: str, args: argparse.Namespace, writer: Writer, *, split
             await _warm_up(world, args.warmup)
             calls_before, throttled_before = world.api_calls()
             tasks.start_soon(_sample_drift, world, truth, result, pooled, kits_split)
+            cpu_before = cpu.snapshot()
             record = await runner.run()
             await anyio.sleep(args.settle)
+            result.cpu_s = cpu.spent(cpu_before, cpu.snapshot())
             tasks.cancel_scope.cancel()
         _count(world, plan, record, truth, result, args, (calls_before, throttled_before), pooled, kits_split)
     finally:
@@ -179,12 +187,17 @@ def _count(
         result.explanation = explain(world, by_site, record.started_at)
     changes = change_events(world, plan, record)
     result.changes, result.duration_s = len(changes), record.finished_at - record.started_at
+
     def latencies(side: Literal["any", "shopify", "netsuite"]) -> tuple[list[float], int]:
         return publish_latencies(world, changes, args.horizon, pooled, side=side, kits_split=kits_split)
 
     result.latencies_ms, result.unpublished = latencies("any")
     result.shopify_side_ms, _ = latencies("shopify")
     result.netsuite_side_ms, _ = latencies("netsuite")
+    for kind in sorted({change.kind for change in changes}):
+        samples, _ = publish_latencies(world, changes, args.horizon, pooled, kits_split=kits_split, kind=kind)
+        if samples:
+            result.by_kind_ms[kind] = samples
     result.orders = sum(len(world.shopify.runtime(s.name).state.orders) for s in world.contract.shops)
     result.refused = record.count(ok=False)
     result.traffic_lag_s = record.max_lag_s
@@ -245,6 +258,15 @@ def _p50_p99(side: SideResult, samples: list[float]) -> str:
     return "-" if p50 is None or p99 is None else f"{p50:,.0f} / {p99:,.0f}"
 
 
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _cpu_rest(side: SideResult) -> str:
+    """The harness is both emulators, the traffic and the counting (and the engine, in-process)."""
+    return f"{_ms(side.cpu_ms_per_change('nats-server'))} / {_ms(side.cpu_ms_per_change('harness'))}"
+
+
 def _table(sides: list[SideResult], interval: float) -> str:
     def ms(value: float | None) -> str:
         return "-" if value is None else f"{value:,.0f}"
@@ -259,6 +281,13 @@ def _table(sides: list[SideResult], interval: float) -> str:
         ("change → published p99 ms", *(ms(s.percentile(99)) for s in sides)),
         ("  made in Shopify p50 / p99", *(_p50_p99(s, s.shopify_side_ms) for s in sides)),
         ("  made in NetSuite p50 / p99", *(_p50_p99(s, s.netsuite_side_ms) for s in sides)),
+        *(
+            (
+                f"    {kind} ({', '.join(str(len(s.by_kind_ms.get(kind, []))) for s in sides)})",
+                *(_p50_p99(s, s.by_kind_ms.get(kind, [])) for s in sides),
+            )
+            for kind in sorted({kind for s in sides for kind in s.by_kind_ms})
+        ),
         (
             "changes never published",
             *(f"{s.unpublished} of {len(s.latencies_ms) + s.unpublished}" for s in sides),
@@ -268,6 +297,8 @@ def _table(sides: list[SideResult], interval: float) -> str:
         ("THROTTLED responses", *(str(s.throttled) for s in sides)),
         ("orders accepted / actions refused", *(f"{s.orders} / {s.refused}" for s in sides)),
         ("traffic behind plan (max s)", *(f"{s.traffic_lag_s:.2f}" for s in sides)),
+        ("CPU ms per change: engine", *(_ms(s.cpu_ms_per_change("engine")) for s in sides)),
+        ("  nats-server / harness", *(_cpu_rest(s) for s in sides)),
     ]
     width = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [f"flash sale, interval T = {interval:g} s (stands for 15 min)"]

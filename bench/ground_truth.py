@@ -147,46 +147,81 @@ class Change(NamedTuple):
     origin: str | None = None
     delta: int = 0
     related: bool = False  # the kit's value following a component's sale, or the other way round
+    kind: str = ""  # what made it: sold, restocked, hold, expiry, checkout, receipt, transfer, arrival
+    # units a checkout hold had already taken: the sale of a converted hold and the hold's end move
+    # nothing any Shopify shows (reserved → committed), so they need no write
+    held: bool = False
 
 
 def change_events(world: World, plan: list[Action], record: TrafficRecord) -> list[Change]:
     """Every change to what some SKU can sell somewhere, with the Shopify location it happened at."""
     changes: list[Change] = []
     bundle = world.bundle
+    checkout_orders = {_number(o.detail) for o in record.outcomes if o.kind == "checkout" and o.ok}
     for shop in world.contract.shops:
         for movement in world.shopify.runtime(shop.name).state.ledger.movements:
             at, site = movement.at.timestamp(), SITE_BY_NAME[movement.location_name]
             sign = -1 if movement.kind == "sold" else 1 if movement.kind == "restocked" else 0
-            changes.append(Change(at, movement.sku, site, movement.location_id, sign * movement.quantity))
+            held = movement.kind == "sold" and _number(movement.order_id) in checkout_orders
+            changes.append(
+                Change(
+                    at,
+                    movement.sku,
+                    site,
+                    movement.location_id,
+                    sign * movement.quantity,
+                    kind=movement.kind,
+                    held=held,
+                )
+            )
             # Shopify knows nothing of kits: the kit's (or its components') value moves everywhere
             related = (
                 list(bundle.components)
                 if movement.sku == bundle.sku
                 else ([bundle.sku] if movement.sku in bundle.components else [])
             )
-            changes.extend(Change(at, sku, site, related=True) for sku in related)
+            changes.extend(
+                Change(at, sku, site, related=True, kind=movement.kind, held=held) for sku in related
+            )
     converted = {plan[o.index].ref for o in record.outcomes if o.kind == "checkout" and o.ok}
     for o in record.outcomes:
         if not o.ok:
             continue
         if o.kind == "hold":
             origin = world.shop_locations[(o.shop or "us", "warehouse")]
-            changes.append(Change(o.at, o.sku, "warehouse", origin, -o.quantity))
+            changes.append(Change(o.at, o.sku, "warehouse", origin, -o.quantity, kind="hold"))
             if o.index not in converted:  # it expired: its units came back
                 expired = o.at + plan[o.index].hold_seconds
-                changes.append(Change(expired, o.sku, "warehouse", origin, o.quantity))
+                changes.append(Change(expired, o.sku, "warehouse", origin, o.quantity, kind="expiry"))
         elif o.kind == "checkout":  # the held unit became the order's: its sale is the movement
             origin = world.shop_locations[(o.shop or "us", "warehouse")]
-            changes.append(Change(o.at, o.sku, "warehouse", origin, plan[plan[o.index].ref].quantity))
+            changes.append(
+                Change(
+                    o.at,
+                    o.sku,
+                    "warehouse",
+                    origin,
+                    plan[plan[o.index].ref].quantity,
+                    kind="checkout",
+                    held=True,
+                )
+            )
         elif o.kind == "receipt":
-            changes.append(Change(o.at, o.sku, "warehouse", None, o.quantity))
+            changes.append(Change(o.at, o.sku, "warehouse", None, o.quantity, kind="receipt"))
         elif o.kind == "transfer":
-            changes.append(Change(o.at, o.sku, "warehouse", None, -o.quantity))
+            changes.append(Change(o.at, o.sku, "warehouse", None, -o.quantity, kind="transfer"))
         elif o.kind == "transfer_receive":
-            changes.append(Change(o.at, o.sku, o.site or "", None, plan[plan[o.index].ref].quantity))
+            changes.append(
+                Change(o.at, o.sku, o.site or "", None, plan[plan[o.index].ref].quantity, kind="arrival")
+            )
     # by time (then SKU, site): an order of a kit and one of its components makes two changes of
     # one SKU at one moment, one of them without an origin, and None does not compare with a GID
     return sorted(changes, key=lambda change: (change.at, change.sku, change.site))
+
+
+def _number(gid_or_number: str) -> str:
+    """`gid://shopify/Order/12` and `12` alike: the number."""
+    return gid_or_number.rsplit("/", 1)[-1]
 
 
 def publish_latencies(
@@ -197,19 +232,21 @@ def publish_latencies(
     *,
     side: Literal["any", "shopify", "netsuite"] = "any",
     kits_split: bool = False,
+    kind: str | None = None,
 ) -> tuple[list[float], int]:
     """Per change that other channel locations must hear of: ms until the first write at one of them.
 
     A change only its own Shopify location shows (a POS sale at an unshared store) needs no write and
-    is no sample. At a site the side splits between shops (`pooled`), a change needs a write where it
-    moves a shop's share (shared_pool.shares of the site's free units, replayed from the changes)
-    beyond what that shop's Shopify moved itself: the first write at one of those; a sale that only
-    takes the seller's own share needs none. Returns the samples and how many changes got no write
-    within `horizon_s`; `side` keeps only changes made in Shopify (sales, holds: they have an origin)
-    or only the others (NetSuite's receipts and transfers, and what a kit's value follows). Where the
-    side splits kits with their components (`kits_split`), the kit sells its own share: a sale of the
-    kit or of a component needs no write of the other unless the split moves, so what the other
-    follows is no sample.
+    is no sample, nor is a converted checkout hold (Change.held). At a site the side splits between
+    shops (`pooled`), a change needs a write where it moves a shop's share (shared_pool.shares of the
+    site's free units, replayed from the changes) beyond what that shop's Shopify moved itself: the
+    first write at one of those; a share moving down needs none where that Shopify already shows no
+    more. Returns the samples and how many changes got no write within `horizon_s`; `side` keeps
+    only changes made in Shopify (sales, holds: they have an origin) or only the others (NetSuite's
+    receipts and transfers, and what a kit's value follows); `kind` only the changes of that kind.
+    Where the side splits kits with their components (`kits_split`), the kit sells its own share: a
+    sale of the kit or of a component needs no write of the other unless the split moves, so what
+    the other follows is no sample.
     """
     writes: dict[tuple[str, str], list[float]] = defaultdict(list)
     for shop in world.contract.shops:
@@ -220,16 +257,25 @@ def publish_latencies(
     for target in targets_of(world.contract):
         for ns in target.netsuite_locations:
             fed_by[world.site_by_netsuite_id(ns)].append(target.location_gid)
+    shown = ShownAvailable(world, changes)
     free = {(sku, site): units for (sku, site), units in world.initial_stock.items()}
     latencies, unpublished = [], 0
     for change in changes:
         if change.related and kits_split:
             continue
+        units = free.get((change.sku, change.site), 0)
+        free[(change.sku, change.site)] = units + change.delta
+        if change.held or (kind is not None and change.kind != kind):
+            continue
         if change.site in pooled and change.sku != world.bundle.sku:
-            targets = _shares_moved(free, change, pooled[change.site])
+            lowered = _shares_lowered(units, change, pooled[change.site])
+            targets = [
+                gid
+                for gid in _shares_moved(units, change, pooled[change.site])
+                if gid not in lowered or shown.at(change.sku, gid, change.at) > lowered[gid]
+            ]
         else:
             targets = [gid for gid in fed_by[change.site] if gid != change.origin]
-        free[(change.sku, change.site)] = free.get((change.sku, change.site), 0) + change.delta
         if not targets or (side != "any" and (change.origin is not None) != (side == "shopify")):
             continue
         first = [
@@ -246,14 +292,60 @@ def publish_latencies(
     return latencies, unpublished
 
 
-def _shares_moved(free: dict[tuple[str, str], int], change: Change, pool: list[tuple[str, str]]) -> list[str]:
-    """The pool's locations whose share (shared_pool.shares of the site's free units) the change
-    moves, beyond what Shopify moved itself at the change's own location."""
-    units = free.get((change.sku, change.site), 0)
+class ShownAvailable:
+    """What a Shopify location showed as available at a moment, from above: the last quantity
+    written there, less the units sold since (plus restocked). Checkout holds (available → reserved)
+    are not replayed, so this is never below what it really showed."""
+
+    def __init__(self, world: World, changes: list[Change]) -> None:
+        self._writes: dict[tuple[str, str], tuple[list[float], list[int]]] = {}
+        for shop in world.contract.shops:
+            for write in world.shopify.quantity_writes(shop.name):
+                if write.name == "available":
+                    times, values = self._writes.setdefault((write.sku, write.location_id), ([], []))
+                    times.append(write.at.timestamp())
+                    values.append(write.after)
+        # running sum of the sales and restocks Shopify made itself there
+        self._moves: dict[tuple[str, str], tuple[list[float], list[int]]] = {}
+        for change in changes:
+            if change.origin is None or change.related or change.kind not in ("sold", "restocked"):
+                continue
+            if change.held:
+                continue
+            times, sums = self._moves.setdefault((change.sku, change.origin), ([], []))
+            times.append(change.at)
+            sums.append((sums[-1] if sums else 0) + change.delta)
+
+    def at(self, sku: str, location: str, moment: float) -> float:
+        """Available at `location` just after `moment` (inf if nothing was written there before)."""
+        times, values = self._writes.get((sku, location), ([], []))
+        i = bisect.bisect_right(times, moment) - 1
+        if i < 0:
+            return float("inf")
+        return values[i] + self._moved(sku, location, moment) - self._moved(sku, location, times[i])
+
+    def _moved(self, sku: str, location: str, moment: float) -> int:
+        times, sums = self._moves.get((sku, location), ([], []))
+        i = bisect.bisect_right(times, moment) - 1
+        return sums[i] if i >= 0 else 0
+
+
+def _shares_moved(units: int, change: Change, pool: list[tuple[str, str]]) -> list[str]:
+    """The pool's locations whose share (shared_pool.shares of the site's `units` free before the
+    change) the change moves, beyond what Shopify moved itself at the change's own location."""
+    return list(_share_moves(units, change, pool))
+
+
+def _shares_lowered(units: int, change: Change, pool: list[tuple[str, str]]) -> dict[str, int]:
+    """Of those, the ones moved down: location → its new share."""
+    return {gid: new for gid, (shown, new) in _share_moves(units, change, pool).items() if new < shown}
+
+
+def _share_moves(units: int, change: Change, pool: list[tuple[str, str]]) -> dict[str, tuple[int, int]]:
     before, after = shares(units, len(pool)), shares(units + change.delta, len(pool))
-    moved = []
+    moved = {}
     for (_, gid), old, new in zip(pool, before, after, strict=True):
         shown = max(0, old) + (change.delta if gid == change.origin else 0)
         if max(0, new) != max(0, shown):
-            moved.append(gid)
+            moved[gid] = (max(0, shown), max(0, new))
     return moved

@@ -199,9 +199,9 @@ def test_at_a_split_site_a_change_needs_a_write_only_where_it_moves_a_share() ->
 
     pool = [("us", "U"), ("eu", "E")]
     # 5 units: us 3, eu 2. us sells 1: 4 units, 2 and 2: us's Shopify already shows 2, eu keeps 2
-    assert _shares_moved({("A", "w"): 5}, Change(0.0, "A", "w", "U", -1), pool) == []
+    assert _shares_moved(5, Change(0.0, "A", "w", "U", -1), pool) == []
     # 4 units: 2 and 2. us sells 1: 3 units, 2 and 1: us shows 1 (up to 2), eu 2 (down to 1)
-    assert _shares_moved({("A", "w"): 4}, Change(0.0, "A", "w", "U", -1), pool) == ["U", "E"]
+    assert _shares_moved(4, Change(0.0, "A", "w", "U", -1), pool) == ["U", "E"]
     # a receipt of 2 moves both; a change of nothing moves nothing
-    assert _shares_moved({("A", "w"): 4}, Change(0.0, "A", "w", None, 2), pool) == ["U", "E"]
-    assert _shares_moved({("A", "w"): 4}, Change(0.0, "A", "w", None, 0), pool) == []
+    assert _shares_moved(4, Change(0.0, "A", "w", None, 2), pool) == ["U", "E"]
+    assert _shares_moved(4, Change(0.0, "A", "w", None, 0), pool) == []

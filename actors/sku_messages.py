@@ -145,6 +145,13 @@ class TargetConfirmed(_Message, frozen=True, kw_only=True, tag="sku.target_confi
     drift: int = 0
 
 
+class ShortfallRecheck(_Message, frozen=True, kw_only=True, tag="sku.shortfall_recheck"):
+    """Delivered by the actor's own timer a while after the writer reported units missing at a
+    pooled target (`target`, a target key): if no sale heard since explains them, look again."""
+
+    target: str
+
+
 class ShopifyLevelSeen(_Message, frozen=True, kw_only=True, tag="sku.shopify_level"):
     """Shopify says `available` at one of its locations is now this (inventory_levels/update, our own
     writes included): the actor checks it against what it expects there (actors/sku/level_check.py)."""
@@ -220,6 +227,7 @@ class ComponentAvailability(_Message, frozen=True, kw_only=True, tag="bundle.com
 SkuMessage = (
     StockReading | SalesOrderSeen | OrderLine | OrderCancelled | Refund | HoldPlaced | HoldReleased
     | HoldExpired | Resync | SetChannelBuffer | TargetConfirmed | ShopifyLevelSeen | KitReserve
+    | ShortfallRecheck
 )
 # the kit's own order lines, cancellations and refunds reach it with kits split (actors/kit_split.py)
 BundleMessage = ComponentAvailability | Resync | TargetConfirmed | OrderLine | OrderCancelled | Refund

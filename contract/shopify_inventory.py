@@ -193,10 +193,13 @@ def plan_row(row: PendingRow, known: KnownDrift | None) -> RowPlan:
 
 def replan_stale(row: PendingRow, plan: RowPlan, actual: int) -> RowPlan:
     """After CHANGE_FROM_QUANTITY_STALE and a re-read: Shopify below the compare by units Tandem
-    cannot explain (an order whose webhook is in flight, a hand edit) is drift, subtracted so the
-    store never sells more than Tandem computed; Shopify above it (a hand edit of a NetSuite-owned
-    number) is overwritten. Never above the actor's quantity (as `correct_stale`)."""
-    drift = plan.drift - max(0, plan.compare - actual)
+    cannot explain (an order whose webhook is in flight, a hand edit, a reservation) is drift,
+    subtracted so the store never sells more than Tandem computed; Shopify above it (a hand edit of
+    a NetSuite-owned number) is overwritten. Above it while a known drift stands, the units the
+    drift counted are back in Shopify (a reservation that lapsed, a restock): that much of the drift
+    is gone, or the writer would keep subtracting units that are there. Never above the actor's
+    quantity (as `correct_stale`)."""
+    drift = min(0, plan.drift + actual - plan.compare)
     return RowPlan(quantity=max(0, row.quantity + drift), compare=actual, drift=drift)
 
 

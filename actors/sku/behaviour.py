@@ -18,7 +18,7 @@ from actors.sku import transitions
 from actors.sku.availability import compute_availability
 from actors.sku.demand import with_all_pending, without_expired_records
 from actors.sku.kit_reserves import kits_held, reserve_for_kits, split_keys
-from actors.sku.level_check import targets_to_correct
+from actors.sku.level_check import shortfall_to_recheck, targets_to_correct
 from actors.sku.pool_gate import gate_raises, pooled_keys, shared_pools
 from actors.sku.publishing import Cause, publish_changes
 from actors.sku.shopify_expected import apply_following_shopify
@@ -31,6 +31,7 @@ from actors.sku_messages import (
     Resync,
     SetChannelBuffer,
     ShopifyLevelSeen,
+    ShortfallRecheck,
     SkuMessage,
     StockReading,
 )
@@ -86,7 +87,11 @@ class SkuBehaviour:
         else:
             unreserved = availability = gate_raises(self.pools, state, availability)
         cause = Cause(time=now, message_id=message.id)
-        rewrite = targets_to_correct(state, payload) if isinstance(payload, ShopifyLevelSeen) else frozenset()
+        rewrite: frozenset[str] = frozenset()
+        if isinstance(payload, ShopifyLevelSeen):
+            rewrite = targets_to_correct(state, payload)
+        elif isinstance(payload, ShortfallRecheck):
+            rewrite = shortfall_to_recheck(state, payload)
         state, published = publish_changes(
             self.contract, state, availability, cause, force=isinstance(payload, Resync), pooled=confirm,
             rewrite=rewrite, unreserved=unreserved, reserved=reserved,

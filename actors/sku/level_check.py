@@ -10,6 +10,14 @@ value, so the writer finds the difference, logs it with both values, counts it a
 *below* it is left to the next write's compare: it is what a sale in flight looks like, and selling
 less is the safe side.
 
+Units the writer found *missing* at a pooled target (a shortfall, pool_gate.py) that no sale heard
+since explains are looked at again a while later (`ShortfallRecheck`): Shopify takes units out of
+`available` for a reservation (a draft order's `reserveInventoryUntil`, reference/shopify.md §7)
+and puts them back when it lapses, and no webhook of an order ever explains those. The verify
+row's compare finds them back, the writer drops that much of its known drift
+(contract/shopify_inventory.replan_stale) and the confirmation clears the shortfall; without it
+the pool would keep those units off sale until the next sale there.
+
 Not drift, so not written: a location this SKU does not publish to; a pooled location whose lowered
 value may still stand in Shopify until its write is confirmed (pool_gate.py), up to that old height;
 and one of the last values we wrote there (`recent_targets`): Shopify echoes every write, often
@@ -21,9 +29,10 @@ finds Shopify already holding the value.)
 from __future__ import annotations
 
 from actors.sku.availability import target_key
+from actors.sku.pool_gate import unexplained
 from actors.sku.shopify_expected import expected_at
 from actors.sku.state import SkuState
-from actors.sku_messages import ShopifyLevelSeen
+from actors.sku_messages import ShopifyLevelSeen, ShortfallRecheck
 
 
 def targets_to_correct(state: SkuState, seen: ShopifyLevelSeen) -> frozenset[str]:
@@ -35,5 +44,13 @@ def targets_to_correct(state: SkuState, seen: ShopifyLevelSeen) -> frozenset[str
     ceiling = state.unconfirmed.get(key)
     explained = max(expected, ceiling.value if ceiling is not None else expected)
     if seen.available <= explained or seen.available in state.recent_targets.get(key, ()):
+        return frozenset()
+    return frozenset({key})
+
+
+def shortfall_to_recheck(state: SkuState, recheck: ShortfallRecheck) -> frozenset[str]:
+    """The target to write again (verify) if units found missing there are still unexplained."""
+    key = recheck.target
+    if key not in state.published_targets or unexplained(state, key) >= 0:
         return frozenset()
     return frozenset({key})

@@ -20,9 +20,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sku_fixtures import TWO_SHOPS_HEAD, Driver, inventory_sets, make_contract
 
+from actors.behaviour import CancelTimer, StartTimer
 from actors.sku import SkuBehaviour
 from actors.sku.availability import compute_availability, target_key
-from actors.sku_messages import InventorySet, OrderLine, StockReading, TargetConfirmed
+from actors.sku_messages import (
+    HoldPlaced,
+    HoldReleased,
+    InventorySet,
+    OrderLine,
+    ShortfallRecheck,
+    StockReading,
+    TargetConfirmed,
+)
 from contract.shopify_inventory import KnownDrift, fold, known_after, plan_first, plan_row, replan_stale
 
 SHOPS_TEXT = """
@@ -57,6 +66,8 @@ class World:
     clock: float = 1.0
     orders: int = 0
     drifts: dict[str, KnownDrift] = field(default_factory=dict)  # each writer's known drift
+    reserved: dict[str, str] = field(default_factory=dict)  # live Shopify reservations: hold id -> shop
+    timers: dict[str, ShortfallRecheck] = field(default_factory=dict)  # the actor's recheck timers
 
     @property
     def free(self) -> int:
@@ -67,8 +78,18 @@ class World:
         return self.clock
 
     def deliver(self, d: Driver, index: int) -> None:
-        for command in inventory_sets(d.send(self.inbox.pop(index), at=self.tick())):
+        effects = d.send(self.inbox.pop(index), at=self.tick())
+        for command in inventory_sets(effects):
             self.outbox[command.shop].append(command)
+        for effect in effects:
+            if isinstance(effect, StartTimer) and isinstance(effect.payload, ShortfallRecheck):
+                self.timers[effect.timer_id] = effect.payload
+            elif isinstance(effect, CancelTimer):
+                self.timers.pop(effect.timer_id, None)
+
+    def fire(self, timer_id: str) -> None:
+        """A timer's message joins the others on their way to the actor (any order, as they do)."""
+        self.inbox.append(self.timers.pop(timer_id))
 
     def land(self, shop: str, folded: int) -> None:
         """The shop's writer takes the oldest `folded` commands as one row and writes it."""
@@ -80,7 +101,7 @@ class World:
         actual = self.shelf[shop]
         # as gateways/shopify/inventory_writer.py plans, writes and corrects a row
         plan = plan_first(row, actual) if row.expected is None else plan_row(row, self.drifts.get(shop))
-        if plan.needed:
+        if plan.needed or row.verify:  # a verify row is sent anyway: its compare is the check
             if plan.compare != actual:  # CHANGE_FROM_QUANTITY_STALE: re-read, replan, write
                 plan = replan_stale(row, plan, actual)
             self.shelf[shop] = plan.quantity
@@ -166,3 +187,83 @@ def test_two_shops_never_show_more_of_the_warehouse_than_it_holds(data: st.DataO
     assert {key: d.state.published_targets[key] for key in d.state.published_targets} == {
         target_key(shop, GID[shop]): value for shop, value in shares.items()
     }
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_units_shopify_reserved_and_let_lapse_come_back_on_sale(data: st.DataObject) -> None:
+    """Shopify reserves units (a draft order's reserveInventoryUntil: `available` → `reserved`) and
+    puts them back when the reservation lapses; the actor hears of each as a hold placed and
+    released, late and in any order. The writer meets the reservation as units missing (drift),
+    and nothing but the actor's recheck (ShortfallRecheck → a verify row) finds them back: without
+    it the pool keeps them off sale after the lapse."""
+    received = data.draw(st.integers(0, 30), label="opening stock")
+    world = World(received=received, shelf={"us": received, "eu": received})
+    d = Driver(SkuBehaviour(SPLIT), "SKU-1")
+    world.inbox.append(StockReading(location="W", on_hand=received, committed=0, read_at=world.clock))
+    world.deliver(d, 0)
+    for shop in ("us", "eu"):
+        world.land(shop, len(world.outbox[shop]))
+    while world.inbox:
+        world.deliver(d, 0)
+    holds = 0
+    steps = st.sampled_from(["reserve", "lapse", "sale", "deliver", "deliver", "land", "land", "recheck"])
+    for _ in range(data.draw(st.integers(1, 60), label="steps")):
+        action = data.draw(steps)
+        if action == "reserve":
+            shop = data.draw(st.sampled_from(["us", "eu"]))
+            if world.shelf[shop] >= 1:  # Shopify reserves only what it shows
+                holds += 1
+                world.shelf[shop] -= 1
+                world.reserved[f"h{holds}"] = shop
+                world.inbox.append(HoldPlaced(hold_id=f"h{holds}", location="W", quantity=1, expires_at=1e9))
+        elif action == "lapse" and world.reserved:
+            hold_id = data.draw(st.sampled_from(sorted(world.reserved)))
+            world.shelf[world.reserved.pop(hold_id)] += 1
+            world.inbox.append(HoldReleased(hold_id=hold_id))
+        elif action == "sale":
+            shop = data.draw(st.sampled_from(["us", "eu"]))
+            if world.shelf[shop] >= 1:
+                world.shelf[shop] -= 1
+                world.sold += 1
+                world.orders += 1
+                world.inbox.append(
+                    OrderLine(
+                        order_id=f"o{world.orders}", line_id="l1", location="W", quantity=1,
+                        version_at=world.tick(), shop=shop,
+                    )
+                )
+        elif action == "deliver" and world.inbox:
+            world.deliver(d, data.draw(st.integers(0, len(world.inbox) - 1)))
+        elif action == "land":
+            shop = data.draw(st.sampled_from(["us", "eu"]))
+            if world.outbox[shop]:
+                world.land(shop, data.draw(st.integers(1, len(world.outbox[shop]))))
+        elif action == "recheck" and world.timers:
+            world.fire(data.draw(st.sampled_from(sorted(world.timers))))
+        # reserved units are not for sale anywhere else either
+        assert world.shelf["us"] + world.shelf["eu"] <= world.free - len(world.reserved)
+
+    # every reservation lapses, then everything is delivered and landed and the timers fire
+    for hold_id, shop in sorted(world.reserved.items()):
+        world.shelf[shop] += 1
+        world.inbox.append(HoldReleased(hold_id=hold_id))
+    world.reserved.clear()
+    for _ in range(100):
+        if not world.inbox and not any(world.outbox.values()) and not world.timers:
+            break
+        while world.inbox:
+            world.deliver(d, 0)
+        for shop in ("us", "eu"):
+            if world.outbox[shop]:
+                world.land(shop, len(world.outbox[shop]))
+        for timer_id in sorted(world.timers):
+            world.fire(timer_id)
+        assert world.shelf["us"] + world.shelf["eu"] <= world.free
+    shares = {
+        t.shop: t.value for t in compute_availability(SPLIT, d.state, world.clock, split_shared=True).targets
+    }
+    assert world.shelf == shares and sum(shares.values()) == world.free, (
+        world.shelf, shares, world.free, d.state.shortfalls, world.drifts, d.state.published_targets,
+        d.state.expected_targets, d.state.unconfirmed, world.timers,
+    )

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-from sku_fixtures import TWO_SHOPS_HEAD, Driver, inventory_sets, make_contract
+from sku_fixtures import TWO_SHOPS_HEAD, Driver, inventory_sets, make_contract, timers
 
-from actors.behaviour import Effect
+from actors.behaviour import CancelTimer, Effect
 from actors.sku import SkuBehaviour
 from actors.sku.availability import compute_availability, location_nets, target_key
 from actors.sku.shared_pool import claimants_of, shares
-from actors.sku_messages import HoldPlaced, OrderLine, StockReading, TargetConfirmed
+from actors.sku.transitions import SHORTFALL_RECHECK_S
+from actors.sku_messages import HoldPlaced, OrderLine, ShortfallRecheck, StockReading, TargetConfirmed
 
 TWO_SHOPS_TEXT = """
 [[locations]]
@@ -196,3 +197,47 @@ def test_a_confirmation_of_an_earlier_write_does_not_release_a_later_lower() -> 
         at=111.0,
     )
     assert d.state.unconfirmed[W_TARGETS[1]] == held
+
+
+def _missing_at_us(d: Driver, *, units: int) -> list[Effect]:
+    """W's 8 split three ways (us, eu, the outlet); then W drops to 6 and the writer lowers us to 2
+    finding `units` missing there (a reservation, or a sale whose webhook is in flight). The
+    actor's answer."""
+    _confirm_all(d, _opening(d, warehouse=8))
+    effects = d.send(StockReading(location="W", on_hand=6, committed=0, read_at=110.0), at=110.0)
+    [lower] = [s for s in inventory_sets(effects) if s.shop == "us"]
+    assert (lower.quantity, lower.confirm) == (2, True)
+    confirmed = TargetConfirmed(
+        shop="us", location_id=lower.location_id, quantity=2, cause_id=lower.cause_id, drift=-units
+    )
+    return d.send(confirmed, at=110.1)
+
+
+def test_units_missing_that_no_sale_explains_are_looked_at_again() -> None:
+    d = Driver(SkuBehaviour(TWO_SHOPS_SPLIT), "SKU-1")
+    [timer] = timers(_missing_at_us(d, units=1))
+    assert timer.payload == ShortfallRecheck(target=W_TARGETS[0])
+    assert timer.at == 110.1 + SHORTFALL_RECHECK_S
+    # still unexplained when it fires: us is written again (verify), its compare is the check
+    [verify] = inventory_sets(d.send(timer.payload, at=timer.at))
+    assert (verify.shop, verify.verify) == ("us", True)
+    assert verify.quantity == d.state.published_targets[W_TARGETS[0]]  # unchanged: a check, not a change
+
+
+def test_a_shortfall_a_sale_explained_is_not_looked_at_again() -> None:
+    d = Driver(SkuBehaviour(TWO_SHOPS_SPLIT), "SKU-1")
+    [timer] = timers(_missing_at_us(d, units=1))
+    sale = OrderLine(order_id="o1", line_id="l1", location="W", quantity=1, version_at=111.0, shop="us")
+    d.send(sale, at=111.0)  # the webhook that was in flight
+    assert [s for s in inventory_sets(d.send(timer.payload, at=timer.at)) if s.verify] == []
+
+
+def test_a_confirmation_without_drift_cancels_the_recheck() -> None:
+    d = Driver(SkuBehaviour(TWO_SHOPS_SPLIT), "SKU-1")
+    [timer] = timers(_missing_at_us(d, units=1))
+    effects = d.send(StockReading(location="W", on_hand=0, committed=0, read_at=112.0), at=112.0)
+    [lower] = [s for s in inventory_sets(effects) if s.shop == "us"]
+    confirmed = TargetConfirmed(shop="us", location_id=lower.location_id, quantity=lower.quantity,
+                                cause_id=lower.cause_id)
+    assert CancelTimer(timer_id=timer.timer_id) in d.send(confirmed, at=112.1)
+    assert d.state.shortfalls == {}

@@ -49,6 +49,17 @@ def test_an_unexplained_decrease_is_subtracted_and_an_increase_overwritten() -> 
     assert _stale(10, 15, 30) == RowPlan(quantity=10, compare=30, drift=0)
 
 
+def test_units_back_in_shopify_take_that_much_off_a_known_drift() -> None:
+    # 2 units were missing at 6 (a reservation); the actor now wants 5 and expects 6
+    row = _row(5, 6)
+    plan = plan_row(row, KnownDrift(drift=-2, published=6))
+    assert plan == RowPlan(quantity=3, compare=4, drift=-2)
+    # one came back (the reservation lapsed in part): one is still missing
+    assert replan_stale(row, plan, 5) == RowPlan(quantity=4, compare=5, drift=-1)
+    # all back, and more (a hand edit): nothing is missing, the edit is overwritten
+    assert replan_stale(row, plan, 9) == RowPlan(quantity=5, compare=9, drift=0)
+
+
 @given(quantity=quantities, expected=quantities, actual=quantities)
 def test_a_correction_never_writes_above_the_computed_quantity(
     quantity: int, expected: int, actual: int

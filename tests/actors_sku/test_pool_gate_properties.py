@@ -193,8 +193,9 @@ def test_two_shops_never_show_more_of_the_warehouse_than_it_holds(data: st.DataO
 @given(st.data())
 def test_units_shopify_reserved_and_let_lapse_come_back_on_sale(data: st.DataObject) -> None:
     """Shopify reserves units (a draft order's reserveInventoryUntil: `available` → `reserved`) and
-    puts them back when the reservation lapses; the actor hears of each as a hold placed and
-    released, late and in any order. The writer meets the reservation as units missing (drift),
+    puts them back when the reservation lapses, or commits them to an order at checkout (whose line
+    and the hold's release reach the actor in any order); the actor hears of each as a hold placed
+    and released, late and in any order. The writer meets the reservation as units missing (drift),
     and nothing but the actor's recheck (ShortfallRecheck → a verify row) finds them back: without
     it the pool keeps them off sale after the lapse."""
     received = data.draw(st.integers(0, 30), label="opening stock")
@@ -207,7 +208,9 @@ def test_units_shopify_reserved_and_let_lapse_come_back_on_sale(data: st.DataObj
     while world.inbox:
         world.deliver(d, 0)
     holds = 0
-    steps = st.sampled_from(["reserve", "lapse", "sale", "deliver", "deliver", "land", "land", "recheck"])
+    steps = st.sampled_from(
+        ["reserve", "lapse", "checkout", "sale", "deliver", "deliver", "land", "land", "recheck"]
+    )
     for _ in range(data.draw(st.integers(1, 60), label="steps")):
         action = data.draw(steps)
         if action == "reserve":
@@ -221,6 +224,18 @@ def test_units_shopify_reserved_and_let_lapse_come_back_on_sale(data: st.DataObj
             hold_id = data.draw(st.sampled_from(sorted(world.reserved)))
             world.shelf[world.reserved.pop(hold_id)] += 1
             world.inbox.append(HoldReleased(hold_id=hold_id))
+        elif action == "checkout" and world.reserved:
+            hold_id = data.draw(st.sampled_from(sorted(world.reserved)))
+            shop = world.reserved.pop(hold_id)  # reserved → committed: `available` stays
+            world.sold += 1
+            world.orders += 1
+            order = f"o{world.orders}"
+            world.inbox.append(HoldReleased(hold_id=hold_id, order_id=order))
+            world.inbox.append(
+                OrderLine(
+                    order_id=order, line_id="l1", location="W", quantity=1, version_at=world.tick(), shop=shop
+                )
+            )
         elif action == "sale":
             shop = data.draw(st.sampled_from(["us", "eu"]))
             if world.shelf[shop] >= 1:

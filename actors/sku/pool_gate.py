@@ -85,7 +85,10 @@ def gate_raises(
 
     Units a shop sold unheard beyond a lowered value (the writer's reported drift) are gone from
     the location though Shopify cannot show them below 0: they come off the capacity, and that
-    shop's ceiling counts from them. `held_elsewhere`: units of this SKU that other Shopify items
+    shop's ceiling counts from them. The values are cut in what Shopify should really show, and
+    given back in the actor's terms (those units added): the writer takes the same units off each
+    row of that location (its known drift), and taking them off here too would hide them twice,
+    until the sale's webhook explained them. `held_elsewhere`: units of this SKU that other Shopify items
     may hold at a target (a kit's, with kits split: kit_reserves.kits_held), on top of its own.
     """
     extra = held_elsewhere or {}
@@ -107,6 +110,12 @@ def gate_raises(
             granted = min(target.value, ceilings[key] + max(0, headroom))
             headroom -= max(0, granted - ceilings[key])
             targets[index[key]] = msgspec.structs.replace(target, value=granted)
+        for key in keys:
+            if key in index and missing[key]:
+                # what Shopify should show, in the actor's terms: the writer takes its known drift
+                # (these same units) off every row of this key, so they are added back here
+                target = targets[index[key]]
+                targets[index[key]] = msgspec.structs.replace(target, value=target.value + missing[key])
     return msgspec.structs.replace(availability, targets=tuple(targets))
 
 

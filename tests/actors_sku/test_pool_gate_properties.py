@@ -282,3 +282,42 @@ def test_units_shopify_reserved_and_let_lapse_come_back_on_sale(data: st.DataObj
         world.shelf, shares, world.free, d.state.shortfalls, world.drifts, d.state.published_targets,
         d.state.expected_targets, d.state.unconfirmed, world.timers,
     )
+
+
+def test_units_sold_unheard_come_off_the_shelves_once_not_twice() -> None:
+    """The writer finds units a shop sold before the actor heard of it (drift), takes them off its
+    row and tells the actor, whose pool gate takes them off the location's capacity: Shopify must
+    then show the location's free units, not those units fewer again."""
+    world = World(received=4, shelf={"us": 4, "eu": 4})
+    d = Driver(SkuBehaviour(SPLIT), "SKU-1")
+    world.inbox.append(StockReading(location="W", on_hand=4, committed=0, read_at=world.clock))
+    world.deliver(d, 0)
+    for shop in ("us", "eu"):
+        world.land(shop, len(world.outbox[shop]))
+    while world.inbox:
+        world.deliver(d, 0)
+    assert world.shelf == {"us": 2, "eu": 2}
+    world.shelf["us"] -= 1  # us sells one; its webhook is on its way
+    world.sold += 1
+    sale = OrderLine(
+        order_id="o1", line_id="l1", location="W", quantity=1, version_at=world.tick(), shop="us"
+    )
+    world.received += 2  # a receipt the actor hears of first: both shares rise
+    world.inbox.append(StockReading(location="W", on_hand=6, committed=0, read_at=world.tick()))
+    world.deliver(d, 0)
+    for _ in range(5):  # the writes land (us finds the unit gone), the confirmations come back
+        for shop in ("us", "eu"):
+            if world.outbox[shop]:
+                world.land(shop, len(world.outbox[shop]))
+        while world.inbox:
+            world.deliver(d, 0)
+    assert d.state.shortfalls  # the actor knows of the missing unit ...
+    assert sum(world.shelf.values()) == world.free == 5  # ... and Shopify shows the other five
+    world.inbox.append(sale)  # the webhook explains it: nothing is missing any more
+    while world.inbox or any(world.outbox.values()):
+        while world.inbox:
+            world.deliver(d, 0)
+        for shop in ("us", "eu"):
+            if world.outbox[shop]:
+                world.land(shop, len(world.outbox[shop]))
+    assert sum(world.shelf.values()) == world.free and d.state.shortfalls == {}

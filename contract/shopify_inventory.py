@@ -143,7 +143,8 @@ class KnownDrift(msgspec.Struct, frozen=True, kw_only=True):
     hears of it: its next compare is off by the same units and would be stale again (a hold Shopify
     reserved, units Shopify took unheard), each write costing a failed call and a read. So the
     writer carries the difference into the key's next row until the actor's own compare catches up
-    with it: a sale the actor has seen since (its compare moved down) explains as much of it.
+    with it: a sale the actor has seen since (its compare moved down) explains as much of it, and
+    Shopify found above the compare gives as much of it back (replan_stale: the units returned).
     Counted in the actor's terms, not floored: Shopify cannot go below 0, but units sold beyond a
     lowered value must still be subtracted from the next, higher one.
     """

@@ -88,8 +88,9 @@ def gate_raises(
     shop's ceiling counts from them. The values are cut in what Shopify should really show, and
     given back in the actor's terms (those units added): the writer takes the same units off each
     row of that location (its known drift), and taking them off here too would hide them twice,
-    until the sale's webhook explained them. `held_elsewhere`: units of this SKU that other Shopify items
-    may hold at a target (a kit's, with kits split: kit_reserves.kits_held), on top of its own.
+    until the sale's webhook explained them. `held_elsewhere`: units of this SKU that other
+    Shopify items may hold at a target (a kit's, with kits split: kit_reserves.kits_held), on top
+    of its own.
     """
     extra = held_elsewhere or {}
     if not pools:

@@ -24,6 +24,7 @@ from actors.kit_split import kit_share, kit_value, kits_from
 from actors.sku.availability import Availability, all_target_keys, target_key
 from actors.sku.demand import PRUNE_EVERY_S
 from actors.sku.kit_reserves import kits_sold
+from actors.sku.level_check import shortfall_to_recheck
 from actors.sku.pool_gate import ceiling, pooled_keys, shared_pools, unexplained
 from actors.sku.publishing import Cause, publish_changes
 from actors.sku.shopify_expected import apply_following_shopify
@@ -41,6 +42,7 @@ from actors.sku_messages import (
     OrderLine,
     Refund,
     Resync,
+    ShortfallRecheck,
     TargetConfirmed,
     TargetValue,
 )
@@ -113,6 +115,8 @@ class BundleBehaviour:
 
     def decide(self, state: BundleState, message: Envelope[Any]) -> tuple[BundleState, Sequence[Effect]]:
         payload = message.payload
+        timers: list[Effect] = []
+        rewrite: frozenset[str] = frozenset()
         bundle = self.contract.bundle(state.sku)
         if isinstance(payload, ComponentAvailability):
             reason = self._park_reason(bundle, payload)
@@ -124,18 +128,21 @@ class BundleBehaviour:
         elif isinstance(payload, Resync):
             state = self._retry_parked(bundle, state)
         elif isinstance(payload, TargetConfirmed):
-            view, _ = target_confirmed(_view(state), payload, message.time)
+            view, timers = target_confirmed(_view(state), payload, message.time)  # shortfall rechecks
             state = _from_view(state, view)
+        elif isinstance(payload, ShortfallRecheck):
+            rewrite = shortfall_to_recheck(_view(state), payload)  # as a SKU's (level_check.py)
         elif isinstance(payload, OrderLine | OrderCancelled | Refund):
             view, _ = apply_following_shopify(self.contract, _view(state), payload, message.time)
             state = _without_old_orders(_from_view(state, view), message.time, self._retention_s)
         if bundle is None:
-            return state, []
+            return state, timers
         resync = isinstance(payload, Resync)
         availability = self.availability(bundle, state)
         confirm = self._all_keys if self.split_kits else frozenset()
         state, effects = _publish(self.contract, state, availability, Cause(message.time, message.id),
-                                  force=resync, pooled=confirm)
+                                  force=resync, pooled=confirm, rewrite=rewrite)
+        effects = [*timers, *effects]
         if self.split_kits:
             # after the kit's own writes: a share that fell is lowered before components release it
             state, reserves = self._ask_reserves(bundle, state, force=resync)
@@ -311,7 +318,7 @@ def _without_old_orders(state: BundleState, now: float, retention_s: float) -> B
 
 def _publish(
     contract: Contract, state: BundleState, availability: Availability, cause: Cause, *, force: bool,
-    pooled: frozenset[str],
+    pooled: frozenset[str], rewrite: frozenset[str] = frozenset(),
 ) -> tuple[BundleState, list[Effect]]:
     # The bundle publishes exactly like a SKU (same events and outbox commands), so reuse that code
     # on a SKU-shaped view of the bundle's published values. Its compare is the value it last
@@ -319,5 +326,5 @@ def _publish(
     # order lines then; else a kit sold in Shopify shows as drift at its next write). Its writes at
     # `pooled` locations (with kits split: all) are confirmed back to it, as a SKU's.
     view, effects = publish_changes(contract, _view(state), availability, cause, force=force, pooled=pooled,
-                                    kind=BUNDLE_KIND)
+                                    rewrite=rewrite, kind=BUNDLE_KIND)
     return _from_view(state, view), effects

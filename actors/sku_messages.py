@@ -230,7 +230,9 @@ SkuMessage = (
     | ShortfallRecheck
 )
 # the kit's own order lines, cancellations and refunds reach it with kits split (actors/kit_split.py)
-BundleMessage = ComponentAvailability | Resync | TargetConfirmed | OrderLine | OrderCancelled | Refund
+BundleMessage = (
+    ComponentAvailability | Resync | TargetConfirmed | OrderLine | OrderCancelled | Refund | ShortfallRecheck
+)
 
 
 # --- published ------------------------------------------------------------------------------------

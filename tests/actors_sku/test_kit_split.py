@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from sku_fixtures import CONTRACT_TEXT, Driver, inventory_sets, make_contract, sends
+from sku_fixtures import CONTRACT_TEXT, Driver, inventory_sets, make_contract, sends, timers
 
 from actors.bundle import BundleBehaviour
 from actors.kit_split import kit_share, kit_value, kits_from, set_aside
@@ -17,6 +17,7 @@ from actors.sku_messages import (
     InventorySet,
     KitReserve,
     OrderLine,
+    ShortfallRecheck,
     StockReading,
     TargetConfirmed,
     TargetValue,
@@ -121,6 +122,24 @@ def test_a_kits_share_rises_only_once_set_aside_and_is_released_only_once_its_lo
     assert asked_at_s1(confirm_kit(d, lower, at=5.5, drift=-1)) in ({}, {"A": 4, "B": 2})
     sale = OrderLine(order_id="o1", line_id="l1", location="S1", quantity=1, version_at=5.0, shop="us")
     assert asked_at_s1(d.send(sale, at=6.0)) == {"A": 2, "B": 1}  # heard: the kit's share alone
+
+
+def test_kits_found_missing_that_no_sale_explains_are_looked_at_again() -> None:
+    d = Driver(BundleBehaviour(SPLIT), "KIT")
+    first = last_write_at_s1(d.send(report("A", 1, 9), at=1.0))
+    d.send(report("B", 1, 5), at=2.0)
+    confirm_kit(d, first, at=2.5)
+    seq = d.state.reserve_seq
+    d.send(report("A", 2, 9, reserved=4, applied=seq), at=3.0)
+    raise_ = last_write_at_s1(d.send(report("B", 3, 5, reserved=2, applied=seq), at=4.5))
+    # the kit's item holds one kit fewer than the bundle expects (a reservation in Shopify, say)
+    [timer] = timers(confirm_kit(d, raise_, at=4.6, drift=-1))
+    assert timer.payload == ShortfallRecheck(target=S1_KEY)
+    [verify] = inventory_sets(d.send(timer.payload, at=timer.at))
+    assert (verify.location_id, verify.verify, verify.kind) == (S1, True, "bundle")
+    # confirmed without drift this time (the units were back): the shortfall is gone, no recheck
+    effects = confirm_kit(d, verify, at=timer.at + 0.1)
+    assert d.state.shortfalls == {} and timers(effects) == []
 
 
 def test_at_a_shared_location_the_pool_gate_counts_what_the_kits_item_may_still_hold() -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from itertools import islice
 
 from .ids import IdSequence, InvalidGid, gid, parse_gid
 from .inventory import InventoryScope
@@ -20,6 +21,7 @@ from .model import (
     GiftCard,
     InventoryItem,
     InventoryLevel,
+    LineItem,
     Location,
     Order,
     Product,
@@ -79,8 +81,31 @@ class ShopState:
     hold_expiries: list[tuple[datetime, int]] = field(default_factory=list)
     ledger: Ledger = field(default_factory=Ledger)
     next_order_number: int = 1001
+    # line item id -> order id, built as lookups need it (orders are only ever added, and an edit
+    # only adds lines): see order_line
+    line_orders: dict[int, int] = field(default_factory=dict)
+    line_orders_seen: int = 0  # how many orders (in insertion order) line_orders covers
 
     # -- lookups -----------------------------------------------------------------------------------
+    def order_line(self, line_id: int) -> tuple[Order, LineItem]:
+        """The order and line item for a line id (KeyError if there is none). Indexes the orders
+        added since the last look-up; a line an edit added to an older order re-indexes them all."""
+        for start_over in (False, True):
+            order = self.orders.get(self.line_orders.get(line_id, -1))
+            line = next((item for item in order.line_items if item.id == line_id), None) if order else None
+            if order is not None and line is not None:
+                return order, line
+            if start_over:
+                self.line_orders, self.line_orders_seen = {}, 0
+            for order in islice(self.orders.values(), self.line_orders_seen, None):
+                self.line_orders.update((item.id, order.id) for item in order.line_items)
+            self.line_orders_seen = len(self.orders)
+        order = self.orders.get(self.line_orders.get(line_id, -1))
+        line = next((item for item in order.line_items if item.id == line_id), None) if order else None
+        if order is None or line is None:
+            raise KeyError(line_id)
+        return order, line
+
     def variant_by_sku(self, sku: str) -> Variant:
         for item in self.items.values():
             if item.sku == sku:

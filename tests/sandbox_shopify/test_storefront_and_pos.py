@@ -235,3 +235,23 @@ def test_two_shops_in_one_sandbox_are_independent(sandbox: ShopifySandbox, shop:
     assert datetime.fromisoformat(sandbox.orders("beta")[0]["created_at"]) > datetime.now(UTC) - timedelta(
         minutes=1
     )
+
+
+def test_a_line_is_found_in_its_order_as_orders_come_and_edits_add_lines(
+    sandbox: ShopifySandbox, shop: ShopInfo
+) -> None:
+    import dataclasses
+
+    state = sandbox.runtime("alpha").state
+    first = sandbox.place_order("alpha", OrderSpec(lines=[OrderLineSpec("TEE-M", 1)]))
+    order = state.orders[int(str(first["id"]).rsplit("/", 1)[-1])]
+    assert state.order_line(order.line_items[0].id) == (order, order.line_items[0])
+    second = sandbox.place_order("alpha", OrderSpec(lines=[OrderLineSpec("MUG", 1)]))  # added since
+    later = state.orders[int(str(second["id"]).rsplit("/", 1)[-1])]
+    assert state.order_line(later.line_items[0].id) == (later, later.line_items[0])
+    # an edit adds a line to the older order: found too
+    added = dataclasses.replace(order.line_items[0], id=state.ids.next())
+    order.line_items.append(added)
+    assert state.order_line(added.id) == (order, added)
+    with pytest.raises(KeyError):
+        state.order_line(10**12)

@@ -22,15 +22,10 @@ class RequestContext:
     api_version: str
     idempotency: IdempotencyStore
     events: EventLog = field(default_factory=EventLog)
-    _line_index: dict[int, tuple[Order, LineItem]] | None = None
 
     def line(self, line_id: int) -> tuple[Order, LineItem]:
-        """The order and line item for a line id; indexed once per request (lines only grow within one)."""
-        if self._line_index is None or line_id not in self._line_index:
-            self._line_index = {
-                line.id: (order, line) for order in self.state.orders.values() for line in order.line_items
-            }
-        return self._line_index[line_id]
+        """The order and line item for a line id (ShopState.order_line)."""
+        return self.state.order_line(line_id)
 
 
 def ctx(info: GraphQLResolveInfo) -> RequestContext:

@@ -13,8 +13,11 @@ emulators, not from either side's own reports:
   drift      max |published available − true sellable| over every channel location, sampled
   latency    change (a sale, hold, receipt, transfer) → first quantity write at a channel location it
              feeds that did not already show it (Shopify shows its own sales at their location)
+             (also per kind of change: a sale, a hold placed or expired, a receipt, a transfer...)
   calls      GraphQL requests that reached Shopify's cost throttle, and THROTTLED answers
   lag        how far the traffic fell behind its plan: the rate this machine really sustained
+  CPU        ms of CPU per change of the engine process, nats-server and the harness (bench/cpu.py):
+             what the work costs, where the wall-clock rate is only what the machine gave the run
 
 Tandem's figures are null in the last line when its engine made no Shopify call (not wired yet).
 

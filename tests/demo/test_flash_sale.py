@@ -205,3 +205,28 @@ def test_at_a_split_site_a_change_needs_a_write_only_where_it_moves_a_share() ->
     # a receipt of 2 moves both; a change of nothing moves nothing
     assert _shares_moved(4, Change(0.0, "A", "w", None, 2), pool) == ["U", "E"]
     assert _shares_moved(4, Change(0.0, "A", "w", None, 0), pool) == []
+
+
+def test_cpu_seconds_are_read_per_process_and_its_children_by_role() -> None:
+    import os
+    import subprocess
+    import sys
+
+    from bench import cpu
+
+    before = cpu.cpu_seconds(os.getpid())
+    assert before is not None
+    sum(i * i for i in range(2_000_000))  # some CPU
+    after = cpu.cpu_seconds(os.getpid())
+    assert after is not None and after > before
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
+    try:
+        assert child.pid in cpu.children(os.getpid())
+        assert set(cpu.snapshot()) >= {"harness", "other"}
+    finally:
+        child.kill()
+        child.wait()
+    assert cpu.cpu_seconds(child.pid) is None  # gone
+    assert cpu.role("/x/bin/nats-server --jetstream") == "nats-server"
+    assert cpu.role("/usr/bin/python3 -m cli.main run") == "engine"
+    assert cpu.spent({"harness": 1.0}, {"harness": 1.5, "engine": 2.0}) == {"harness": 0.5, "engine": 2.0}

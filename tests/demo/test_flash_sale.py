@@ -230,3 +230,27 @@ def test_cpu_seconds_are_read_per_process_and_its_children_by_role() -> None:
     assert cpu.role("/x/bin/nats-server --jetstream") == "nats-server"
     assert cpu.role("/usr/bin/python3 -m cli.main run") == "engine"
     assert cpu.spent({"harness": 1.0}, {"harness": 1.5, "engine": 2.0}) == {"harness": 0.5, "engine": 2.0}
+
+
+def test_a_converted_hold_is_no_sample_and_a_share_lowered_to_what_shopify_shows_needs_no_write(
+    world: World,
+) -> None:
+    import time
+
+    from bench.ground_truth import Change, publish_latencies
+
+    sku = world.skus[2]
+    us, eu = world.shop_locations[("us", "warehouse")], world.shop_locations[("eu", "warehouse")]
+    pooled = {"warehouse": [("us", us), ("eu", eu)]}
+    for shop in ("us", "eu"):  # a merchant's hand edit to 0 at both: a write Shopify logs
+        name = "Central Warehouse"
+        world.shopify.set_stock(shop, {"sku": sku, "location": name, "available": 0, "merchant_edit": True})
+    at = time.time()
+    sold_from_a_hold = Change(at, sku, "warehouse", us, -1, kind="sold", held=True)
+    assert publish_latencies(world, [sold_from_a_hold], horizon_s=5.0, pooled=pooled) == ([], 0)
+    # a transfer lowers both shares of the replayed free units, but both Shopify locations show 0
+    transfer = Change(at, sku, "warehouse", None, -1, kind="transfer")
+    assert publish_latencies(world, [transfer], horizon_s=5.0, pooled=pooled) == ([], 0)
+    # ... while a receipt raises them: a write is owed, and none came (unpublished)
+    receipt = Change(at, sku, "warehouse", None, 3, kind="receipt")
+    assert publish_latencies(world, [receipt], horizon_s=5.0, pooled=pooled) == ([], 1)

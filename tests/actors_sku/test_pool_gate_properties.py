@@ -87,6 +87,32 @@ class World:
             elif isinstance(effect, CancelTimer):
                 self.timers.pop(effect.timer_id, None)
 
+    def move(self, d: Driver, data: st.DataObject, action: str) -> None:
+        """One message on its way reaches the actor (any of them), or one shop's writer lands its
+        oldest commands, several folded into one row or one at a time."""
+        if action == "deliver" and self.inbox:
+            self.deliver(d, data.draw(st.integers(0, len(self.inbox) - 1)))
+        elif action == "land":
+            shop = data.draw(st.sampled_from(["us", "eu"]))
+            if self.outbox[shop]:
+                self.land(shop, data.draw(st.integers(1, len(self.outbox[shop]))))
+
+    def quiet_down(self, d: Driver, *, fire_timers: bool = False) -> None:
+        """Deliver and land everything (and fire the actor's timers) until nothing is left, checking
+        at every round that the shops never show more than the warehouse has free."""
+        for _ in range(100):
+            if not self.inbox and not any(self.outbox.values()) and not (fire_timers and self.timers):
+                return
+            while self.inbox:
+                self.deliver(d, 0)
+            for shop in ("us", "eu"):
+                if self.outbox[shop]:
+                    self.land(shop, len(self.outbox[shop]))
+            for timer_id in sorted(self.timers) if fire_timers else ():
+                self.fire(timer_id)
+            assert self.shelf["us"] + self.shelf["eu"] <= self.free
+        raise AssertionError("still busy after 100 rounds")
+
     def fire(self, timer_id: str) -> None:
         """A timer's message joins the others on their way to the actor (any order, as they do)."""
         self.inbox.append(self.timers.pop(timer_id))
@@ -119,6 +145,20 @@ class World:
             )
 
 
+def taken_over(received: int) -> tuple[World, Driver]:
+    """The shops as a connector left them (each shows all `received` units), and Tandem taking over
+    before the sale: NetSuite's opening reading, its first writes, their confirmations."""
+    world = World(received=received, shelf={"us": received, "eu": received})
+    d = Driver(SkuBehaviour(SPLIT), "SKU-1")
+    world.inbox.append(StockReading(location="W", on_hand=received, committed=0, read_at=world.clock))
+    world.deliver(d, 0)
+    for shop in ("us", "eu"):
+        world.land(shop, len(world.outbox[shop]))
+    while world.inbox:
+        world.deliver(d, 0)
+    return world, d
+
+
 actions = st.sampled_from(["sale", "sale", "deliver", "deliver", "land", "receipt"])
 
 
@@ -126,16 +166,7 @@ actions = st.sampled_from(["sale", "sale", "deliver", "deliver", "land", "receip
 @given(st.data())
 def test_two_shops_never_show_more_of_the_warehouse_than_it_holds(data: st.DataObject) -> None:
     received = data.draw(st.integers(0, 30), label="opening stock")
-    # As a connector left them: each shop shows all of it, until Tandem's first write lands there
-    world = World(received=received, shelf={"us": received, "eu": received})
-    d = Driver(SkuBehaviour(SPLIT), "SKU-1")
-    # Tandem takes over before the sale: NetSuite's opening reading, its first writes, confirmations
-    world.inbox.append(StockReading(location="W", on_hand=received, committed=0, read_at=world.clock))
-    world.deliver(d, 0)
-    for shop in ("us", "eu"):
-        world.land(shop, len(world.outbox[shop]))
-    while world.inbox:
-        world.deliver(d, 0)
+    world, d = taken_over(received)
     for _ in range(data.draw(st.integers(1, 60), label="steps")):
         action = data.draw(actions)
         if action == "sale":
@@ -155,12 +186,8 @@ def test_two_shops_never_show_more_of_the_warehouse_than_it_holds(data: st.DataO
                         shop=shop,
                     )
                 )
-        elif action == "deliver" and world.inbox:
-            world.deliver(d, data.draw(st.integers(0, len(world.inbox) - 1)))
-        elif action == "land":
-            shop = data.draw(st.sampled_from(["us", "eu"]))
-            if world.outbox[shop]:
-                world.land(shop, data.draw(st.integers(1, len(world.outbox[shop]))))
+        elif action in ("deliver", "land"):
+            world.move(d, data, action)
         elif action == "receipt":
             world.received += data.draw(st.integers(1, 5))
             world.inbox.append(
@@ -168,17 +195,7 @@ def test_two_shops_never_show_more_of_the_warehouse_than_it_holds(data: st.DataO
             )
         assert world.shelf["us"] + world.shelf["eu"] <= world.free, (world.shelf, world.free)
 
-    # traffic stops: everything is delivered and landed
-    for _ in range(100):
-        if not world.inbox and not any(world.outbox.values()):
-            break
-        while world.inbox:
-            world.deliver(d, 0)
-        for shop in ("us", "eu"):
-            if world.outbox[shop]:
-                world.land(shop, len(world.outbox[shop]))
-        assert world.shelf["us"] + world.shelf["eu"] <= world.free
-    assert not world.inbox and not any(world.outbox.values())
+    world.quiet_down(d)  # traffic stops: everything is delivered and landed
     shares = {
         t.shop: t.value for t in compute_availability(SPLIT, d.state, world.clock, split_shared=True).targets
     }
@@ -199,14 +216,7 @@ def test_units_shopify_reserved_and_let_lapse_come_back_on_sale(data: st.DataObj
     and nothing but the actor's recheck (ShortfallRecheck → a verify row) finds them back: without
     it the pool keeps them off sale after the lapse."""
     received = data.draw(st.integers(0, 30), label="opening stock")
-    world = World(received=received, shelf={"us": received, "eu": received})
-    d = Driver(SkuBehaviour(SPLIT), "SKU-1")
-    world.inbox.append(StockReading(location="W", on_hand=received, committed=0, read_at=world.clock))
-    world.deliver(d, 0)
-    for shop in ("us", "eu"):
-        world.land(shop, len(world.outbox[shop]))
-    while world.inbox:
-        world.deliver(d, 0)
+    world, d = taken_over(received)
     holds = 0
     steps = st.sampled_from(
         ["reserve", "lapse", "checkout", "sale", "deliver", "deliver", "land", "land", "recheck"]
@@ -248,12 +258,8 @@ def test_units_shopify_reserved_and_let_lapse_come_back_on_sale(data: st.DataObj
                         version_at=world.tick(), shop=shop,
                     )
                 )
-        elif action == "deliver" and world.inbox:
-            world.deliver(d, data.draw(st.integers(0, len(world.inbox) - 1)))
-        elif action == "land":
-            shop = data.draw(st.sampled_from(["us", "eu"]))
-            if world.outbox[shop]:
-                world.land(shop, data.draw(st.integers(1, len(world.outbox[shop]))))
+        elif action in ("deliver", "land"):
+            world.move(d, data, action)
         elif action == "recheck" and world.timers:
             world.fire(data.draw(st.sampled_from(sorted(world.timers))))
         # reserved units are not for sale anywhere else either
@@ -264,38 +270,18 @@ def test_units_shopify_reserved_and_let_lapse_come_back_on_sale(data: st.DataObj
         world.shelf[shop] += 1
         world.inbox.append(HoldReleased(hold_id=hold_id))
     world.reserved.clear()
-    for _ in range(100):
-        if not world.inbox and not any(world.outbox.values()) and not world.timers:
-            break
-        while world.inbox:
-            world.deliver(d, 0)
-        for shop in ("us", "eu"):
-            if world.outbox[shop]:
-                world.land(shop, len(world.outbox[shop]))
-        for timer_id in sorted(world.timers):
-            world.fire(timer_id)
-        assert world.shelf["us"] + world.shelf["eu"] <= world.free
+    world.quiet_down(d, fire_timers=True)
     shares = {
         t.shop: t.value for t in compute_availability(SPLIT, d.state, world.clock, split_shared=True).targets
     }
-    assert world.shelf == shares and sum(shares.values()) == world.free, (
-        world.shelf, shares, world.free, d.state.shortfalls, world.drifts, d.state.published_targets,
-        d.state.expected_targets, d.state.unconfirmed, world.timers,
-    )
+    assert world.shelf == shares and sum(shares.values()) == world.free, (world.shelf, shares)
 
 
 def test_units_sold_unheard_come_off_the_shelves_once_not_twice() -> None:
     """The writer finds units a shop sold before the actor heard of it (drift), takes them off its
     row and tells the actor, whose pool gate takes them off the location's capacity: Shopify must
     then show the location's free units, not those units fewer again."""
-    world = World(received=4, shelf={"us": 4, "eu": 4})
-    d = Driver(SkuBehaviour(SPLIT), "SKU-1")
-    world.inbox.append(StockReading(location="W", on_hand=4, committed=0, read_at=world.clock))
-    world.deliver(d, 0)
-    for shop in ("us", "eu"):
-        world.land(shop, len(world.outbox[shop]))
-    while world.inbox:
-        world.deliver(d, 0)
+    world, d = taken_over(4)
     assert world.shelf == {"us": 2, "eu": 2}
     world.shelf["us"] -= 1  # us sells one; its webhook is on its way
     world.sold += 1
@@ -314,10 +300,5 @@ def test_units_sold_unheard_come_off_the_shelves_once_not_twice() -> None:
     assert d.state.shortfalls  # the actor knows of the missing unit ...
     assert sum(world.shelf.values()) == world.free == 5  # ... and Shopify shows the other five
     world.inbox.append(sale)  # the webhook explains it: nothing is missing any more
-    while world.inbox or any(world.outbox.values()):
-        while world.inbox:
-            world.deliver(d, 0)
-        for shop in ("us", "eu"):
-            if world.outbox[shop]:
-                world.land(shop, len(world.outbox[shop]))
+    world.quiet_down(d)
     assert sum(world.shelf.values()) == world.free and d.state.shortfalls == {}

@@ -4,7 +4,8 @@ each kit what it may count on.
 What a kit may count on is less than what was set aside while that is not sure to be in Shopify:
 - the write that lowered the component's own item by the reserve may not have landed yet: until
   the writer confirms it (every write at a split location asks: TargetConfirmed), the kit counts on
-  no more than it was told before;
+  no more than it was told before, less the units of the kits sold since (those took them: the
+  reserve the kit asks for again is refilled from units the item may still be showing);
 - the component's item may have sold units the actor has not heard of (the writer's drift, reported
   with the confirmation and not yet explained by a sale heard since: pool_gate.unexplained): those
   units are gone, and they come off the kit's reserve.
@@ -62,7 +63,9 @@ def reserved_values(availability: Availability, got: dict[str, int]) -> tuple[Ta
     )
 
 
-def reserves_to_report(state: SkuState, got: Reserved) -> tuple[SkuState, Reserved, bool]:
+def reserves_to_report(
+    contract: Contract, state: SkuState, got: Reserved
+) -> tuple[SkuState, Reserved, bool]:
     """What each kit may count on per target now (module docstring), the state remembering it, and
     whether that changed since the last report."""
     reported: Reserved = {}
@@ -71,16 +74,24 @@ def reserves_to_report(state: SkuState, got: Reserved) -> tuple[SkuState, Reserv
     for bundle, per_key in got.items():
         reserve = state.kit_reserves.get(bundle)
         told = reserve.reported if reserve is not None else {}
+        kit = contract.bundle(bundle)
+        per_kit = kit.components.get(state.sku, 1) if kit is not None else 1
+        sold = kits_sold(contract, state, bundle, per_kit)
+        sold_then = reserve.reported_sold if reserve is not None else {}
         now: dict[str, int] = {}
         for key, units in per_key.items():
             if key in state.unconfirmed:
-                units = min(units, told.get(key, 0))
+                since = max(0, sold.get(key, 0) - sold_then.get(key, 0))
+                units = min(units, max(0, told.get(key, 0) - per_kit * since))
             now[key] = max(0, units + unexplained(state, key))
         reported[bundle] = now
         # also a newer reserve that changed nothing: the kit waits to hear it was applied
-        if reserve is not None and (now != told or reserve.reported_seq != reserve.seq):
-            reserves[bundle] = msgspec.structs.replace(reserve, reported=now, reported_seq=reserve.seq)
-            changed = True
+        newer = now != told or (reserve is not None and reserve.reported_seq != reserve.seq)
+        if reserve is not None and (newer or sold != sold_then):
+            reserves[bundle] = msgspec.structs.replace(
+                reserve, reported=now, reported_seq=reserve.seq, reported_sold=sold
+            )
+            changed = changed or newer
     return msgspec.structs.replace(state, kit_reserves=reserves), reported, changed
 
 

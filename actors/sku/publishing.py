@@ -66,7 +66,7 @@ def publish_changes(
     effects = [*channel_effects, *target_effects]
     reported, told_more = {}, False
     if reserved is not None:  # after the writes: whether they await confirmation decides (kit_reserves.py)
-        state, reported, told_more = reserves_to_report(state, reserved)
+        state, reported, told_more = reserves_to_report(contract, state, reserved)
     if effects or told_more:
         state, sends = _report_to_bundles(contract, state, unreserved or availability, cause, reported)
         effects.extend(sends)

@@ -88,6 +88,9 @@ class Reserve(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     reported: dict[str, int] = {}
     reported_seq: int = 0  # the seq the kit was last told this reserve follows
     holds: dict[str, int] = {}  # KitReserve.holds: kits its item may hold at pooled targets
+    # Kits of this bundle sold, as this component had heard, when it last reported (per target):
+    # each kit sold since took its units out of what the kit was told it may count on.
+    reported_sold: dict[str, int] = {}
 
 
 class SkuState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

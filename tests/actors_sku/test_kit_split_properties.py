@@ -76,3 +76,18 @@ def test_kit_and_components_never_show_more_than_the_store_has_and_end_exact(
     assert model.states["KIT"].published_targets[KEY] == share
     for sku, per_kit in KIT.components.items():
         assert model.states[sku].published_targets[KEY] == model.units[sku] - per_kit * share
+
+
+def test_a_kit_asked_again_after_its_sale_counts_on_no_units_the_sale_took() -> None:
+    """Found by the test above: a kit sells, its components hear of it and set its unchanged share
+    aside again out of what is left, while one of them sold a unit nobody has heard of yet. Until
+    that component's lower is confirmed the kit may count on what it was told before less what its
+    sale took: nothing, not the units that are gone."""
+    model = KitModel(CONTRACT, KIT, "S1", {"us": S1}, {"A": 4, "B": 2}, writes_land_at_once=True)
+    for op in [
+        ("sell", "us", "KIT", 1), ("route", 0), ("deliver", 2), ("deliver", 2), ("sell", "us", "A", 1),
+        ("deliver", 0), ("deliver", 1), ("deliver", 8), ("deliver", 14),
+    ]:
+        model.play(op)  # checks after each step
+    model.settle()
+    model.check()

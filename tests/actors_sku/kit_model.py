@@ -9,8 +9,9 @@ one is up to the test. A sale's webhook is on its way until the test routes it (
 order): then the router publishes its order lines to every actor they concern at once (a kit's:
 its components' and, kits split, its own bundle actor's).
 
-A landed write is compare-and-set as the writer plans it: a first write never raises Shopify,
-Shopify below the compare keeps the difference off, above is overwritten; a write that asked for it
+A landed write is compare-and-set as the writer plans it (contract/shopify_inventory.py): a first
+write never raises Shopify, Shopify below the compare keeps the difference off and carries it into
+the item's next rows until a sale heard explains it, above is overwritten; a write that asked for it
 is confirmed later, with that drift, to the actor that wrote it. Shopify refuses a sale above what an
 item shows. NetSuite never absorbs an order here: every order line stays pending demand. Shopify
 starts where a connector left it (every item shows everything, in every shop) and Tandem takes over
@@ -28,6 +29,7 @@ from actors.sku import SkuBehaviour
 from actors.sku_messages import BUNDLE_KIND, InventorySet, OrderLine, StockReading, TargetConfirmed
 from bus.envelope import make_envelope
 from contract.config import Bundle, Contract
+from contract.shopify_inventory import KnownDrift, fold, known_after, plan_first, plan_row, replan_stale
 
 
 class KitModel:
@@ -45,6 +47,7 @@ class KitModel:
         whole = {**stock, kit.sku: kits_from(kit, stock)}
         self.shopify = {shop: dict(whole) for shop in gids}  # `available` per shop and item
         self.outbox: dict[str, list[InventorySet]] = {shop: [] for shop in gids}
+        self.drifts: dict[tuple[str, str], KnownDrift] = {}  # each writer's known drift per item
         self.now, self.sent = 100.0, 0
         self.queue: list[tuple[str, Any]] = [(sku, self.reading(sku)) for sku in kit.components]
         self.webhooks: list[list[tuple[str, Any]]] = []  # sales' order lines not routed yet
@@ -99,15 +102,22 @@ class KitModel:
                 self.queue.append((effect.key, effect.payload))
 
     def land(self, shop: str) -> None:
+        """The shop's writer writes its oldest command, planned as gateways/shopify/inventory_writer.py
+        plans a row: a first write, the key's known drift carried, a stale compare replanned."""
         command = self.outbox[shop].pop(0)
         shown = self.shopify[shop]
-        actual, compare = shown[command.sku], command.compare_quantity
-        drift = min(0, actual - (command.quantity if compare is None else compare))
-        shown[command.sku] = max(0, command.quantity + drift)
+        row, actual = fold(None, command), shown[command.sku]
+        known = self.drifts.get((shop, command.sku))
+        plan = plan_first(row, actual) if row.expected is None else plan_row(row, known)
+        if plan.needed or row.verify:
+            if plan.compare != actual:  # CHANGE_FROM_QUANTITY_STALE: re-read, replan, write
+                plan = replan_stale(row, plan, actual)
+            shown[command.sku] = plan.quantity
+        self.drifts[(shop, command.sku)] = known_after(row, plan)
         if command.confirm:
             assert (command.kind == BUNDLE_KIND) == (command.sku == self.kit.sku)
             confirmed = TargetConfirmed(shop=shop, location_id=self.gids[shop], quantity=command.quantity,
-                                        cause_id=command.cause_id, drift=drift)
+                                        cause_id=command.cause_id, drift=plan.drift)
             self.queue.append((command.sku, confirmed))
 
     def sell(self, shop: str, item: str, quantity: int) -> None:

@@ -150,7 +150,13 @@ def _report_to_bundles(
     seq = state.bundle_seq + 1
     sends: list[Effect] = []
     for bundle in bundles:
-        sold = kits_sold(contract, state, bundle.sku, bundle.components[state.sku]) if reserved else {}
+        reserve = state.kit_reserves.get(bundle.sku)
+        if not reserved:
+            sold = {}
+        elif reserve is not None:
+            sold = reserve.reported_sold  # counted just now (kit_reserves.reserves_to_report)
+        else:
+            sold = kits_sold(contract, state, bundle.sku, bundle.components[state.sku])
         report = ComponentAvailability(
             component=state.sku, seq=seq, channels=availability.channels, targets=availability.targets,
             changed_at=cause.time, reserved=reserved_values(availability, reserved.get(bundle.sku, {})),

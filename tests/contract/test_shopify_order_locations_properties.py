@@ -6,10 +6,11 @@ at W while W has them, then at T, and past zero at W; one fulfillment order per 
 an edit up at a location that has an open one; an edit down (a `cancel` refund) takes units off the
 fulfillment orders in their order and puts them back there; a cancel does so with every unshipped
 unit; shipping ships all that is left, from each fulfillment order's location; a return restocks
-shipped units where they shipped from (modelled for lines at one location only: a split line's
-return is the documented inexact case). After each change, the webhook body Shopify would send is
-translated with what the router reads then (units still to ship and units shipped, per location),
-and applied by the SKU actor's own transitions (shopify_expected's footprint included).
+shipped units where they shipped from (modelled for lines at one location only, and never edited
+up after it, which may split the line: a split line's return is the documented inexact case).
+After each change, the webhook body Shopify would send is translated with what the router reads
+then (units still to ship and units shipped, per location), and applied by the SKU actor's own
+transitions (shopify_expected's footprint included).
 
 Nothing is absorbed by NetSuite here, so for every order the actor's pending units per location, and
 the units it believes Shopify took per location (the footprint the compare-and-set follows), must
@@ -122,7 +123,8 @@ class Shop:
         unshipped = sum(fo.remaining for fo in order.fulfillment_orders)
         if order.cancelled:
             return None
-        if op[0] == "edit_up":
+        returned = any(kind == "return" for _, _, kind in order.refunds)
+        if op[0] == "edit_up" and not returned:  # after a return it may split the line: see above
             self.allocate(order, op[2])
         elif op[0] == "edit_down" and 0 < op[2] <= unshipped:
             self.cancel_units(order, op[2])

@@ -7,7 +7,8 @@ import os
 
 import pytest
 
-from bench.flash_sale import SideResult, main, summary
+from bench.flash_report import SideResult, summary
+from bench.flash_sale import main
 from sandbox.world import World
 
 

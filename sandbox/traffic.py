@@ -40,7 +40,8 @@ class TrafficSpec(msgspec.Struct, frozen=True, kw_only=True):
     hot_share: float = 0.6  # share of demand for the world's hot (low-stock) SKUs
     burst_every_s: float = 4.0  # a burst starts this often and lasts burst_length_s
     burst_length_s: float = 1.0
-    burst_factor: float = 4.0  # rate inside a burst relative to outside
+    burst_factor: float = 4.0  # rate inside a burst relative to outside (1: steady)
+    hold_share: float = MIX["hold"]  # share of the actions that are checkout holds (0: none)
     hold_seconds: tuple[float, float] = (1.0, 4.0)
     checkout_share: float = 0.5  # holds that end in an order (the rest expire)
     transfer_transit_s: float = 2.0
@@ -138,6 +139,11 @@ def plan_traffic(world: World, spec: TrafficSpec) -> list[Action]:
     """
     if spec.rate <= 0 or spec.duration_s <= 0:
         raise ValueError(f"rate and duration_s must be positive, got {spec.rate} and {spec.duration_s}")
+    if spec.burst_factor < 1:
+        raise ValueError(f"burst_factor must be at least 1, got {spec.burst_factor}")
+    others = sum(share for kind, share in MIX.items() if kind != "hold")
+    if not 0 <= spec.hold_share <= 1 - others:
+        raise ValueError(f"hold_share must be between 0 and {1 - others:.2f}, got {spec.hold_share}")
     rng = random.Random(spec.seed)
     hot = world.hot_skus
     actions: list[Action] = []
@@ -168,7 +174,7 @@ def _action(
     if roll < MIX["pos_sale"]:
         return [Action(at, "pos_sale", sku, 1, "us", rng.choice(POS_SITES).key)]
     roll -= MIX["pos_sale"]
-    if roll < MIX["hold"]:
+    if roll < spec.hold_share:
         shop = rng.choice(["us", "eu"])
         seconds = rng.uniform(*spec.hold_seconds)
         hold = Action(at, "hold", sku, 1, shop, "warehouse", hold_seconds=seconds)
@@ -178,7 +184,7 @@ def _action(
             hold,
             Action(at + rng.uniform(0.1, seconds * 0.8), "checkout", sku, 1, shop, "warehouse", ref=index),
         ]
-    roll -= MIX["hold"]
+    roll -= spec.hold_share
     if roll < MIX["receipt"]:
         return [Action(at, "receipt", rng.choice(world.skus), rng.randint(2, 8), site="warehouse")]
     roll -= MIX["receipt"]

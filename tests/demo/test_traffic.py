@@ -6,6 +6,7 @@ import time
 from collections import Counter
 
 import anyio
+import pytest
 
 from sandbox.traffic import TrafficSpec, plan_traffic, run_traffic
 from sandbox.world import World
@@ -38,6 +39,34 @@ def test_the_plan_mixes_every_kind_bursts_and_favours_hot_skus(world: World) -> 
         if action.kind in ("checkout", "transfer_receive"):
             assert plan[action.ref].kind == {"checkout": "hold", "transfer_receive": "transfer"}[action.kind]
             assert action.at > plan[action.ref].at
+
+
+def test_no_hold_share_plans_no_holds_and_the_rest_of_the_mix_keeps_its_shares(world: World) -> None:
+    def kinds(**spec: float) -> Counter[str]:
+        plan = plan_traffic(world, TrafficSpec(seed=2, rate=400, duration_s=8, **spec))
+        return Counter(a.kind for a in plan)
+
+    with_holds, without = kinds(), kinds(hold_share=0)
+    assert without["hold"] == without["checkout"] == 0 and with_holds["hold"] > 0
+    # the holds' share goes to web orders; POS sales, receipts and transfers keep theirs
+    for kind in ("pos_sale", "receipt", "transfer"):
+        assert abs(without[kind] - with_holds[kind]) < 0.25 * with_holds[kind]
+    assert without["web_order"] > with_holds["web_order"]
+
+
+def test_a_steady_plan_has_no_bursts(world: World) -> None:
+    plan = plan_traffic(world, TrafficSpec(seed=2, rate=400, duration_s=8, burst_factor=1))
+    in_burst = sum(1 for a in plan if a.kind not in ("checkout", "transfer_receive") and a.at % 4 < 1)
+    starts = sum(1 for a in plan if a.kind not in ("checkout", "transfer_receive"))
+    assert 0.2 * starts < in_burst < 0.3 * starts  # a quarter of the time, a quarter of the arrivals
+
+
+@pytest.mark.parametrize(
+    "bad", [{"hold_share": -0.1}, {"hold_share": 0.9}, {"burst_factor": 0.5}], ids=str
+)
+def test_a_mix_that_does_not_add_up_is_refused_by_name(world: World, bad: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        plan_traffic(world, TrafficSpec(seed=1, rate=100, duration_s=1, **bad))
 
 
 async def test_a_run_stops_by_itself_and_records_what_happened(world: World) -> None:

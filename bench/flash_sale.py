@@ -24,6 +24,7 @@ Tandem's figures are null in the last line when its engine made no Shopify call 
     python bench/flash_sale.py                     # 1,000 actions/s for 30 s, engine in this process
     python bench/flash_sale.py --quick             # < 60 s
     python bench/flash_sale.py --engine-process    # the engine as `tandem run` in its own process
+    python bench/flash_sale.py --quick --hold-share 0 --burst-factor 1   # no checkout holds, no bursts
 
 The emulators, the importer, the traffic and the counting share one event loop; at high rates that
 loop (not the side under test) becomes the limit — "traffic behind plan" says when it did.
@@ -92,7 +93,12 @@ async def run_side(name: str, args: argparse.Namespace, writer: Writer, *, split
     result = SideResult(name)
     try:
         traffic = TrafficSpec(
-            seed=args.seed, rate=args.rate, duration_s=args.duration, hot_share=args.hot_share
+            seed=args.seed,
+            rate=args.rate,
+            duration_s=args.duration,
+            hot_share=args.hot_share,
+            hold_share=args.hold_share,
+            burst_factor=args.burst_factor,
         )
         plan = plan_traffic(world, traffic)
         runner = TrafficRunner(world, plan)
@@ -225,6 +231,18 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--hot-skus", type=int)
     parser.add_argument("--hot-share", type=float, help="share of demand for the hot (low-stock) SKUs")
     parser.add_argument("--rate", type=float, help="attempted traffic actions per second")
+    parser.add_argument(
+        "--hold-share",
+        type=float,
+        default=TrafficSpec().hold_share,
+        help="share of the actions that are checkout holds (0: none)",
+    )
+    parser.add_argument(
+        "--burst-factor",
+        type=float,
+        default=TrafficSpec().burst_factor,
+        help="rate inside a burst (1 s in every 4) relative to outside (1: steady)",
+    )
     parser.add_argument("--duration", type=float, help="seconds of traffic per side")
     parser.add_argument("--interval", type=float, help="T: the importer's and the baseline's period (s)")
     parser.add_argument("--deep-stock", type=int, help="stock multiplier of the SKUs that are not hot")

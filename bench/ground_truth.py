@@ -239,14 +239,17 @@ def publish_latencies(
     A change only its own Shopify location shows (a POS sale at an unshared store) needs no write and
     is no sample, nor is a converted checkout hold (Change.held). At a site the side splits between
     shops (`pooled`), a change needs a write where it moves a shop's share (shared_pool.shares of the
-    site's free units, replayed from the changes) beyond what that shop's Shopify moved itself: the
-    first write at one of those; a share moving down needs none where that Shopify already shows no
-    more. Returns the samples and how many changes got no write within `horizon_s`; `side` keeps
+    site's free units, replayed from the changes; a kit's take its components') beyond what that
+    shop's Shopify moved itself, and that Shopify does not already show the new share: a share
+    moving down needs none where it shows no more (ShownAvailable from above), one moving up none
+    where it shows no less (from below).
+    Returns the samples and how many changes got no write within `horizon_s`; `side` keeps
     only changes made in Shopify (sales, holds: they have an origin) or only the others (NetSuite's
     receipts and transfers, and what a kit's value follows); `kind` only the changes of that kind.
     Where the side splits kits with their components (`kits_split`), the kit sells its own share: a
     sale of the kit or of a component needs no write of the other unless the split moves, so what
-    the other follows is no sample.
+    the other follows is no sample; and at a split site a component's share is what its own item
+    and the kits (per kit) show there together, a write to either publishing it.
     """
     writes: dict[tuple[str, str], list[float]] = defaultdict(list)
     for shop in world.contract.shops:
@@ -257,7 +260,8 @@ def publish_latencies(
     for target in targets_of(world.contract):
         for ns in target.netsuite_locations:
             fed_by[world.site_by_netsuite_id(ns)].append(target.location_gid)
-    shown = ShownAvailable(world, changes)
+    above, below = ShownAvailable(world, changes), ShownAvailable(world, changes, holds=True)
+    bundle = world.bundle
     free = {(sku, site): units for (sku, site), units in world.initial_stock.items()}
     latencies, unpublished = [], 0
     for change in changes:
@@ -265,14 +269,22 @@ def publish_latencies(
             continue
         units = free.get((change.sku, change.site), 0)
         free[(change.sku, change.site)] = units + change.delta
+        if change.sku == bundle.sku:  # a kit's units are its components'
+            for component, per_kit in bundle.components.items():
+                key = (component, change.site)
+                free[key] = free.get(key, 0) + per_kit * change.delta
         if change.held or (kind is not None and change.kind != kind):
             continue
-        if change.site in pooled and change.sku != world.bundle.sku:
-            lowered = _shares_lowered(units, change, pooled[change.site])
+        # the Shopify items that show this SKU's units: a component's, with kits split, and the kit's
+        items = {change.sku: 1}
+        if kits_split and change.sku in bundle.components:
+            items[bundle.sku] = bundle.components[change.sku]
+        if change.site in pooled and change.sku != bundle.sku:
             targets = [
                 gid
-                for gid in _shares_moved(units, change, pooled[change.site])
-                if gid not in lowered or shown.at(change.sku, gid, change.at) > lowered[gid]
+                for gid, (old, new) in _share_moves(units, change, pooled[change.site]).items()
+                if (new < old and _shown(above, items, gid, change.at) > new)
+                or (new > old and _shown(below, items, gid, change.at) < new)
             ]
         else:
             targets = [gid for gid in fed_by[change.site] if gid != change.origin]
@@ -281,7 +293,8 @@ def publish_latencies(
         first = [
             times[i]
             for gid in targets
-            if (times := writes.get((change.sku, gid)))
+            for sku in items
+            if (times := writes.get((sku, gid)))
             and (i := bisect.bisect_left(times, change.at)) < len(times)
         ]
         soonest = min(first, default=None)
@@ -292,12 +305,20 @@ def publish_latencies(
     return latencies, unpublished
 
 
-class ShownAvailable:
-    """What a Shopify location showed as available at a moment, from above: the last quantity
-    written there, less the units sold since (plus restocked). Checkout holds (available → reserved)
-    are not replayed, so this is never below what it really showed."""
+def _shown(shown: ShownAvailable, items: dict[str, int], location: str, moment: float) -> float:
+    """Units of one SKU these Shopify items (item → units of the SKU each of its units holds) show."""
+    return sum(per_unit * max(0.0, shown.at(sku, location, moment)) for sku, per_unit in items.items())
 
-    def __init__(self, world: World, changes: list[Change]) -> None:
+
+class ShownAvailable:
+    """What a Shopify location showed as available at a moment: the last quantity written there,
+    less the units sold since (plus restocked). From above (default): checkout holds (available →
+    reserved) are not replayed, so this is never below what it really showed. From below
+    (`holds`): each hold's units are taken at its origin when it was placed and never given back
+    (when Shopify lets one lapse is its own), so this is never above it. Nothing written there
+    yet: unknown (inf, from either side)."""
+
+    def __init__(self, world: World, changes: list[Change], *, holds: bool = False) -> None:
         self._writes: dict[tuple[str, str], tuple[list[float], list[int]]] = {}
         for shop in world.contract.shops:
             for write in world.shopify.quantity_writes(shop.name):
@@ -307,10 +328,11 @@ class ShownAvailable:
                     values.append(write.after)
         # running sum of the sales and restocks Shopify made itself there
         self._moves: dict[tuple[str, str], tuple[list[float], list[int]]] = {}
+        kinds = ("sold", "restocked", "hold") if holds else ("sold", "restocked")
         for change in changes:
-            if change.origin is None or change.related or change.kind not in ("sold", "restocked"):
+            if change.origin is None or change.related or change.kind not in kinds:
                 continue
-            if change.held:
+            if change.held:  # a converted hold's sale: its units left `available` with the hold
                 continue
             times, sums = self._moves.setdefault((change.sku, change.origin), ([], []))
             times.append(change.at)
@@ -330,18 +352,10 @@ class ShownAvailable:
         return sums[i] if i >= 0 else 0
 
 
-def _shares_moved(units: int, change: Change, pool: list[tuple[str, str]]) -> list[str]:
-    """The pool's locations whose share (shared_pool.shares of the site's `units` free before the
-    change) the change moves, beyond what Shopify moved itself at the change's own location."""
-    return list(_share_moves(units, change, pool))
-
-
-def _shares_lowered(units: int, change: Change, pool: list[tuple[str, str]]) -> dict[str, int]:
-    """Of those, the ones moved down: location → its new share."""
-    return {gid: new for gid, (shown, new) in _share_moves(units, change, pool).items() if new < shown}
-
-
 def _share_moves(units: int, change: Change, pool: list[tuple[str, str]]) -> dict[str, tuple[int, int]]:
+    """The pool's locations whose share (shared_pool.shares of the site's `units` free before the
+    change) the change moves, beyond what Shopify moved itself at the change's own location:
+    location → (what it shows after Shopify's own move, its new share)."""
     before, after = shares(units, len(pool)), shares(units + change.delta, len(pool))
     moved = {}
     for (_, gid), old, new in zip(pool, before, after, strict=True):

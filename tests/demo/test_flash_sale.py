@@ -189,23 +189,114 @@ async def test_latency_runs_from_a_change_to_the_first_write_at_a_location_that_
     latencies, unpublished = publish_latencies(world, changes, horizon_s=5.0, pooled={})
     assert len(latencies) == 1 and 0 <= latencies[0] < 5000 and unpublished == 1
     assert any(w.location_id == us_warehouse for w in world.shopify.quantity_writes("us"))
-    # split between the shops: a receipt moves both shares, and us's write is the first
-    pooled = {"warehouse": [("us", us_warehouse), ("eu", world.shop_locations[("eu", "warehouse")])]}
-    receipt = Change(before, sku, "warehouse", None, 4)
-    assert len(publish_latencies(world, [receipt], horizon_s=5.0, pooled=pooled)[0]) == 1
+
+
+async def test_at_a_split_site_a_raised_share_is_owed_a_write_only_where_shopify_shows_less(
+    world: World,
+) -> None:
+    import time
+
+    import aiohttp
+    import anyio
+
+    from actors.sku.shared_pool import shares
+    from bench.baseline import IntervalConnector
+    from bench.ground_truth import Change, publish_latencies
+
+    sku = world.skus[2]
+    us, eu = world.shop_locations[("us", "warehouse")], world.shop_locations[("eu", "warehouse")]
+    pooled = {"warehouse": [("us", us), ("eu", eu)]}
+    name = "Central Warehouse"  # hand edits: what each Shopify shows, no write of the side's
+    world.shopify.set_stock("us", {"sku": sku, "location": name, "available": 0, "merchant_edit": True})
+    world.shopify.set_stock("eu", {"sku": sku, "location": name, "available": 999, "merchant_edit": True})
+    await anyio.sleep(0.01)
+    receipt = Change(time.time(), sku, "warehouse", None, 4, kind="receipt")  # both shares go up by 2
+    # eu shows more than its share already; us is owed a write, and none came yet
+    assert publish_latencies(world, [receipt], horizon_s=5.0, pooled=pooled) == ([], 1)
+    async with aiohttp.ClientSession() as session:  # the side writes both
+        await IntervalConnector(session, world.contract, world.env, interval=1.0).sync_once()
+    latencies, unpublished = publish_latencies(world, [receipt], horizon_s=5.0, pooled=pooled)
+    assert len(latencies) == 1 and 0 <= latencies[0] < 5000 and unpublished == 0
+    # us shows exactly its new share: owed nothing, unless a checkout hold there took a unit off it
+    # (shown from below: Shopify may not have let the hold lapse yet)
+    free = world.initial_stock[(sku, "warehouse")] - 1 + 4
+    us_share = shares(free, 2)[0]
+    edit = {"sku": sku, "location": name, "available": us_share, "merchant_edit": True}
+    world.shopify.set_stock("us", edit)
+    await anyio.sleep(0.01)
+    hold = Change(time.time(), sku, "warehouse", us, -1, kind="hold")
+    later = Change(hold.at + 0.001, sku, "warehouse", None, 4, kind="receipt")
+    converted = hold._replace(held=True)  # no move of `available` (reserved → committed)
+    for changes, owed in (([converted, later], 0), ([hold, later], 1)):
+        assert publish_latencies(world, changes, horizon_s=5.0, pooled=pooled, kind="receipt") == ([], owed)
 
 
 def test_at_a_split_site_a_change_needs_a_write_only_where_it_moves_a_share() -> None:
-    from bench.ground_truth import Change, _shares_moved
+    from bench.ground_truth import Change, _share_moves
 
     pool = [("us", "U"), ("eu", "E")]
     # 5 units: us 3, eu 2. us sells 1: 4 units, 2 and 2: us's Shopify already shows 2, eu keeps 2
-    assert _shares_moved(5, Change(0.0, "A", "w", "U", -1), pool) == []
+    assert _share_moves(5, Change(0.0, "A", "w", "U", -1), pool) == {}
     # 4 units: 2 and 2. us sells 1: 3 units, 2 and 1: us shows 1 (up to 2), eu 2 (down to 1)
-    assert _shares_moved(4, Change(0.0, "A", "w", "U", -1), pool) == ["U", "E"]
+    assert _share_moves(4, Change(0.0, "A", "w", "U", -1), pool) == {"U": (1, 2), "E": (2, 1)}
     # a receipt of 2 moves both; a change of nothing moves nothing
-    assert _shares_moved(4, Change(0.0, "A", "w", None, 2), pool) == ["U", "E"]
-    assert _shares_moved(4, Change(0.0, "A", "w", None, 0), pool) == []
+    assert _share_moves(4, Change(0.0, "A", "w", None, 2), pool) == {"U": (2, 3), "E": (2, 3)}
+    assert _share_moves(4, Change(0.0, "A", "w", None, 0), pool) == {}
+
+
+def test_with_kits_split_a_components_share_is_what_its_item_and_the_kits_show_together(
+    world: World,
+) -> None:
+    import time
+
+    from actors.sku.shared_pool import shares
+    from bench.ground_truth import Change, publish_latencies
+
+    bundle = world.bundle
+    sku, per_kit = next((sku, units) for sku, units in bundle.components.items() if units > 1)
+    us, eu = world.shop_locations[("us", "warehouse")], world.shop_locations[("eu", "warehouse")]
+    pooled = {"warehouse": [("us", us), ("eu", eu)]}
+    name = "Central Warehouse"
+    us_share = shares(world.initial_stock[(sku, "warehouse")] + 4, 2)[0]
+    kits = us_share // per_kit
+    assert kits > 0
+    for item, units in ((sku, us_share - per_kit * kits), (bundle.sku, kits)):
+        edit = {"sku": item, "location": name, "available": units, "merchant_edit": True}
+        world.shopify.set_stock("us", edit)
+    world.shopify.set_stock("eu", {"sku": sku, "location": name, "available": 999, "merchant_edit": True})
+    time.sleep(0.01)
+    receipt = Change(time.time(), sku, "warehouse", None, 4, kind="receipt")
+    # the component's item alone shows less than its share at us; with the kits, all of it
+    assert publish_latencies(world, [receipt], horizon_s=5.0, pooled=pooled) == ([], 1)
+    assert publish_latencies(world, [receipt], horizon_s=5.0, pooled=pooled, kits_split=True) == ([], 0)
+
+
+def test_a_kit_sold_takes_its_components_units_from_the_replayed_shares(world: World) -> None:
+    import time
+
+    from actors.sku.shared_pool import shares
+    from bench.ground_truth import Change, publish_latencies
+
+    bundle = world.bundle
+    sku, per_kit = next((sku, units) for sku, units in bundle.components.items() if units % 2)
+    us, eu = world.shop_locations[("us", "warehouse")], world.shop_locations[("eu", "warehouse")]
+    pooled = {"warehouse": [("us", us), ("eu", eu)]}
+    for shop in ("us", "eu"):  # nothing shown anywhere: every raise is owed a write
+        for item in (sku, bundle.sku):
+            spec = {"sku": item, "location": "Central Warehouse", "available": 0, "merchant_edit": True}
+            world.shopify.set_stock(shop, spec)
+    time.sleep(0.01)
+    at = time.time()
+    kit_sold = Change(at, bundle.sku, "warehouse", us, -1, kind="sold")  # eu is owed the kit's value
+    sold = Change(at + 0.001, sku, "warehouse", us, -1, kind="sold")
+    free = world.initial_stock[(sku, "warehouse")] - per_kit  # an odd number of units less
+
+    def us_raised(units: int) -> int:  # us sells one of `units`: does its share come back up?
+        return int(shares(units - 1, 2)[0] > shares(units, 2)[0] - 1)
+
+    assert us_raised(free) != us_raised(free + per_kit)
+    owed = publish_latencies(world, [kit_sold, sold], horizon_s=5.0, pooled=pooled, kits_split=True)
+    assert owed == ([], 1 + us_raised(free))
 
 
 def test_cpu_seconds_are_read_per_process_and_its_children_by_role() -> None:

@@ -131,7 +131,8 @@ class BundleBehaviour:
             view, timers = target_confirmed(_view(state), payload, message.time)  # shortfall rechecks
             state = _from_view(state, view)
         elif isinstance(payload, ShortfallRecheck):
-            rewrite = shortfall_to_recheck(_view(state), payload)  # as a SKU's (level_check.py)
+            # as a SKU's (level_check.py), never given up: the kit's holds live at its components
+            rewrite = shortfall_to_recheck(_view(state), payload)
         elif isinstance(payload, OrderLine | OrderCancelled | Refund):
             view, _ = apply_following_shopify(self.contract, _view(state), payload, message.time)
             state = _without_old_orders(_from_view(state, view), message.time, self._retention_s)

@@ -105,12 +105,15 @@ class Refund(_Message, frozen=True, kw_only=True, tag="sku.refund"):
 
 
 class HoldPlaced(_Message, frozen=True, kw_only=True, tag="sku.hold_placed"):
-    """A POS/checkout hold; placing the same hold_id again replaces it (quantity or expiry)."""
+    """A POS/checkout hold; placing the same hold_id again replaces it (quantity or expiry). `shop`:
+    the shop whose device placed it (its Shopify location for `location` is where, if Shopify
+    reserved the units itself, they come back when the hold ends: level_check.py)."""
 
     hold_id: str
     location: str
     quantity: Positive
     expires_at: float
+    shop: str | None = None
 
 
 class HoldReleased(_Message, frozen=True, kw_only=True, tag="sku.hold_released"):
@@ -147,9 +150,11 @@ class TargetConfirmed(_Message, frozen=True, kw_only=True, tag="sku.target_confi
 
 class ShortfallRecheck(_Message, frozen=True, kw_only=True, tag="sku.shortfall_recheck"):
     """Delivered by the actor's own timer a while after the writer reported units missing at a
-    pooled target (`target`, a target key): if no sale heard since explains them, look again."""
+    pooled target (`target`, a target key): if no sale heard since explains them, look again.
+    `verify`: a while after a hold of that shop there ended: look again anyway."""
 
     target: str
+    verify: bool = False
 
 
 class ShopifyLevelSeen(_Message, frozen=True, kw_only=True, tag="sku.shopify_level"):

@@ -18,14 +18,23 @@ from actors.sku import transitions
 from actors.sku.availability import compute_availability
 from actors.sku.demand import with_all_pending, without_expired_records
 from actors.sku.kit_reserves import kits_held, reserve_for_kits, split_keys
-from actors.sku.level_check import shortfall_to_recheck, targets_to_correct
+from actors.sku.level_check import (
+    give_up_shortfall,
+    held_targets,
+    hold_ended,
+    hold_target,
+    shortfall_to_recheck,
+    targets_to_correct,
+)
 from actors.sku.pool_gate import gate_raises, pooled_keys, shared_pools
 from actors.sku.publishing import Cause, publish_changes
 from actors.sku.shopify_expected import apply_following_shopify
 from actors.sku.state import Parked, SkuState
 from actors.sku_messages import (
     SKU_KIND,
+    HoldExpired,
     HoldPlaced,
+    HoldReleased,
     MessageParked,
     OrderLine,
     Resync,
@@ -65,6 +74,7 @@ class SkuBehaviour:
     def decide(self, state: SkuState, message: Envelope[Any]) -> tuple[SkuState, Sequence[Effect]]:
         payload, now = message.payload, message.time
         unmanaged = self.unmanaged_reason(state.sku)
+        ending = None  # the hold this message may end
         if isinstance(payload, Resync):
             state, effects = self._retry_parked(state)
             state = with_all_pending(state)
@@ -72,7 +82,23 @@ class SkuBehaviour:
             reason = unmanaged or self.park_reason(payload)
             if reason is not None:
                 return self._park(state, message, reason)
+            if isinstance(payload, HoldExpired | HoldReleased):
+                ending = state.holds.get(payload.hold_id)
             state, effects = apply_following_shopify(self.contract, state, payload, now)
+        rewrite: frozenset[str] = frozenset()
+        if isinstance(payload, ShopifyLevelSeen):
+            rewrite = targets_to_correct(state, payload)
+        elif isinstance(payload, ShortfallRecheck):
+            rewrite = shortfall_to_recheck(state, payload)
+            held = held_targets(self.contract, state, now)
+            state = give_up_shortfall(state, payload, now, held)  # before the pool gate counts it missing
+        elif ending is not None and payload.hold_id not in state.holds:
+            # units Shopify reserved for it are back in `available` (or an order's): look a while
+            # after whether Shopify shows what the actor expects (level_check.hold_ended)
+            key = hold_target(self.contract, ending)
+            if key is not None and key in self._pooled and key in state.published_targets:
+                state, timer = hold_ended(state, key, now)
+                effects = [*effects, timer]
         if unmanaged is not None:
             return state, effects  # never write values for a SKU Tandem does not manage
         state = without_expired_records(state, now, self._retention_s)
@@ -87,11 +113,6 @@ class SkuBehaviour:
         else:
             unreserved = availability = gate_raises(self.pools, state, availability)
         cause = Cause(time=now, message_id=message.id)
-        rewrite: frozenset[str] = frozenset()
-        if isinstance(payload, ShopifyLevelSeen):
-            rewrite = targets_to_correct(state, payload)
-        elif isinstance(payload, ShortfallRecheck):
-            rewrite = shortfall_to_recheck(state, payload)
         state, published = publish_changes(
             self.contract, state, availability, cause, force=isinstance(payload, Resync), pooled=confirm,
             rewrite=rewrite, unreserved=unreserved, reserved=reserved,

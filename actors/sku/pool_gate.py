@@ -129,4 +129,7 @@ def held_until_confirmed(state: SkuState, key: str, value: int, cause_id: str) -
 def rebased(state: SkuState, key: str, value: int) -> Shortfall | None:
     """The target's shortfall as of a new value published there (what is unexplained now)."""
     missing = unexplained(state, key)
-    return Shortfall(drift=missing, published=value) if missing < 0 else None
+    if missing >= 0:
+        return None
+    old = state.shortfalls.get(key)
+    return Shortfall(drift=missing, published=value, since=old.since if old is not None else None)

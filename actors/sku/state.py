@@ -52,6 +52,7 @@ class Hold(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     # Released into this Shopify order, whose lines have not arrived yet: the hold still counts
     # (transitions.hold_released), until they do.
     converted_to: str | None = None
+    shop: str | None = None  # the shop whose device placed it (HoldPlaced.shop)
 
 
 class Parked(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -77,6 +78,8 @@ class Shortfall(msgspec.Struct, frozen=True, kw_only=True):
 
     drift: int  # <= 0
     published: int
+    # when units at this target first went unexplained, this run (None: a snapshot from before)
+    since: float | None = None
 
 
 class Reserve(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

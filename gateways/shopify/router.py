@@ -102,6 +102,7 @@ def hold_commands(contract: Contract, message: PosHoldPlaced | PosHoldReleased) 
                 location=resolve_location(contract, message.shop, message.location),
                 quantity=units * message.quantity,
                 expires_at=message.expires_at,
+                shop=message.shop,
             )
             hold_key = f"{message.hold_id}:{part}:{message.quantity}:{message.expires_at:.3f}"
             message_id = f"pos:{message.shop}:hold:{hold_key}"

@@ -23,7 +23,9 @@ from sku_fixtures import TWO_SHOPS_HEAD, Driver, inventory_sets, make_contract
 from actors.behaviour import CancelTimer, StartTimer
 from actors.sku import SkuBehaviour
 from actors.sku.availability import compute_availability, target_key
+from actors.sku.transitions import SHORTFALL_GIVE_UP_S
 from actors.sku_messages import (
+    HoldExpired,
     HoldPlaced,
     HoldReleased,
     InventorySet,
@@ -68,6 +70,7 @@ class World:
     drifts: dict[str, KnownDrift] = field(default_factory=dict)  # each writer's known drift
     reserved: dict[str, str] = field(default_factory=dict)  # live Shopify reservations: hold id -> shop
     timers: dict[str, ShortfallRecheck] = field(default_factory=dict)  # the actor's recheck timers
+    timer_at: dict[str, float] = field(default_factory=dict)  # when each is due
 
     @property
     def free(self) -> int:
@@ -84,6 +87,7 @@ class World:
         for effect in effects:
             if isinstance(effect, StartTimer) and isinstance(effect.payload, ShortfallRecheck):
                 self.timers[effect.timer_id] = effect.payload
+                self.timer_at[effect.timer_id] = effect.at
             elif isinstance(effect, CancelTimer):
                 self.timers.pop(effect.timer_id, None)
 
@@ -98,8 +102,9 @@ class World:
                 self.land(shop, data.draw(st.integers(1, len(self.outbox[shop]))))
 
     def quiet_down(self, d: Driver, *, fire_timers: bool = False) -> None:
-        """Deliver and land everything (and fire the actor's timers) until nothing is left, checking
-        at every round that the shops never show more than the warehouse has free."""
+        """Deliver and land everything (and fire the actor's timers, when they are due: the clock
+        moves on to them) until nothing is left, checking at every round that the shops never show
+        more than the warehouse has free."""
         for _ in range(100):
             if not self.inbox and not any(self.outbox.values()) and not (fire_timers and self.timers):
                 return
@@ -109,6 +114,7 @@ class World:
                 if self.outbox[shop]:
                     self.land(shop, len(self.outbox[shop]))
             for timer_id in sorted(self.timers) if fire_timers else ():
+                self.clock = max(self.clock, self.timer_at[timer_id])
                 self.fire(timer_id)
             assert self.shelf["us"] + self.shelf["eu"] <= self.free
         raise AssertionError("still busy after 100 rounds")
@@ -302,3 +308,61 @@ def test_units_sold_unheard_come_off_the_shelves_once_not_twice() -> None:
     world.inbox.append(sale)  # the webhook explains it: nothing is missing any more
     world.quiet_down(d)
     assert sum(world.shelf.values()) == world.free and d.state.shortfalls == {}
+
+
+def _reserve(world: World, shop: str, hold_id: str, *, lasts: float) -> HoldPlaced:
+    """Shopify reserves one unit at `shop` for a checkout hold; the device tells the actor."""
+    world.shelf[shop] -= 1
+    world.reserved[hold_id] = shop
+    return HoldPlaced(hold_id=hold_id, location="W", quantity=1, expires_at=world.clock + lasts, shop=shop)
+
+
+def test_nothing_is_given_up_where_a_hold_lives_and_its_end_is_looked_at_again() -> None:
+    """Units missing at a shop where a hold of that shop lives are never given up, however long
+    after: Shopify may hold them reserved and give them back on its own. The hold's end is written
+    again a while after (a verify row), which finds them back; what is still missing after that is
+    given up in time."""
+    world, d = taken_over(5)
+    key = target_key("us", GID["us"])
+    world.inbox.append(_reserve(world, "us", "h1", lasts=2 * SHORTFALL_GIVE_UP_S))
+    world.quiet_down(d)  # the hold's write finds the unit Shopify reserved missing
+    world.shelf["us"] -= 1  # and a hand edit down at us, which no order will ever explain
+    world.received += 2  # a receipt: both shares rise, and us's write finds both units missing
+    world.inbox.append(StockReading(location="W", on_hand=7, committed=0, read_at=world.tick()))
+    world.quiet_down(d)
+    assert d.state.shortfalls[key].drift == -2
+    world.clock += SHORTFALL_GIVE_UP_S + 1  # long after, the recheck gives nothing up
+    world.fire(sorted(world.timers)[0])
+    world.quiet_down(d)
+    assert d.state.shortfalls[key].drift == -2
+    world.shelf["us"] += 1  # Shopify's sweep lets the hold lapse; the actor's timer ends it
+    world.reserved.clear()
+    world.clock += SHORTFALL_GIVE_UP_S
+    world.inbox.append(HoldExpired(hold_id="h1"))
+    world.deliver(d, 0)
+    ended = f"hold_end:{key}"
+    assert world.timer_at[ended] == world.clock + 2.0  # once Shopify's sweep has surely run
+    world.clock = world.timer_at[ended]
+    world.fire(ended)
+    world.deliver(d, len(world.inbox) - 1)
+    assert world.outbox["us"][-1].verify
+    world.quiet_down(d, fire_timers=True)
+    assert key not in d.state.shortfalls and sum(world.shelf.values()) == world.free == 7
+
+
+def test_units_missing_past_the_reconciler_are_given_up() -> None:
+    """Units gone from a shop's `available` that no sale explains (a hand edit down in admin, or a
+    write that took away units Shopify had given back before the actor heard of it) stay off sale
+    while they may be a sale in flight; long past the reconciler, the recheck takes Shopify's value
+    as the expected one and writes the target again."""
+    world, d = taken_over(4)
+    key = target_key("us", GID["us"])
+    world.shelf["us"] -= 1  # gone from us's `available`, and no order will ever say why
+    world.received += 2
+    world.inbox.append(StockReading(location="W", on_hand=6, committed=0, read_at=world.tick()))
+    world.quiet_down(d)  # us's write meets it as a unit missing
+    assert d.state.shortfalls[key].drift == -1 and sum(world.shelf.values()) == world.free - 1
+    world.quiet_down(d, fire_timers=True)  # rechecked, less and less often, then given up
+    assert key not in d.state.shortfalls
+    assert sum(world.shelf.values()) == world.free == 6
+    assert world.clock > SHORTFALL_GIVE_UP_S

@@ -224,6 +224,24 @@ def test_units_missing_that_no_sale_explains_are_looked_at_again() -> None:
     assert verify.quantity == d.state.published_targets[W_TARGETS[0]]  # unchanged: a check, not a change
 
 
+def test_the_same_units_missing_are_looked_at_again_less_and_less_often() -> None:
+    d = Driver(SkuBehaviour(TWO_SHOPS_SPLIT), "SKU-1")
+    [timer] = timers(_missing_at_us(d, units=1))
+    delays = []
+    for _ in range(8):  # each verify finds the unit still missing
+        [verify] = inventory_sets(d.send(timer.payload, at=timer.at))
+        confirmed = TargetConfirmed(
+            shop="us", location_id=verify.location_id, quantity=verify.quantity, cause_id=verify.cause_id,
+            drift=-1,
+        )
+        [next_timer] = timers(d.send(confirmed, at=timer.at))
+        delays.append(round(next_timer.at - timer.at, 1))
+        timer = next_timer
+    # after as long as the run has lasted (from 110.1), at least 2 s and at most a minute
+    assert delays == [2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0]
+    assert d.state.shortfalls[W_TARGETS[0]].since == 110.1
+
+
 def test_a_shortfall_a_sale_explained_is_not_looked_at_again() -> None:
     d = Driver(SkuBehaviour(TWO_SHOPS_SPLIT), "SKU-1")
     [timer] = timers(_missing_at_us(d, units=1))

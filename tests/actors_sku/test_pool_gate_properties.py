@@ -218,9 +218,10 @@ def test_units_shopify_reserved_and_let_lapse_come_back_on_sale(data: st.DataObj
     """Shopify reserves units (a draft order's reserveInventoryUntil: `available` → `reserved`) and
     puts them back when the reservation lapses, or commits them to an order at checkout (whose line
     and the hold's release reach the actor in any order); the actor hears of each as a hold placed
-    and released, late and in any order. The writer meets the reservation as units missing (drift),
-    and nothing but the actor's recheck (ShortfallRecheck → a verify row) finds them back: without
-    it the pool keeps them off sale after the lapse."""
+    and released (by the shop's device), late and in any order. The writer meets the reservation as
+    units missing (drift), and nothing but the actor's recheck (ShortfallRecheck → a verify row, and
+    the one a hold's end asks for) finds them back: without it the pool keeps them off sale after
+    the lapse. The rechecks back off and may give units up, never while the shop's hold lives."""
     received = data.draw(st.integers(0, 30), label="opening stock")
     world, d = taken_over(received)
     holds = 0
@@ -235,7 +236,9 @@ def test_units_shopify_reserved_and_let_lapse_come_back_on_sale(data: st.DataObj
                 holds += 1
                 world.shelf[shop] -= 1
                 world.reserved[f"h{holds}"] = shop
-                world.inbox.append(HoldPlaced(hold_id=f"h{holds}", location="W", quantity=1, expires_at=1e9))
+                world.inbox.append(
+                    HoldPlaced(hold_id=f"h{holds}", location="W", quantity=1, expires_at=1e9, shop=shop)
+                )
         elif action == "lapse" and world.reserved:
             hold_id = data.draw(st.sampled_from(sorted(world.reserved)))
             world.shelf[world.reserved.pop(hold_id)] += 1

@@ -23,9 +23,10 @@ from actors.behaviour import Effect, Emit, Send
 from actors.kit_split import kit_share, kit_value, kits_from
 from actors.sku.availability import Availability, all_target_keys, target_key
 from actors.sku.demand import PRUNE_EVERY_S
+from actors.sku.expected import unexplained
 from actors.sku.kit_reserves import kits_sold
 from actors.sku.level_check import shortfall_to_recheck
-from actors.sku.pool_gate import ceiling, pooled_keys, shared_pools, unexplained
+from actors.sku.pool_gate import ceiling, pooled_keys, shared_pools
 from actors.sku.publishing import Cause, publish_changes
 from actors.sku.shopify_expected import apply_following_shopify
 from actors.sku.state import Ceiling, OrderDemand, Shortfall, SkuState

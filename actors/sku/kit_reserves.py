@@ -21,7 +21,7 @@ import msgspec
 from actors.kit_split import set_aside
 from actors.sku.availability import Availability, all_target_keys, target_key
 from actors.sku.demand import line_demand
-from actors.sku.pool_gate import unexplained
+from actors.sku.expected import unexplained
 from actors.sku.shopify_expected import UNKNOWN
 from actors.sku.state import SkuState
 from actors.sku_messages import TargetValue

@@ -44,8 +44,7 @@ import msgspec
 
 from actors.behaviour import StartTimer
 from actors.sku.availability import target_key
-from actors.sku.pool_gate import unexplained
-from actors.sku.shopify_expected import expected_at
+from actors.sku.expected import expected_at, unexplained
 from actors.sku.state import Hold, SkuState
 from actors.sku.transitions import SHORTFALL_GIVE_UP_S
 from actors.sku_messages import ShopifyLevelSeen, ShortfallRecheck

@@ -29,7 +29,8 @@ from collections.abc import Mapping
 import msgspec
 
 from actors.sku.availability import Availability, target_key
-from actors.sku.shopify_expected import UNKNOWN, expected_at
+from actors.sku.expected import expected_at, unexplained
+from actors.sku.shopify_expected import UNKNOWN
 from actors.sku.state import Ceiling, Shortfall, SkuState
 from contract.config import Contract
 
@@ -67,15 +68,6 @@ def ceiling(state: SkuState, key: str) -> int:
     base = UNKNOWN if expected is None else expected
     held = state.unconfirmed.get(key)
     return base if held is None else max(base, held.value)
-
-
-def unexplained(state: SkuState, key: str) -> int:
-    """Units (<= 0) the writer found sold at a target that no sale the actor heard since explains."""
-    shortfall = state.shortfalls.get(key)
-    expected = expected_at(state, key)
-    if shortfall is None or expected is None:
-        return 0
-    return min(0, shortfall.drift - min(0, expected - shortfall.published))
 
 
 def gate_raises(

@@ -12,9 +12,9 @@ import msgspec
 
 from actors.behaviour import Effect, Emit, Outbox, Send
 from actors.sku.availability import Availability, target_key
+from actors.sku.expected import expected_at
 from actors.sku.kit_reserves import Reserved, kits_sold, reserved_values, reserves_to_report
 from actors.sku.pool_gate import held_until_confirmed, rebased
-from actors.sku.shopify_expected import expected_at
 from actors.sku.state import SkuState
 from actors.sku_messages import (
     BUNDLE_KIND,

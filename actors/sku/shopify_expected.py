@@ -46,18 +46,13 @@ import msgspec
 from actors.behaviour import Effect
 from actors.sku import transitions
 from actors.sku.availability import target_key
+from actors.sku.expected import expected_at
 from actors.sku.state import OrderDemand, SkuState
 from actors.sku_messages import OrderCancelled, OrderLine, Refund
 from contract.config import Contract
 
 ShopifyOrderMessage = OrderLine | OrderCancelled | Refund
 UNKNOWN = 1 << 40  # a location never written may hold anything (pool_gate.py)
-
-
-def expected_at(state: SkuState, key: str) -> int | None:
-    """The `available` Tandem expects Shopify to hold at a target; None before its first publish."""
-    expected = state.expected_targets.get(key)
-    return state.published_targets.get(key) if expected is None else expected
 
 
 def footprint(order: OrderDemand | None) -> dict[str, int]:

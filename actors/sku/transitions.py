@@ -15,6 +15,7 @@ import msgspec
 from actors.behaviour import CancelTimer, Effect, StartTimer
 from actors.sku.availability import target_key
 from actors.sku.demand import with_pending_at, with_pending_of
+from actors.sku.expected import unexplained
 from actors.sku.state import DemandLine, Hold, LocationStock, OrderDemand, Reserve, Shortfall, SkuState
 from actors.sku_messages import (
     HoldExpired,
@@ -227,21 +228,11 @@ def target_confirmed(state: SkuState, message: TargetConfirmed, now: float) -> R
         return replace(state, unconfirmed=unconfirmed, shortfalls=shortfalls), effects
     old = state.shortfalls.get(key)
     # still the same run of unexplained units: look again less and less often
-    since = old.since if old is not None and old.since is not None and _unexplained(state, key) < 0 else now
+    since = old.since if old is not None and old.since is not None and unexplained(state, key) < 0 else now
     shortfalls[key] = Shortfall(drift=message.drift, published=message.quantity, since=since)
     delay = min(SHORTFALL_RECHECK_MAX_S, max(SHORTFALL_RECHECK_S, now - since))
     recheck = StartTimer(timer_id=timer, at=now + delay, payload=ShortfallRecheck(target=key))
     return replace(state, unconfirmed=unconfirmed, shortfalls=shortfalls), [recheck]
-
-
-def _unexplained(state: SkuState, key: str) -> int:
-    """pool_gate.unexplained, repeated (pool_gate imports this module, through shopify_expected):
-    units missing at a target that no sale heard since the writer reported them explains."""
-    shortfall = state.shortfalls.get(key)
-    expected = state.expected_targets.get(key, state.published_targets.get(key))
-    if shortfall is None or expected is None:
-        return 0
-    return min(0, shortfall.drift - min(0, expected - shortfall.published))
 
 
 # Units the writer finds missing at a pooled target are mostly sales whose webhooks are in flight,

@@ -91,20 +91,16 @@ class ShopState:
         """The order and line item for a line id (KeyError if there is none). Indexes the orders
         added since the last look-up; a line an edit added to an older order re-indexes them all."""
         for start_over in (False, True):
-            order = self.orders.get(self.line_orders.get(line_id, -1))
-            line = next((item for item in order.line_items if item.id == line_id), None) if order else None
-            if order is not None and line is not None:
-                return order, line
             if start_over:
                 self.line_orders, self.line_orders_seen = {}, 0
             for order in islice(self.orders.values(), self.line_orders_seen, None):
                 self.line_orders.update((item.id, order.id) for item in order.line_items)
             self.line_orders_seen = len(self.orders)
-        order = self.orders.get(self.line_orders.get(line_id, -1))
-        line = next((item for item in order.line_items if item.id == line_id), None) if order else None
-        if order is None or line is None:
-            raise KeyError(line_id)
-        return order, line
+            order = self.orders.get(self.line_orders.get(line_id, -1))
+            line = next((item for item in order.line_items if item.id == line_id), None) if order else None
+            if order is not None and line is not None:
+                return order, line
+        raise KeyError(line_id)
 
     def variant_by_sku(self, sku: str) -> Variant:
         for item in self.items.values():
